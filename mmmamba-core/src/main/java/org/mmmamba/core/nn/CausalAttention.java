@@ -1,0 +1,101 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Exact causal softmax attention with grouped-query heads, processed in query blocks so memory is
+ * O(B * H * blockLen * Lk) rather than O(L^2): a 32K-token prefill never materialises an L x L matrix.
+ *
+ * <p>Shapes: q (B, H, Lq, P); k, v (B, G, Lk, P) with H = r * G (query head h uses kv head h / r, like HF
+ * {@code repeat_kv}); query i (0-based in this call) sits at absolute position {@code Lk - Lq + i} and sees
+ * keys 0..Lk-Lq+i. Output (B, H, Lq, P). Scale 1/sqrt(P).
+ */
+public final class CausalAttention {
+  /** Upper bound on score elements per block (about 64 MiB in fp32). */
+  public static final long DEFAULT_BLOCK_ELEMENTS = 1L << 24;
+
+  private CausalAttention() {}
+
+  /** Blocked attention with the default memory budget. */
+  public static NDArray attend(NDArray q, NDArray k, NDArray v) {
+    return attend(q, k, v, DEFAULT_BLOCK_ELEMENTS);
+  }
+
+  /**
+   * Blocked attention.
+   *
+   * @param maxBlockElements cap on B*H*blockLen*Lk score elements held at once
+   */
+  public static NDArray attend(NDArray q, NDArray k, NDArray v, long maxBlockElements) {
+    Shape qs = q.getShape();
+    long b = qs.get(0);
+    long h = qs.get(1);
+    int lq = (int) qs.get(2);
+    long p = qs.get(3);
+    long g = k.getShape().get(1);
+    int lk = (int) k.getShape().get(2);
+    long r = h / g;
+    int offset = lk - lq;
+    NDManager m = q.getManager();
+    NDArray scale = m.create(1.0 / Math.sqrt(p)).toType(q.getDataType(), false);
+    // (B, G, r, Lq, P) against (B, G, 1, Lk, P): broadcasting matmul, no kv copies.
+    NDArray q5 = q.reshape(b, g, r, lq, p).mul(scale);
+    NDArray k5 = k.reshape(b, g, 1, lk, p);
+    NDArray v5 = v.reshape(b, g, 1, lk, p);
+    int block = (int) Math.max(1, Math.min(lq, maxBlockElements / Math.max(1, b * h * lk)));
+    NDList outs = new NDList();
+    for (int s = 0; s < lq; s += block) {
+      int e = Math.min(lq, s + block);
+      int keysUpTo = offset + e;
+      NDArray qb = q5.get(":, :, :, {}:{}", s, e);
+      NDArray kb = k5.get(":, :, :, :{}", keysUpTo);
+      NDArray vb = v5.get(":, :, :, :{}", keysUpTo);
+      NDArray scores = qb.matMul(kb.transpose(0, 1, 2, 4, 3));
+      if (e - s > 1 || offset + s + 1 < keysUpTo) {
+        scores = maskFuture(scores, offset + s, e - s, keysUpTo);
+      }
+      outs.add(scores.softmax(-1).matMul(vb));
+    }
+    NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 3);
+    return out.reshape(b, h, lq, p);
+  }
+
+  /** Sets scores of keys after each query's position to -inf. */
+  private static NDArray maskFuture(NDArray scores, int firstPos, int nq, int nk) {
+    NDManager m = scores.getManager();
+    NDArray qpos = m.arange(firstPos, firstPos + nq).reshape(nq, 1);
+    NDArray kpos = m.arange(0, nk).reshape(1, nk);
+    NDArray allowed = kpos.lte(qpos);
+    NDArray negInf = m.create(Double.NEGATIVE_INFINITY).toType(scores.getDataType(), false);
+    return NDArrays.where(allowed, scores, negInf);
+  }
+
+  /**
+   * The slow, obviously correct twin: repeats kv heads, builds the full (Lq, Lk) score matrix with an explicit
+   * mask. Test-only sizes.
+   */
+  public static NDArray reference(NDArray q, NDArray k, NDArray v) {
+    Shape qs = q.getShape();
+    long h = qs.get(1);
+    int lq = (int) qs.get(2);
+    long p = qs.get(3);
+    long g = k.getShape().get(1);
+    int lk = (int) k.getShape().get(2);
+    NDArray kr = k.repeat(1, h / g);
+    NDArray vr = v.repeat(1, h / g);
+    NDArray scores = q.matMul(kr.transpose(0, 1, 3, 2)).div(Math.sqrt(p));
+    double[] mask = new double[lq * lk];
+    for (int i = 0; i < lq; i++) {
+      for (int j = 0; j < lk; j++) {
+        mask[i * lk + j] = j <= lk - lq + i ? 0 : Double.NEGATIVE_INFINITY;
+      }
+    }
+    NDArray maskArr = q.getManager().create(mask, new Shape(lq, lk)).toType(DataType.FLOAT64, false);
+    return scores.toType(DataType.FLOAT64, false).add(maskArr).softmax(-1).toType(q.getDataType(), false).matMul(vr);
+  }
+}

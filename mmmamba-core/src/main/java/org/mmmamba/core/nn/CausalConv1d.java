@@ -1,0 +1,68 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Depthwise causal 1-D convolution over time, kernel K, per channel:
+ * {@code out_t = bias + sum_{j<K} w[:, j] * in_{t-K+1+j}} (so w[:, K-1] multiplies the current token; this is
+ * PyTorch's {@code Conv1d(groups=C, padding=K-1)} truncated to the first L outputs, the HF/mamba_ssm layout).
+ *
+ * <p>Shapes: in (B, L, C), w (C, K), bias (C) or null, prefix (B, K-1, C) = the previous K-1 raw inputs
+ * (zeros at the start of a sequence).
+ */
+public final class CausalConv1d {
+  private CausalConv1d() {}
+
+  /**
+   * Applies the convolution.
+   *
+   * @return (B, L, C)
+   */
+  public static NDArray apply(NDArray in, NDArray w, NDArray bias, NDArray prefix) {
+    int k = (int) w.getShape().get(1);
+    Shape s = in.getShape();
+    long l = s.get(1);
+    NDArray padded = withPrefix(in, prefix, k);
+    NDArray out = null;
+    for (int j = 0; j < k; j++) {
+      NDArray tap = padded.get(":, {}:{}, :", j, j + l).mul(w.get(":, {}", j));
+      out = out == null ? tap : out.add(tap);
+    }
+    return bias == null ? out : out.add(bias);
+  }
+
+  /** (B, K-1+L, C): the prefix (or zeros) followed by the input. */
+  public static NDArray withPrefix(NDArray in, NDArray prefix, int k) {
+    if (k == 1) {
+      return in;
+    }
+    Shape s = in.getShape();
+    NDArray pre = prefix != null ? prefix : in.getManager().zeros(new Shape(s.get(0), k - 1, s.get(2)), in.getDataType());
+    return pre.concat(in, 1);
+  }
+
+  /** The last K-1 raw inputs of (prefix ++ in): the conv state to carry to the next call. (B, K-1, C). */
+  public static NDArray nextPrefix(NDArray in, NDArray prefix, int k) {
+    NDArray padded = withPrefix(in, prefix, k);
+    long total = padded.getShape().get(1);
+    return padded.get(":, {}:, :", total - (k - 1));
+  }
+
+  /** Slow twin: an explicit loop over time and taps (test sizes). */
+  public static NDArray reference(NDArray in, NDArray w, NDArray bias, NDArray prefix) {
+    int k = (int) w.getShape().get(1);
+    long l = in.getShape().get(1);
+    NDArray padded = withPrefix(in, prefix, k);
+    ai.djl.ndarray.NDList steps = new ai.djl.ndarray.NDList();
+    for (long t = 0; t < l; t++) {
+      NDArray acc = bias == null ? in.getManager().zeros(new Shape(in.getShape().get(0), in.getShape().get(2)),
+          in.getDataType()) : bias.broadcast(in.getShape().get(0), in.getShape().get(2));
+      for (int j = 0; j < k; j++) {
+        acc = acc.add(padded.get(":, {}, :", t + j).mul(w.get(":, {}", j)));
+      }
+      steps.add(acc);
+    }
+    return ai.djl.ndarray.NDArrays.stack(steps, 1);
+  }
+}

@@ -1,0 +1,38 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+
+/**
+ * Gated RMSNorm of the Mamba-2 output y with gate g, over groups of {@code groupSize} channels.
+ *
+ * <ul>
+ *   <li>norm before gate (mmMamba, fla {@code FusedRMSNormSwishGate}): {@code rmsnorm(y) * w * silu(g)};
+ *   <li>gate before norm (HF Mamba2): {@code rmsnorm(y * silu(g)) * w}.
+ * </ul>
+ * Shapes: y, g (B, L, I); w (groupSize) shared by every group, or (I).
+ */
+public final class GatedRmsNorm {
+  private GatedRmsNorm() {}
+
+  /** Applies the norm; returns (B, L, I). */
+  public static NDArray apply(NDArray y, NDArray g, NDArray w, int groupSize, boolean normBeforeGate, double eps) {
+    Shape s = y.getShape();
+    long inner = s.get(s.dimension() - 1);
+    NDArray gate = Activation.silu(g);
+    NDArray v = normBeforeGate ? y : y.mul(gate);
+    Shape grouped = new Shape(s.get(0), s.get(1), inner / groupSize, groupSize);
+    NDArray vg = v.reshape(grouped);
+    NDArray ms = vg.square().mean(new int[] {-1}, true);
+    NDArray normed = vg.div(ms.add(eps).sqrt());
+    if (w.getShape().get(0) == groupSize) {
+      normed = normed.mul(w);
+    }
+    normed = normed.reshape(s);
+    if (w.getShape().get(0) != groupSize) {
+      normed = normed.mul(w);
+    }
+    return normBeforeGate ? normed.mul(gate) : normed;
+  }
+}

@@ -1,0 +1,140 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import org.mmmamba.core.config.Mamba2Config;
+import org.mmmamba.core.ssd.ScanResult;
+import org.mmmamba.core.ssd.Ssd;
+
+/**
+ * The Mamba-2 mixer (method.md §2.3), in the paper's names.
+ *
+ * <pre>
+ *   x = W_x u, B = W_B u, C = W_C u          (mmMamba: W_x = W_V, W_B = W_K, W_C = W_Q, inherited)
+ *   [x|B|C] = SiLU(causal_conv([x|B|C]))      depthwise, kernel K
+ *   dt = softplus(W_dt u + dt_bias)           per head, optionally clamped
+ *   A = -exp(A_log)                           per head scalar
+ *   S_t = exp(dt_t A) S_{t-1} + dt_t x_t B_t^T,  y_t = S_t C_t (+ D x_t)
+ *   out = W_O gatedRmsNorm(y, W_G u)
+ * </pre>
+ *
+ * <p>Shapes: u (B, L, D); W_x (G_x*P, D); W_B (G_B*N, D); W_C (G_C*N, D); W_G (I, D); W_dt (H, D);
+ * conv weight (C_conv, K); dt_bias, A_log, D (H); W_O (D, I). x, B, C are expanded from their groups to
+ * the H heads so that head h uses group h / (H / G), like {@code repeat_kv} / {@code repeat_interleave}.
+ * Training and prefill use the chunked SSD scan; one-token decode uses the recurrent step on a
+ * {@link MambaCache}.
+ */
+public final class Mamba2Mixer implements Mixer {
+  /** Parameter tensors of one mixer (canonical roles). Null entries are absent (e.g. no D, no conv bias). */
+  public record Params(
+      NDArray wX, NDArray wB, NDArray wC, NDArray wG, NDArray wDt, NDArray convWeight, NDArray convBias,
+      NDArray dtBias, NDArray aLog, NDArray d, NDArray normWeight, NDArray wO) {}
+
+  private final Mamba2Config cfg;
+  private final Params p;
+
+  /** Wraps parameter tensors (not copied). */
+  public Mamba2Mixer(Mamba2Config cfg, Params p) {
+    this.cfg = cfg;
+    this.p = p;
+  }
+
+  /** The mixer's dims. */
+  public Mamba2Config config() {
+    return cfg;
+  }
+
+  /** The parameter tensors. */
+  public Params params() {
+    return p;
+  }
+
+  @Override
+  public NDArray forward(NDArray u, LayerCache cache) {
+    NDArray o = gatedOutput(u, (MambaCache) cache);
+    return Linear.linear(o, p.wO()).singletonOrThrow();
+  }
+
+  @Override
+  public NDArray mixBeforeOutput(NDArray u) {
+    NDArray o = gatedOutput(u, null);
+    Shape s = o.getShape();
+    return o.reshape(s.get(0), s.get(1), cfg.numHeads(), cfg.headDim());
+  }
+
+  /** Everything up to (not including) W_O: (B, L, I). */
+  private NDArray gatedOutput(NDArray u, MambaCache cache) {
+    Shape s = u.getShape();
+    long b = s.get(0);
+    long l = s.get(1);
+    int h = cfg.numHeads();
+    NDArray xbc = lin(u, p.wX()).concat(lin(u, p.wB()), -1).concat(lin(u, p.wC()), -1);
+    NDArray g = lin(u, p.wG());
+    NDArray r = lin(u, p.wDt());
+    boolean continuing = cache != null && cache.started();
+    NDArray prefix = continuing ? cache.convState() : null;
+    NDArray conv = Activation.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix));
+    NDArray nextPrefix = cache != null && cfg.convKernel() > 1
+        ? CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel()) : null;
+    int xc = cfg.xChannels();
+    int bc = cfg.bChannels();
+    NDArray x = conv.get(":, :, :{}", xc).reshape(b, l, cfg.xGroups(), cfg.headDim());
+    NDArray bm = conv.get(":, :, {}:{}", xc, xc + bc).reshape(b, l, cfg.bGroups(), cfg.stateDim());
+    NDArray cm = conv.get(":, :, {}:", xc + bc).reshape(b, l, cfg.cGroups(), cfg.stateDim());
+    x = expand(x, h / cfg.xGroups());
+    bm = expand(bm, h / cfg.bGroups());
+    cm = expand(cm, h / cfg.cGroups());
+    NDArray dt = dt(r);
+    NDArray a = p.aLog().exp().neg();
+    NDArray y;
+    if (continuing && l == 1) {
+      y = Ssd.stepInPlace(cache.ssmState(), x.squeeze(1), dt.squeeze(1), a, bm.squeeze(1), cm.squeeze(1))
+          .expandDims(1);
+      cache.update(nextPrefix, cache.ssmState());
+    } else {
+      ScanResult res = Ssd.chunkedScan(x, dt, a, bm, cm, cfg.chunkSize(), continuing ? cache.ssmState() : null);
+      y = res.y();
+      if (cache != null) {
+        cache.update(nextPrefix, res.finalState());
+      }
+    }
+    if (cfg.useD()) {
+      y = y.add(x.mul(p.d().reshape(h, 1)));
+    }
+    NDArray yFlat = y.reshape(b, l, cfg.innerDim());
+    return GatedRmsNorm.apply(yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());
+  }
+
+  /** softplus(r + dt_bias), clamped to the configured limits. (B, L, H). */
+  private NDArray dt(NDArray r) {
+    NDArray z = r.add(p.dtBias());
+    // Stable softplus: max(z, 0) + log(1 + exp(-|z|)).
+    NDArray sp = z.maximum(0).add(z.abs().neg().exp().add(1).log());
+    if (cfg.dtMin() > 0) {
+      sp = sp.maximum(cfg.dtMin());
+    }
+    if (!Double.isInfinite(cfg.dtMax())) {
+      sp = sp.minimum(cfg.dtMax());
+    }
+    return sp;
+  }
+
+  /** (B, L, G, X) -> (B, L, G*rep, X), each group repeated rep times in place (repeat_interleave). */
+  private static NDArray expand(NDArray t, int rep) {
+    return rep == 1 ? t : t.repeat(2, rep);
+  }
+
+  private static NDArray lin(NDArray x, NDArray w) {
+    return Linear.linear(x, w).singletonOrThrow();
+  }
+
+  @Override
+  public LayerCache newCache(NDManager m, int batch, int capacity, DataType dt) {
+    return new MambaCache(m, batch, cfg.convKernel(), cfg.convChannels(), cfg.numHeads(), cfg.headDim(),
+        cfg.stateDim(), dt);
+  }
+}

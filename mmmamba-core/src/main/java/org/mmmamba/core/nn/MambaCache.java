@@ -1,0 +1,80 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Mamba-2 decode state for one layer, constant in size whatever the context length: the conv state
+ * (B, K-1, C_conv) of raw pre-conv [x|B|C] inputs and the SSM state S (B, H, P, N). Kept in the compute
+ * dtype (fp32 on CPU), not bf16 as the reference does.
+ */
+public final class MambaCache implements LayerCache {
+  private final NDManager manager;
+  private NDArray convState;
+  private final NDArray ssmState;
+  private boolean started;
+
+  /** Zero state for {@code batch} sequences. */
+  public MambaCache(NDManager parent, int batch, int convKernel, int convChannels, int heads, int headDim,
+      int stateDim, DataType dt) {
+    this.manager = parent.newSubManager();
+    this.convState = convKernel > 1 ? manager.zeros(new Shape(batch, convKernel - 1, convChannels), dt) : null;
+    this.ssmState = manager.zeros(new Shape(batch, heads, headDim, stateDim), dt);
+    NDScope.unregister(ssmState);
+    if (convState != null) {
+      NDScope.unregister(convState);
+    }
+  }
+
+  /** (B, K-1, C_conv) or null when K = 1. */
+  public NDArray convState() {
+    return convState;
+  }
+
+  /** (B, H, P, N); updated in place by decode steps. */
+  public NDArray ssmState() {
+    return ssmState;
+  }
+
+  /** True once a prefill or step has run. */
+  public boolean started() {
+    return started;
+  }
+
+  /** Replaces the conv state (copied into this cache's memory) and the SSM state (copied in place). */
+  public void update(NDArray newConvState, NDArray newSsmState) {
+    if (convState != null) {
+      NDArray old = convState;
+      convState = newConvState.duplicate();
+      convState.attach(manager);
+      NDScope.unregister(convState);
+      old.close();
+    }
+    if (newSsmState != ssmState) {
+      newSsmState.copyTo(ssmState);
+    }
+    started = true;
+  }
+
+  /** Marks the cache as used (after an in-place step). */
+  public void markStarted() {
+    started = true;
+  }
+
+  @Override
+  public long bytes() {
+    long n = ssmState.getShape().size();
+    if (convState != null) {
+      n += convState.getShape().size();
+    }
+    return n * ssmState.getDataType().getNumOfBytes();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

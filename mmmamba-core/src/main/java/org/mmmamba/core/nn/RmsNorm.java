@@ -1,0 +1,18 @@
+package org.mmmamba.core.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/** RMSNorm over the last axis: {@code x / sqrt(mean(x^2) + eps) * w}. */
+public final class RmsNorm {
+  private RmsNorm() {}
+
+  /**
+   * @param x (..., D)
+   * @param w (D), broadcast over the leading axes
+   * @param eps added to the mean square
+   */
+  public static NDArray apply(NDArray x, NDArray w, double eps) {
+    NDArray ms = x.square().mean(new int[] {-1}, true);
+    return x.div(ms.add(eps).sqrt()).mul(w);
+  }
+}
