@@ -72,8 +72,9 @@ public final class Ssd {
    * <p>Memory: the largest temporaries are three (B, H, c, Q, Q) tensors (the decay mask, C·Bᵀ and
    * their product) and two (B, H, c, P, N) tensors (chunk states and entering states), so memory is
    * O(B·H·L·(Q + P·N/Q)), that is O(B·H·L·Q) for the usual Q ≈ P ≈ N. No L×L tensor is ever built.
-   * Compute is O(B·H·L·Q·(N + P) + B·H·L·P·N). The number of native ops is about 40 plus 2 per
-   * chunk, independent of B, H, P and N.
+   * Compute is O(B·H·L·Q·(N + P) + B·H·L·P·N). Native calls (measured as arrays created): about
+   * 41-50 fixed plus 4 per chunk (two arithmetic ops and two views from one {@code split} each),
+   * independent of B, H, P and N.
    *
    * <p>Numerics: decays are formed as {@code exp(s_i - s_j)} from in-chunk cumulative sums (as the
    * mamba_ssm kernels do), so every exponent is ≤ 0 when A ≤ 0; A is not checked (that would need a
@@ -187,7 +188,7 @@ public final class Ssd {
   }
 
   /**
-   * The recurrence itself, one {@link #step} per token: slow (about 15 native ops per token) and
+   * The recurrence itself, one {@link #step} per token: slow (about 17 native calls per token) and
    * obviously correct. The reference twin of {@link #chunkedScan}; same arguments and result.
    *
    * @param x (B, L, H, P)
