@@ -130,9 +130,7 @@ public final class DecoderModel implements AutoCloseable {
 
   /** Embedding lookup: (B, L) int64 -> (B, L, D). */
   public NDArray embed(NDArray ids) {
-    NDArray table = weights.get(ParamNames.EMBED);
-    Shape s = ids.getShape();
-    return table.get(ids.getManager(), ids.flatten()).reshape(s.get(0), s.get(1), config.hiddenSize());
+    return weights.get(ParamNames.EMBED).get(ids);
   }
 
   /** Runs all layers and the final norm: (B, L, D) embeddings -> (B, L, D) hidden states. */

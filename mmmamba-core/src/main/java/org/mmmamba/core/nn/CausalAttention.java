@@ -65,14 +65,16 @@ public final class CausalAttention {
     return out.reshape(b, h, lq, p);
   }
 
-  /** Sets scores of keys after each query's position to -inf. */
+  /** Adds -inf to the scores of keys after each query's position (an additive (nq, nk) bias, broadcast). */
   private static NDArray maskFuture(NDArray scores, int firstPos, int nq, int nk) {
     NDManager m = scores.getManager();
     NDArray qpos = m.arange(firstPos, firstPos + nq).reshape(nq, 1);
     NDArray kpos = m.arange(0, nk).reshape(1, nk);
     NDArray allowed = kpos.lte(qpos);
-    NDArray negInf = m.create(Double.NEGATIVE_INFINITY).toType(scores.getDataType(), false);
-    return NDArrays.where(allowed, scores, negInf);
+    Shape s = new Shape(nq, nk);
+    DataType dt = scores.getDataType();
+    NDArray bias = NDArrays.where(allowed, m.zeros(s, dt), m.full(s, Float.NEGATIVE_INFINITY, dt));
+    return scores.add(bias);
   }
 
   /**

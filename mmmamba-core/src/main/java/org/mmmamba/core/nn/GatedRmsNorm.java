@@ -2,7 +2,6 @@ package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 
 /**
  * Gated RMSNorm of the Mamba-2 output y with gate g, over groups of {@code groupSize} channels.
@@ -20,7 +19,7 @@ public final class GatedRmsNorm {
   public static NDArray apply(NDArray y, NDArray g, NDArray w, int groupSize, boolean normBeforeGate, double eps) {
     Shape s = y.getShape();
     long inner = s.get(s.dimension() - 1);
-    NDArray gate = Activation.silu(g);
+    NDArray gate = Activations.silu(g);
     NDArray v = normBeforeGate ? y : y.mul(gate);
     Shape grouped = new Shape(s.get(0), s.get(1), inner / groupSize, groupSize);
     NDArray vg = v.reshape(grouped);

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.ssd.ScanResult;
@@ -77,7 +76,7 @@ public final class Mamba2Mixer implements Mixer {
     NDArray r = lin(u, p.wDt());
     boolean continuing = cache != null && cache.started();
     NDArray prefix = continuing ? cache.convState() : null;
-    NDArray conv = Activation.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix));
+    NDArray conv = Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix));
     NDArray nextPrefix = cache != null && cfg.convKernel() > 1
         ? CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel()) : null;
     int xc = cfg.xChannels();
@@ -112,8 +111,7 @@ public final class Mamba2Mixer implements Mixer {
   /** softplus(r + dt_bias), clamped to the configured limits. (B, L, H). */
   private NDArray dt(NDArray r) {
     NDArray z = r.add(p.dtBias());
-    // Stable softplus: max(z, 0) + log(1 + exp(-|z|)).
-    NDArray sp = z.maximum(0).add(z.abs().neg().exp().add(1).log());
+    NDArray sp = Activations.softplus(z);
     if (cfg.dtMin() > 0) {
       sp = sp.maximum(cfg.dtMin());
     }

@@ -1,7 +1,6 @@
 package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
 /**
@@ -23,7 +22,7 @@ public final class SwiGluMlp {
 
   /** x (B, L, D) -> (B, L, D). */
   public NDArray forward(NDArray x) {
-    NDArray g = Activation.silu(Linear.linear(x, wGate).singletonOrThrow());
+    NDArray g = Activations.silu(Linear.linear(x, wGate).singletonOrThrow());
     NDArray up = Linear.linear(x, wUp).singletonOrThrow();
     return Linear.linear(g.mul(up), wDown).singletonOrThrow();
   }
