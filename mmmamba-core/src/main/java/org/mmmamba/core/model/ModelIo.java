@@ -23,7 +23,7 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HfConfigs;
-import org.mmmamba.core.io.AtomicFiles;
+import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.CheckpointWriter;
 import org.mmmamba.core.io.NdArrays;
@@ -133,7 +133,7 @@ public final class ModelIo {
       addAll(sw, w, WeightMaps.of(c));
       CheckpointWriter.write(dir, sw, DEFAULT_SHARD_BYTES);
       ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      AtomicFiles.writeString(dir.resolve("config.json"), om.writeValueAsString(HfConfigs.toJson(c)));
+      AtomicText.writeString(dir.resolve("config.json"), om.writeValueAsString(HfConfigs.toJson(c)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write model to " + dir, e);
     }

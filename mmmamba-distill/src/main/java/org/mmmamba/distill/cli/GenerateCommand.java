@@ -13,7 +13,7 @@ import org.mmmamba.core.Devices;
 import org.mmmamba.core.api.Models;
 import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
-import org.mmmamba.core.io.AtomicFiles;
+import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -79,7 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
         r.add(t);
       }
     }
-    AtomicFiles.writeString(out, om.writeValueAsString(root));
+    AtomicText.writeString(out, om.writeValueAsString(root));
     System.out.println("wrote " + out);
     return 0;
   }
