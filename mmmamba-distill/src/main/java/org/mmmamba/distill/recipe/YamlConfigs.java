@@ -1,0 +1,259 @@
+package org.mmmamba.distill.recipe;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.mmmamba.core.BadInputException;
+
+/**
+ * Strict YAML binding of run configs to immutable records.
+ *
+ * <p>Steps: the user's file is bound strictly on its own (an unknown key or a wrong type fails with the file and
+ * line); then it is deep-merged over the bundled defaults, {@code --set key.path=value} overrides are applied
+ * (each must name an existing key), and the result is bound again. {@link Located} keeps the line of every key
+ * so that {@code validate()} can name file, line and key for impossible values too.
+ */
+public final class YamlConfigs {
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+  private YamlConfigs() {}
+
+  /** A bound config with the source positions of its keys. */
+  public record Located<T>(T value, String source, Map<String, Integer> lines) {
+    /** "file:line: key" for error messages (line omitted when the key came from defaults). */
+    public String where(String keyPath) {
+      Integer line = lines.get(keyPath);
+      return source + (line == null ? "" : ":" + line) + ": " + keyPath;
+    }
+  }
+
+  /**
+   * Loads {@code file} over the defaults in classpath resource {@code defaultsResource}, applies overrides
+   * ("a.b.c=value", YAML scalars), binds to {@code type}.
+   */
+  public static <T> Located<T> load(Path file, Class<T> type, String defaultsResource, List<String> overrides) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(file + ": config file not found");
+    } catch (IOException e) {
+      throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")");
+    }
+    return loadText(text, file.toString(), type, defaultsResource, overrides);
+  }
+
+  /** Same, from text ({@code source} names it in errors). */
+  public static <T> Located<T> loadText(
+      String text, String source, Class<T> type, String defaultsResource, List<String> overrides) {
+    JsonNode user;
+    try {
+      user = YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(source + ":" + line(e.getLocation()) + ": malformed YAML ("
+          + firstLine(e.getOriginalMessage()) + ")");
+    }
+    if (user == null || user.isMissingNode() || user.isNull()) {
+      user = YAML.createObjectNode();
+    }
+    if (!user.isObject()) {
+      throw new BadInputException(source + ": the top level must be a mapping of keys");
+    }
+    // Strict pass on the user's text alone: unknown keys and wrong types with their line.
+    bindStrict(text, source, type);
+    ObjectNode merged = defaults(defaultsResource).deepCopy();
+    merge(merged, (ObjectNode) user);
+    for (String o : overrides) {
+      applyOverride(merged, o);
+    }
+    T value;
+    try {
+      value = YAML.treeToValue(merged, type);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(source + " (after defaults and --set): " + describe(e));
+    }
+    return new Located<>(value, source, lines(text));
+  }
+
+  private static <T> void bindStrict(String text, String source, Class<T> type) {
+    try {
+      YAML.readValue(text, type);
+    } catch (UnrecognizedPropertyException e) {
+      throw new BadInputException(source + ":" + line(e.getLocation()) + ": unknown key '" + path(e) + "'"
+          + " (known here: " + e.getKnownPropertyIds() + ")");
+    } catch (MismatchedInputException e) {
+      throw new BadInputException(source + ":" + line(e.getLocation()) + ": key '" + path(e) + "': "
+          + firstLine(e.getOriginalMessage()));
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(source + ":" + line(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
+    }
+  }
+
+  static ObjectNode defaults(String resource) {
+    try (InputStream in = YamlConfigs.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing bundled defaults " + resource);
+      }
+      return (ObjectNode) YAML.readTree(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read bundled defaults " + resource, e);
+    }
+  }
+
+  /** Deep merge: mappings merge key by key, everything else (lists, scalars) replaces. */
+  static void merge(ObjectNode base, ObjectNode over) {
+    Iterator<Map.Entry<String, JsonNode>> it = over.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode cur = base.get(e.getKey());
+      if (cur != null && cur.isObject() && e.getValue().isObject()) {
+        merge((ObjectNode) cur, (ObjectNode) e.getValue());
+      } else {
+        base.set(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  /** Applies "a.b.c=value"; the path must exist in the merged config (so typos fail). */
+  static void applyOverride(ObjectNode root, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) {
+      throw new BadInputException("--set " + override + ": expected key.path=value");
+    }
+    String path = override.substring(0, eq).trim();
+    String raw = override.substring(eq + 1);
+    String[] parts = path.split("\\.");
+    ObjectNode node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode next = node.get(parts[i]);
+      if (next == null || !next.isObject()) {
+        throw new BadInputException("--set " + path + ": no such key '" + String.join(".", java.util.Arrays
+            .copyOf(parts, i + 1)) + "'");
+      }
+      node = (ObjectNode) next;
+    }
+    String leaf = parts[parts.length - 1];
+    if (!node.has(leaf)) {
+      throw new BadInputException("--set " + path + ": no such key '" + leaf + "' (known: "
+          + iterable(node.fieldNames()) + ")");
+    }
+    JsonNode value;
+    try {
+      value = YAML.readTree(raw.isEmpty() ? "''" : raw);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException("--set " + path + ": value '" + raw + "' is not valid YAML");
+    }
+    node.set(leaf, value == null ? YAML.nullNode() : value);
+  }
+
+  private static String iterable(Iterator<String> it) {
+    StringBuilder sb = new StringBuilder();
+    it.forEachRemaining(s -> sb.append(sb.length() == 0 ? "" : ", ").append(s));
+    return sb.toString();
+  }
+
+  /** Line (1-based) of every key path ("a.b.c"; list items as "a.b[2]") in the YAML text. */
+  static Map<String, Integer> lines(String text) {
+    Map<String, Integer> out = new HashMap<>();
+    try (JsonParser p = YAML.getFactory().createParser(text)) {
+      Deque<String> stack = new ArrayDeque<>();
+      Deque<Integer> listIndex = new ArrayDeque<>();
+      String pendingField = null;
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        switch (t) {
+          case FIELD_NAME:
+            pendingField = p.currentName();
+            String prefix = stack.isEmpty() ? "" : stack.peek() + ".";
+            out.putIfAbsent(prefix + pendingField, p.currentLocation().getLineNr());
+            break;
+          case START_OBJECT:
+          case START_ARRAY:
+            String base = stack.isEmpty() ? "" : stack.peek();
+            String name = pendingField != null ? (base.isEmpty() ? pendingField : base + "." + pendingField)
+                : (!listIndex.isEmpty() && listIndex.peek() >= 0 ? base + "[" + bump(listIndex) + "]" : base);
+            stack.push(name);
+            listIndex.push(t == JsonToken.START_ARRAY ? 0 : -1);
+            pendingField = null;
+            break;
+          case END_OBJECT:
+          case END_ARRAY:
+            stack.pop();
+            listIndex.pop();
+            break;
+          default:
+            if (pendingField == null && !listIndex.isEmpty() && listIndex.peek() >= 0) {
+              out.putIfAbsent(stack.peek() + "[" + bump(listIndex) + "]", p.currentLocation().getLineNr());
+            }
+            pendingField = null;
+        }
+      }
+    } catch (IOException e) {
+      // Positions are a convenience; the strict pass already reported malformed YAML.
+    }
+    return out;
+  }
+
+  private static int bump(Deque<Integer> listIndex) {
+    int i = listIndex.pop();
+    listIndex.push(i + 1);
+    return i;
+  }
+
+  private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        sb.append(sb.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String describe(JsonProcessingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException) {
+      return "key '" + path((com.fasterxml.jackson.databind.JsonMappingException) e) + "': "
+          + firstLine(e.getOriginalMessage());
+    }
+    return firstLine(e.getOriginalMessage());
+  }
+
+  private static int line(JsonLocation loc) {
+    return loc == null ? 0 : loc.getLineNr();
+  }
+
+  static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int i = s.indexOf('\n');
+    return i < 0 ? s : s.substring(0, i);
+  }
+}
