@@ -101,14 +101,18 @@ public final class YamlConfigs {
   }
 
   private static <T> void bindStrict(String text, String source, Class<T> type) {
+    if (text.isBlank()) {
+      return;
+    }
     try {
       YAML.readValue(text, type);
     } catch (UnrecognizedPropertyException e) {
-      throw new BadInputException(source + ":" + line(e.getLocation()) + ": unknown key '" + path(e) + "'"
-          + " (known here: " + e.getKnownPropertyIds() + ")");
+      // The parser's location is past the key; the key index knows the key's own line.
+      throw new BadInputException(source + ":" + keyLine(text, path(e), e.getLocation()) + ": unknown key '"
+          + path(e) + "'" + " (known here: " + e.getKnownPropertyIds() + ")");
     } catch (MismatchedInputException e) {
-      throw new BadInputException(source + ":" + line(e.getLocation()) + ": key '" + path(e) + "': "
-          + firstLine(e.getOriginalMessage()));
+      throw new BadInputException(source + ":" + keyLine(text, path(e), e.getLocation()) + ": key '" + path(e)
+          + "': " + firstLine(e.getOriginalMessage()));
     } catch (JsonProcessingException e) {
       throw new BadInputException(source + ":" + line(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
     }
@@ -243,6 +247,11 @@ public final class YamlConfigs {
           + firstLine(e.getOriginalMessage());
     }
     return firstLine(e.getOriginalMessage());
+  }
+
+  private static int keyLine(String text, String keyPath, JsonLocation fallback) {
+    Integer l = lines(text).get(keyPath);
+    return l != null ? l : line(fallback);
   }
 
   private static int line(JsonLocation loc) {
