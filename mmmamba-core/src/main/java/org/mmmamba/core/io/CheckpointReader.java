@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -88,7 +87,8 @@ public final class CheckpointReader implements AutoCloseable {
       throw new UncheckedIOException("cannot list " + dirOrFile + ": " + e, e);
     }
     if (all.isEmpty()) {
-      throw new BadInputException(dirOrFile + ": no .safetensors files and no " + CheckpointWriter.INDEX_FILE);
+      throw new BadInputException(
+          dirOrFile + ": no .safetensors files and no " + CheckpointWriter.INDEX_FILE);
     }
     Collections.sort(all); // deterministic duplicate reports
     return fromFiles(dirOrFile.toString(), all);
@@ -135,10 +135,10 @@ public final class CheckpointReader implements AutoCloseable {
     }
     Path base = dir.toAbsolutePath().normalize();
     NavigableMap<String, Path> byName = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : map.properties()) {
       if (!e.getValue().isTextual()) {
-        throw new BadInputException(index + ": weight_map entry " + quote(e.getKey()) + " is not a file name");
+        throw new BadInputException(
+            index + ": weight_map entry " + quote(e.getKey()) + " is not a file name");
       }
       String shard = e.getValue().textValue();
       Path p;

@@ -104,7 +104,9 @@ class CheckpointReaderTest {
   @Test
   void malformedIndexIsBadInput() throws IOException {
     index("{\"weight_map\":");
-    assertMessage(assertThrows(BadInputException.class, () -> CheckpointReader.open(dir)), CheckpointWriter.INDEX_FILE);
+    assertMessage(
+        assertThrows(BadInputException.class, () -> CheckpointReader.open(dir)),
+        CheckpointWriter.INDEX_FILE);
     index("{\"metadata\":{}}");
     assertMessage(
         assertThrows(BadInputException.class, () -> CheckpointReader.open(dir)), "weight_map");
