@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The multi-window read path. Real files only need several mapping windows for tensors over 1 GiB,
  * which is too big for CI, so these tests open small files with windows of a few bytes: every tensor
  * then spans many windows, and the window/offset arithmetic (all in {@code long}) is the same code
- * that serves a multi-GiB tensor. Results must equal the single-window reads.
+ * that serves a multi-GiB tensor. Results must equal the single-window reads. Real offsets past
+ * 2 GiB are covered by {@link LargeOffsetTest} on a sparse file.
  */
 class WindowedReadTest {
   @TempDir Path dir;
@@ -65,7 +66,8 @@ class WindowedReadTest {
         if (!t.dtype().isFloat()) {
           assertArrayEquals(whole.readLongs(n), windowed.readLongs(n), n);
         }
-        FloatBuffer fb = ByteBuffer.allocateDirect(4 * (int) t.numel()).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer fb =
+            ByteBuffer.allocateDirect(4 * (int) t.numel()).order(ByteOrder.nativeOrder()).asFloatBuffer();
         windowed.readFloatsInto(n, fb);
         fb.flip();
         float[] got = new float[fb.remaining()];
