@@ -11,12 +11,11 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -88,7 +87,8 @@ public final class CheckpointReader implements AutoCloseable {
       throw new UncheckedIOException("cannot list " + dirOrFile + ": " + e, e);
     }
     if (all.isEmpty()) {
-      throw new BadInputException(dirOrFile + ": no .safetensors files and no " + CheckpointWriter.INDEX_FILE);
+      throw new BadInputException(
+          dirOrFile + ": no .safetensors files and no " + CheckpointWriter.INDEX_FILE);
     }
     Collections.sort(all); // deterministic duplicate reports
     return fromFiles(dirOrFile.toString(), all);
@@ -135,20 +135,21 @@ public final class CheckpointReader implements AutoCloseable {
     }
     Path base = dir.toAbsolutePath().normalize();
     NavigableMap<String, Path> byName = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : map.properties()) {
       if (!e.getValue().isTextual()) {
-        throw new BadInputException(index + ": weight_map entry " + quote(e.getKey()) + " is not a file name");
+        throw new BadInputException(
+            index + ": weight_map entry " + quote(e.getKey()) + " is not a file name");
       }
       String shard = e.getValue().textValue();
       Path p;
       try {
-        p = base.resolve(shard).normalize();
-      } catch (java.nio.file.InvalidPathException ex) {
+        p = dir.resolve(shard).normalize();
+      } catch (InvalidPathException ex) {
         p = null;
       }
       // A hostile index must not make us read files outside the checkpoint directory.
-      if (p == null || !p.startsWith(base) || p.equals(base)) {
+      Path abs = p == null ? null : p.toAbsolutePath().normalize();
+      if (abs == null || !abs.startsWith(base) || abs.equals(base)) {
         throw new BadInputException(
             index + ": weight_map entry " + quote(e.getKey()) + " points outside the directory: "
                 + quote(shard));

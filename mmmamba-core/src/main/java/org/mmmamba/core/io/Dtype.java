@@ -11,14 +11,23 @@ import org.mmmamba.core.BadInputException;
  * guessing.
  */
 public enum Dtype {
+  /** IEEE double. */
   F64(8, true),
+  /** IEEE single. */
   F32(4, true),
+  /** IEEE half (binary16). */
   F16(2, true),
+  /** bfloat16: the top 16 bits of an F32. */
   BF16(2, true),
+  /** Signed 64-bit integer. */
   I64(8, false),
+  /** Signed 32-bit integer. */
   I32(4, false),
+  /** Signed 16-bit integer. */
   I16(2, false),
+  /** Signed byte. */
   I8(1, false),
+  /** Unsigned byte. */
   U8(1, false),
   /** One byte per element, 0 is false and anything else true. */
   BOOL(1, false);

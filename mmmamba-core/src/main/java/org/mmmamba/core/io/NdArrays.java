@@ -43,8 +43,10 @@ public final class NdArrays {
     Shape shape = new Shape(t.shape());
     NDArray out =
         switch (target) {
-          case FLOAT32 -> fromDirect(m, t, shape, DataType.FLOAT32, b -> r.readFloatsInto(name, b.asFloatBuffer()));
-          case FLOAT64 -> fromDirect(m, t, shape, DataType.FLOAT64, b -> r.readDoublesInto(name, b.asDoubleBuffer()));
+          case FLOAT32 -> fromDirect(
+              m, r, t, shape, DataType.FLOAT32, b -> r.readFloatsInto(name, b.asFloatBuffer()));
+          case FLOAT64 -> fromDirect(
+              m, r, t, shape, DataType.FLOAT64, b -> r.readDoublesInto(name, b.asDoubleBuffer()));
           case FLOAT16 -> {
             try (NDArray f32 = load(m, r, name, DataType.FLOAT32)) {
               yield f32.toType(DataType.FLOAT16, true);
@@ -72,16 +74,23 @@ public final class NdArrays {
       case FLOAT64 -> w.addDoubles(name, shape, a.toDoubleArray());
       case INT64 -> w.addLongs(name, shape, a.toLongArray());
       default -> throw new IllegalArgumentException(
-          "tensor '" + name + "': cannot save " + a.getDataType() + "; convert to FLOAT32, FLOAT64 or INT64");
+          "tensor " + SafetensorsHeader.quote(name) + ": cannot save " + a.getDataType()
+              + "; convert to FLOAT32, FLOAT64 or INT64");
     }
   }
 
   private static NDArray fromDirect(
-      NDManager m, TensorInfo t, Shape shape, DataType type, Consumer<ByteBuffer> fill) {
+      NDManager m,
+      CheckpointReader r,
+      TensorInfo t,
+      Shape shape,
+      DataType type,
+      Consumer<ByteBuffer> fill) {
     long bytes = Math.multiplyExact(t.numel(), (long) type.getNumOfBytes());
     if (bytes > Integer.MAX_VALUE) {
       throw new BadInputException(
-          "tensor '" + t.name() + "' needs " + bytes + " bytes as " + type
+          r.fileOf(t.name()) + ": tensor " + SafetensorsHeader.quote(t.name()) + " needs " + bytes
+              + " bytes as " + type
               + "; DJL creates arrays of at most 2 GiB from a buffer");
     }
     ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
@@ -99,7 +108,8 @@ public final class NdArrays {
     for (int i = 0; i < v.length; i++) {
       if (v[i] != (int) v[i]) {
         throw new BadInputException(
-            file + ": tensor '" + name + "' value " + v[i] + " at index " + i + " does not fit INT32");
+            file + ": tensor " + SafetensorsHeader.quote(name) + " value " + v[i] + " at index " + i
+                + " does not fit INT32");
       }
       out[i] = (int) v[i];
     }

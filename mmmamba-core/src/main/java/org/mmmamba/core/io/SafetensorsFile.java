@@ -30,8 +30,10 @@ import org.mmmamba.core.BadInputException;
  * failures as {@link UncheckedIOException}.
  *
  * <p>Reads are thread-safe. Closing releases the file handle; buffers returned by {@link #raw} stay
- * readable until they are garbage collected (that is how Java unmaps). If another process truncates
- * the file while it is open, reads detect the shorter file and throw instead of faulting.
+ * readable until they are garbage collected (that is how Java unmaps). Each read checks the file
+ * size first, so a file truncated by another process after {@code open} gives a
+ * {@link BadInputException} rather than a fault; a truncation racing with a read in progress cannot be
+ * caught this way (the mapped page would fault), which is the usual caveat of memory mapping.
  */
 public final class SafetensorsFile implements AutoCloseable {
   /** Default mapping window: large enough to be rare, small enough for any address space. */

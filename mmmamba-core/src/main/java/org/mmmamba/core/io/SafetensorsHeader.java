@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +85,7 @@ final class SafetensorsHeader {
 
     Map<String, String> metadata = new LinkedHashMap<>();
     List<TensorInfo> tensors = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : root.properties()) {
       String name = field.getKey();
       JsonNode node = field.getValue();
       if (name.equals(METADATA_KEY)) {
@@ -105,8 +103,7 @@ final class SafetensorsHeader {
     if (!node.isObject()) {
       throw new BadInputException(file + ": " + METADATA_KEY + " is not a JSON object");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!e.getValue().isTextual()) {
         throw new BadInputException(
             file + ": " + METADATA_KEY + " value of " + quote(e.getKey()) + " is not a string");

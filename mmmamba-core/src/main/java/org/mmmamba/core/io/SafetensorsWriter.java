@@ -255,7 +255,8 @@ public final class SafetensorsWriter {
     try {
       bytes = Math.multiplyExact(TensorInfo.numel(shape), (long) dtype.bytes());
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " overflows");
+      throw new IllegalArgumentException(
+          "tensor '" + name + "': shape " + Arrays.toString(shape) + " overflows");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage());
     }
