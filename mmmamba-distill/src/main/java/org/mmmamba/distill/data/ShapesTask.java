@@ -45,7 +45,8 @@ import org.mmmamba.core.vision.ImageIoLoader;
  * a text-only model is at chance. Every question is answerable without ambiguity: no two objects share
  * colour and shape, objects sit in distinct cells with a gap of at least 2 pixels between them, and the
  * asked object exists (and is the only one of its shape, or colour, where that is what is asked).
- * Shape sizes (60 to 100% of the cell minus a 1-pixel margin) and positions inside the cell are random.
+ * Shape sizes (60 to 100% of the cell minus a 1-pixel margin, and at least 6 pixels so the three
+ * shapes stay tellable apart) and positions inside the cell are random.
  *
  * <p>Determinism: everything follows from the seed through {@link SplittableRandom} (one
  * {@code split()} per sample) and Java2D drawing without antialiasing; the same seed gives the same
@@ -304,7 +305,7 @@ public final class ShapesTask {
     int y0 = row * n / g;
     int y1 = (row + 1) * n / g;
     int avail = Math.min(x1 - x0, y1 - y0) - 2; // 1-pixel margin on each side
-    int min = Math.max(3, (int) Math.round(0.6 * avail));
+    int min = Math.min(avail, Math.max(6, (int) Math.round(0.6 * avail)));
     int size = min + rnd.nextInt(avail - min + 1);
     int x = x0 + 1 + rnd.nextInt(x1 - x0 - 2 - size + 1);
     int y = y0 + 1 + rnd.nextInt(y1 - y0 - 2 - size + 1);
