@@ -9,7 +9,12 @@ import java.util.Objects;
  * @param content the text, possibly with {@code <image>} placeholders in user messages
  */
 public record ChatMessage(Role role, String content) {
-  /** Rejects nulls. */
+  /**
+   * Rejects nulls.
+   *
+   * @param role who speaks
+   * @param content the text, possibly with {@code <image>} placeholders in user messages
+   */
   public ChatMessage {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(content, "content");

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.mmmamba.core.BadInputException;
@@ -102,9 +101,7 @@ public final class HfTokenizer implements Tokenizer {
     Map<String, Long> vocab = new HashMap<>();
     JsonNode v = root.path("model").path("vocab");
     if (v.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> it = v.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : v.properties()) {
         vocab.put(e.getKey(), e.getValue().asLong());
       }
     } else if (v.isArray()) { // Unigram: [[piece, score], ...], id = position

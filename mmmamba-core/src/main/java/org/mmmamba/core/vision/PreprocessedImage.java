@@ -8,7 +8,13 @@ package org.mmmamba.core.vision;
  * @param tileSize tile side S in pixels
  */
 public record PreprocessedImage(float[] pixels, int numTiles, int tileSize) {
-  /** Checks the array length against the shape. */
+  /**
+   * Checks the array length against the shape.
+   *
+   * @param pixels {@code numTiles * 3 * tileSize * tileSize} floats, layout (numTiles, 3, S, S)
+   * @param numTiles number of tiles, thumbnail included
+   * @param tileSize tile side S in pixels
+   */
   public PreprocessedImage {
     if ((long) numTiles * 3 * tileSize * tileSize != pixels.length) {
       throw new IllegalArgumentException(

@@ -16,7 +16,13 @@ import java.util.Objects;
  */
 public record RgbImage(int width, int height, float[] data) {
 
-  /** Checks the dimensions against the data length. */
+  /**
+   * Checks the dimensions against the data length.
+   *
+   * @param width width in pixels, at least 1
+   * @param height height in pixels, at least 1
+   * @param data {@code 3 * height * width} floats, channel-major (R plane, G plane, B plane)
+   */
   public RgbImage {
     Objects.requireNonNull(data, "data");
     if (width < 1 || height < 1) {

@@ -8,7 +8,12 @@ package org.mmmamba.core.vision;
  * @param rows tiles down (height multiplier)
  */
 public record TileGrid(int cols, int rows) {
-  /** Checks that both counts are positive. */
+  /**
+   * Checks that both counts are positive.
+   *
+   * @param cols tiles across (width multiplier)
+   * @param rows tiles down (height multiplier)
+   */
   public TileGrid {
     if (cols < 1 || rows < 1) {
       throw new IllegalArgumentException("grid must be at least 1x1, got " + cols + "x" + rows);

@@ -36,7 +36,18 @@ public record VisionConfig(
   /** ImageNet channel standard deviations, as used by InternVL and HoVLE. */
   public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
-  /** Copies the arrays so the record cannot change behind the caller's back. */
+  /**
+   * Copies the arrays so the record cannot change behind the caller's back.
+   *
+   * @param imageSize side of one square tile in pixels (HoVLE: 448)
+   * @param patchSize side of one patch in pixels (HoVLE: 14); must divide {@code imageSize}
+   * @param minTiles smallest number of tiles in the dynamic grid (at least 1)
+   * @param maxTiles largest number of tiles in the dynamic grid (at least {@code minTiles})
+   * @param useThumbnail append a whole-image thumbnail tile when the grid has more than one tile
+   * @param mean per-channel mean (R, G, B) subtracted after scaling to [0, 1]
+   * @param std per-channel standard deviation (R, G, B), all positive
+   * @param downsampleRatio pixel-shuffle ratio; only 0.5 is supported (2 x 2 patches per token)
+   */
   public VisionConfig {
     mean = mean == null ? null : mean.clone();
     std = std == null ? null : std.clone();

@@ -10,7 +10,13 @@ import java.util.Objects;
  * @param value the text; the first human turn of an image sample holds {@code <image>}
  */
 public record Conversation(String from, String value) {
-  /** Rejects nulls. */
+  /**
+   * Rejects nulls.
+   *
+   * @param from who speaks: {@code human}, {@code gpt} (also {@code user}, {@code assistant}, {@code
+   *     system})
+   * @param value the text; the first human turn of an image sample holds {@code <image>}
+   */
   public Conversation {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(value, "value");

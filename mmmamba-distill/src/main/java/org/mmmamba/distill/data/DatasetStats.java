@@ -12,7 +12,13 @@ import java.util.Map;
  */
 public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filteredTooLong) {
 
-  /** Fills absent reasons with zero and freezes the map. */
+  /**
+   * Fills absent reasons with zero and freezes the map.
+   *
+   * @param ok samples returned to the caller
+   * @param broken unusable samples per reason (every reason present, zero included)
+   * @param filteredTooLong samples dropped because they exceeded {@code maxTokens} after tokenisation
+   */
   public DatasetStats {
     EnumMap<BrokenReason, Long> m = new EnumMap<>(BrokenReason.class);
     for (BrokenReason r : BrokenReason.values()) {

@@ -20,7 +20,15 @@ import org.mmmamba.core.text.Role;
 public record Sample(
     String id, Path image, List<Conversation> conversations, String questionType, String origin) {
 
-  /** Copies the turn list and rejects nulls where they are not allowed. */
+  /**
+   * Copies the turn list and rejects nulls where they are not allowed.
+   *
+   * @param id the sample id
+   * @param image the resolved image file, or null for a text-only sample
+   * @param conversations the turns, in order
+   * @param questionType an optional category (e.g. the synthetic task's question type), or null
+   * @param origin where the sample was read, for messages (e.g. {@code train.jsonl line 17})
+   */
   public Sample {
     Objects.requireNonNull(id, "id");
     conversations = List.copyOf(conversations);

@@ -21,7 +21,16 @@ public record ShapesSample(
     QuestionType questionType,
     List<ShapeObject> objects) {
 
-  /** Copies the object list. */
+  /**
+   * Copies the object list.
+   *
+   * @param id the sample id, e.g. {@code train-000042}
+   * @param image the rendered image
+   * @param question the question, e.g. {@code what color is the circle ?}
+   * @param answer the single-word answer, e.g. {@code red}
+   * @param questionType the question family
+   * @param objects what was drawn, for checking answers against pixels
+   */
   public ShapesSample {
     objects = List.copyOf(objects);
   }
