@@ -130,7 +130,14 @@ public final class ModelIo {
     try {
       Files.createDirectories(dir);
       SafetensorsWriter sw = new SafetensorsWriter().metadata("format", "pt");
-      addAll(sw, w, WeightMaps.of(c));
+      Set<String> written = addAll(sw, w, WeightMaps.of(c));
+      for (String name : w.names()) {
+        if (!written.contains(name)) {
+          // Silently dropping a tensor would lose trained weights: a table/config mismatch is a bug.
+          throw new IllegalStateException("tensor '" + name + "' has no place in the " + c.family()
+              + " layout of this config");
+        }
+      }
       CheckpointWriter.write(dir, sw, DEFAULT_SHARD_BYTES);
       ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       AtomicText.writeString(dir.resolve("config.json"), om.writeValueAsString(HfConfigs.toJson(c)));
@@ -139,17 +146,24 @@ public final class ModelIo {
     }
   }
 
-  /** Adds every checkpoint tensor of {@code map}, assembled from the canonical tensors, to {@code sw}. */
-  public static void addAll(SafetensorsWriter sw, Weights w, WeightMap map) {
+  /**
+   * Adds every checkpoint tensor of {@code map}, assembled from the canonical tensors, to {@code sw}.
+   *
+   * @return the canonical names used
+   */
+  public static Set<String> addAll(SafetensorsWriter sw, Weights w, WeightMap map) {
+    Set<String> used = new HashSet<>();
     for (WeightMap.Entry e : map.entries()) {
       List<WeightMap.Block> blocks = e.blocks();
       NDList pieces = new NDList();
       for (WeightMap.Block b : blocks) {
         NDArray canon = w.get(b.canonical());
+        used.add(b.canonical());
         pieces.add(blocks.size() == 1 ? canon : canon.get("{}:{}", b.canonicalRow(), b.canonicalRow() + b.rows()));
       }
       NDArray whole = pieces.size() == 1 ? pieces.get(0) : NDArrays.concat(pieces, 0);
       NdArrays.put(sw, e.name(), whole.reshape(new Shape(e.shape())).toType(DataType.FLOAT32, false));
     }
+    return used;
   }
 }
