@@ -169,6 +169,29 @@ class VisionLanguageModelTest {
     }
   }
 
+  /** Forward passes and generation inside scopes leave the weight stores' managers as they were. */
+  @Test
+  void noArraysAccumulateInTheWeightStores() {
+    try (NDManager m = NDManager.newBaseManager();
+        VisionLanguageModel vlm = RandomWeights.vlm(VlmFixtures.hybrid(), m, DataType.FLOAT32, 5, 0.5)) {
+      int vision = vlm.visionWeights().manager().getManagedArrays().size();
+      int stack = vlm.decoder().weights().manager().getManagedArrays().size();
+      try (NDManager step = m.newSubManager()) {
+        List<NDArray> px = VlmFixtures.promptPixels(step, DataType.FLOAT32);
+        for (int i = 0; i < 3; i++) {
+          try (NDScope scope = new NDScope()) {
+            vlm.forward(vlm.ids(step, VlmFixtures.prompts()), px);
+            NDArray small = VlmFixtures.pixels(step, 1, 24, 1, DataType.FLOAT32); // resized positions too
+            vlm.vision().embed(small);
+          }
+          VlmGenerator.generate(vlm, VlmFixtures.prompts(), px, GenerationConfig.greedy(2));
+        }
+      }
+      assertEquals(vision, vlm.visionWeights().manager().getManagedArrays().size());
+      assertEquals(stack, vlm.decoder().weights().manager().getManagedArrays().size());
+    }
+  }
+
   @Test
   void errorsNameTheSample() {
     try (NDManager m = NDManager.newBaseManager();
