@@ -79,19 +79,28 @@ public final class WeightMaps {
     long d = c.hiddenSize();
     b.rename(p + "model.tok_embeddings.weight", EMBED, c.vocabSize(), d);
     for (int i = 0; i < c.numLayers(); i++) {
-      String l = p + "model.layers." + i + ".";
-      b.rename(l + "attention_norm.weight", attnNorm(i), d);
-      b.rename(l + "ffn_norm.weight", mlpNorm(i), d);
-      if (c.kind(i) == LayerKind.ATTENTION) {
-        internlm2Attention(b, c, i, l + "attention.");
-      } else {
-        mmMambaMixer(b, c, i, l + "attention.");
-      }
-      mlpEntries(b, c, i, l + "feed_forward.w1.weight", l + "feed_forward.w3.weight", l + "feed_forward.w2.weight");
+      internlm2Layer(b, c, i, p + "model.layers." + i + ".");
     }
     b.rename(p + "model.norm.weight", FINAL_NORM, d);
     head(b, c, p + "output.weight");
     return b.build();
+  }
+
+  /**
+   * One InternLM2-layout decoder layer: canonical layer {@code i} ({@code layers.i.*}) stored under {@code l}
+   * (e.g. "model.layers.3." or, in a HoVLE checkpoint, "embedding_model.encoder.3."): norms, packed attention
+   * or the mmMamba mixer (by {@code c.kind(i)}), and the SwiGLU MLP.
+   */
+  static void internlm2Layer(WeightMap.Builder b, DecoderConfig c, int i, String l) {
+    long d = c.hiddenSize();
+    b.rename(l + "attention_norm.weight", attnNorm(i), d);
+    b.rename(l + "ffn_norm.weight", mlpNorm(i), d);
+    if (c.kind(i) == LayerKind.ATTENTION) {
+      internlm2Attention(b, c, i, l + "attention.");
+    } else {
+      mmMambaMixer(b, c, i, l + "attention.");
+    }
+    mlpEntries(b, c, i, l + "feed_forward.w1.weight", l + "feed_forward.w3.weight", l + "feed_forward.w2.weight");
   }
 
   /** Packed wqkv: per kv head h, rows [q_{g h} .. q_{g h + g - 1}, k_h, v_h], each head P rows. */

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.ModelFamily;
+import org.mmmamba.core.config.VlmConfig;
+import org.mmmamba.core.io.HovleWeightMap;
 import org.mmmamba.core.io.WeightMap;
 import org.mmmamba.core.io.WeightMaps;
 
@@ -29,9 +31,14 @@ public final class RandomWeights {
     // The MMMAMBA table covers both layer kinds; pure-attention families map one to one onto it.
     DecoderConfig table = c.family() == ModelFamily.MAMBA2 ? c : c.withFamily(
         c.hasMamba() ? ModelFamily.MMMAMBA : c.family());
+    return shapesOf(WeightMaps.of(table));
+  }
+
+  /** Canonical tensor name to shape for every tensor {@code map} mentions. */
+  static Map<String, long[]> shapesOf(WeightMap map) {
     Map<String, long[]> rows = new LinkedHashMap<>();
     Map<String, long[]> out = new LinkedHashMap<>();
-    for (WeightMap.Entry e : WeightMaps.of(table).entries()) {
+    for (WeightMap.Entry e : map.entries()) {
       long[] s = e.shape();
       for (WeightMap.Block b : e.blocks()) {
         if (e.canonicalShape() != null) {
@@ -56,6 +63,27 @@ public final class RandomWeights {
       w.put(e.getKey(), init(w.manager(), e.getKey(), e.getValue(), rng, std, dtype));
     }
     return w;
+  }
+
+  /**
+   * A random vision-language model: the joint stack as {@link #create} makes it (seed {@code seed}), the vision
+   * store's tensors ({@code vision.*}, {@code llm.tok_embeddings.weight}; shapes from the HoVLE table) all
+   * N(0, std^2), biases included, from a stream derived from the same seed.
+   */
+  public static VisionLanguageModel vlm(VlmConfig c, NDManager parent, DataType dtype, long seed, double std) {
+    DecoderModel decoder = new DecoderModel(c.stack(), create(c.stack(), parent, dtype, seed, std));
+    Weights vw = new Weights(parent, dtype);
+    try {
+      SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+      for (Map.Entry<String, long[]> e : shapesOf(VlmIo.visionPart(HovleWeightMap.of(c), true)).entrySet()) {
+        vw.put(e.getKey(), init(vw.manager(), e.getKey(), e.getValue(), rng, std, dtype));
+      }
+      return new VisionLanguageModel(c, vw, decoder);
+    } catch (RuntimeException ex) {
+      vw.close();
+      decoder.close();
+      throw ex;
+    }
   }
 
   /** A random model of config {@code c} (std 0.02). */

@@ -1,0 +1,123 @@
+package org.mmmamba.core.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.Offline;
+import org.mmmamba.core.config.VlmConfig;
+import org.mmmamba.core.config.VlmConfigs;
+import org.mmmamba.core.io.AtomicText;
+import org.mmmamba.core.io.CheckpointReader;
+import org.mmmamba.core.io.CheckpointWriter;
+import org.mmmamba.core.io.HovleWeightMap;
+import org.mmmamba.core.io.SafetensorsWriter;
+import org.mmmamba.core.io.WeightMap;
+
+/**
+ * Loads and saves {@link VisionLanguageModel}s as directories: {@code config.json} in the {@link VlmConfigs}
+ * layout plus safetensors in the HoVLE layout ({@link HovleWeightMap}), sharded through {@link CheckpointWriter}
+ * when large. Every file is replaced atomically.
+ */
+public final class VlmIo {
+  static {
+    Offline.init();
+  }
+
+  private VlmIo() {}
+
+  /**
+   * Loads a model directory; weights converted to {@code dtype}.
+   *
+   * @throws BadInputException naming the file and tensor when a tensor is missing, unexpected or mis-shaped, or
+   *     naming the key when config.json is bad
+   */
+  public static VisionLanguageModel load(Path dir, NDManager m, DataType dtype) {
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(dir + ": model directory not found");
+    }
+    VlmConfig c = VlmConfigs.read(dir);
+    WeightMap map = HovleWeightMap.of(c);
+    try (CheckpointReader r = CheckpointReader.open(dir)) {
+      Weights vw = new Weights(m, dtype);
+      Weights dw = new Weights(m, dtype);
+      try {
+        Set<String> used = new HashSet<>(ModelIo.loadInto(vw, r, visionPart(map, true), dir.toString()));
+        used.addAll(ModelIo.loadInto(dw, r, visionPart(map, false), dir.toString()));
+        for (String name : r.names()) {
+          if (!used.contains(name)) {
+            throw new BadInputException(dir + ": unexpected tensor '" + name + "' for a HoVLE checkpoint with this "
+                + "config");
+          }
+        }
+        return new VisionLanguageModel(c, vw, new DecoderModel(c.stack(), dw));
+      } catch (RuntimeException e) {
+        vw.close();
+        dw.close();
+        throw e;
+      }
+    }
+  }
+
+  /** Saves with {@link ModelIo#DEFAULT_SHARD_BYTES} shards. */
+  public static void save(VisionLanguageModel model, Path dir) {
+    save(model, dir, ModelIo.DEFAULT_SHARD_BYTES);
+  }
+
+  /**
+   * Saves config.json and the weights (float32 in the file) in the HoVLE layout.
+   *
+   * @param maxShardBytes most bytes of tensor data per safetensors shard
+   * @throws IllegalStateException if a store holds a tensor the layout has no place for
+   */
+  public static void save(VisionLanguageModel model, Path dir, long maxShardBytes) {
+    VlmConfig c = model.config();
+    WeightMap map = HovleWeightMap.of(c);
+    checkCovered(model.visionWeights(), visionPart(map, true));
+    checkCovered(model.decoder().weights(), visionPart(map, false));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+    // The conversions inside addAll start from parameters (their results would land in the weights' manager).
+    try (NDScope scope = new NDScope()) {
+      SafetensorsWriter sw = new SafetensorsWriter().metadata("format", "pt");
+      ModelIo.addAll(sw, model.visionWeights(), visionPart(map, true));
+      ModelIo.addAll(sw, model.decoder().weights(), visionPart(map, false));
+      CheckpointWriter.write(dir, sw, maxShardBytes);
+    }
+    AtomicText.writeString(dir.resolve("config.json"), VlmConfigs.toJsonString(c));
+  }
+
+  /** The entries of {@code map} whose tensors live in the vision store ({@code vision} true) or the decoder's. */
+  static WeightMap visionPart(WeightMap map, boolean vision) {
+    List<WeightMap.Entry> out = new ArrayList<>();
+    for (WeightMap.Entry e : map.entries()) {
+      if (ParamNames.isVisionSide(e.blocks().get(0).canonical()) == vision) {
+        out.add(e);
+      }
+    }
+    return new WeightMap(out, vision ? List.of() : map.optional());
+  }
+
+  private static void checkCovered(Weights w, WeightMap map) {
+    Set<String> known = new HashSet<>();
+    for (WeightMap.Entry e : map.entries()) {
+      e.blocks().forEach(b -> known.add(b.canonical()));
+    }
+    for (String n : w.names()) {
+      if (!known.contains(n)) {
+        throw new IllegalStateException("tensor '" + n + "' has no place in the HoVLE checkpoint layout");
+      }
+    }
+  }
+}
