@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       LogitsCommand.class,
       GenerateCommand.class,
+      TrainTeacherCommand.class,
       ConvertCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,140 @@
+package org.mmmamba.distill.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.config.VlmConfig;
+import org.mmmamba.core.text.ChatTemplate;
+import org.mmmamba.core.text.HfTokenizer;
+import org.mmmamba.core.text.ImagePlaceholders;
+import org.mmmamba.core.text.PromptBuilder;
+import org.mmmamba.core.text.Tokenizer;
+import org.mmmamba.core.text.WordLevelTokenizerWriter;
+import org.mmmamba.core.vision.ImagePreprocessor;
+import org.mmmamba.core.vision.VisionConfig;
+
+/**
+ * Everything between a config's data section and encoded samples: the tokenizer, the chat template, image
+ * preprocessing matched to the model, and sample sources for "builtin:shapes" or a LLaVA-format file. One place
+ * so that teacher training, distillation and evaluation see the same encoding.
+ */
+public final class TaskData implements AutoCloseable {
+  /** The spelling of the built-in synthetic task in configs. */
+  public static final String BUILTIN_SHAPES = "builtin:shapes";
+  /** Offset between the train and test seeds of the synthetic task (so test images are unseen). */
+  public static final long TEST_SEED_OFFSET = 1_000_003L;
+
+  private final Tokenizer tokenizer;
+  private final ChatTemplate template;
+  private final PromptBuilder prompts;
+  private final ImagePreprocessor images;
+  private final ShapesConfig shapes = ShapesConfig.defaults();
+
+  private TaskData(Tokenizer tokenizer, ChatTemplate template, VisionConfig vision) {
+    this.tokenizer = tokenizer;
+    this.template = template;
+    this.images = new ImagePreprocessor(vision);
+    this.prompts = new PromptBuilder(tokenizer, template, vision.tokensPerTile());
+  }
+
+  /** For a model: its tokenizer file, template name ("plain" or "internlm2") and image geometry. */
+  public static TaskData forModel(Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
+    VisionConfig v = VisionConfig.defaults().withSizes(vlm.imageSize(), vlm.patchSize())
+        .withTiling(1, Math.max(1, maxTiles), maxTiles > 1);
+    return new TaskData(HfTokenizer.load(tokenizerFile), template(templateName), v);
+  }
+
+  /** The template by name. */
+  public static ChatTemplate template(String name) {
+    switch (name == null ? "plain" : name) {
+      case "plain":
+        return ChatTemplate.plain();
+      case "internlm2":
+        return ChatTemplate.internlm2Chat("");
+      default:
+        throw new BadInputException("unknown chat template '" + name + "' (plain, internlm2)");
+    }
+  }
+
+  /** Writes the word-level tokenizer of the built-in shapes task to {@code file}. */
+  public static void writeShapesTokenizer(Path file) {
+    WordLevelTokenizerWriter.write(file, ShapesTask.vocabulary(ShapesConfig.defaults()));
+  }
+
+  /** The tokenizer. */
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The chat template. */
+  public ChatTemplate template() {
+    return template;
+  }
+
+  /** Id of the template's stop token. */
+  public long stopId() {
+    return id(template.stopToken());
+  }
+
+  /** Padding id (0 when the tokenizer has none). */
+  public long padId() {
+    return tokenizer.padId().orElse(0L);
+  }
+
+  /** Id of a token that must exist. */
+  public long id(String token) {
+    return tokenizer.tokenId(token).orElseThrow(() -> new BadInputException("tokenizer has no token '" + token
+        + "'"));
+  }
+
+  /** The image-placeholder ids {context, start, end}. */
+  public long[] imageTokenIds() {
+    return new long[] {id(ImagePlaceholders.IMG_CONTEXT), id(ImagePlaceholders.IMG_START),
+        id(ImagePlaceholders.IMG_END)};
+  }
+
+  /**
+   * A sample source.
+   *
+   * @param spec "builtin:shapes" or a path to a LLaVA JSON/JSONL file
+   * @param test for builtin:shapes, the held-out split (seed + {@link #TEST_SEED_OFFSET})
+   * @param seed builtin:shapes seed
+   * @param n builtin:shapes sample count
+   * @param imageRoot image directory for LLaVA files (default: the file's directory)
+   */
+  public SampleSource source(String spec, boolean test, long seed, int n, String imageRoot, int maxTokens,
+      BrokenSamplePolicy policy) {
+    if (BUILTIN_SHAPES.equals(spec)) {
+      long s = test ? seed + TEST_SEED_OFFSET : seed;
+      return SampleSource.shapes(shapes, s, n, test ? "test" : "train", prompts, images);
+    }
+    Path file = Path.of(spec);
+    if (!Files.exists(file)) {
+      throw new BadInputException(spec + ": dataset file not found");
+    }
+    Path root = imageRoot != null ? Path.of(imageRoot) : file.toAbsolutePath().getParent();
+    LlavaDataset ds = LlavaDataset.open(file, root, policy);
+    return SampleSource.llava(ds, new SampleEncoder(prompts, images, maxTokens, policy, ds.counter()));
+  }
+
+  /** Every usable sample of a source, in order (evaluation sets; keep them small). */
+  public static List<EncodedSample> all(SampleSource src, int limit) {
+    List<EncodedSample> out = new ArrayList<>();
+    int n = limit > 0 ? Math.min(limit, src.size()) : src.size();
+    for (int i = 0; i < n; i++) {
+      src.get(i).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    try {
+      tokenizer.close();
+    } catch (Exception e) {
+      // nothing to do: closing a tokenizer frees native memory only
+    }
+  }
+}

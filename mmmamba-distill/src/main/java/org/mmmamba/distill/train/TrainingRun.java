@@ -1,0 +1,164 @@
+package org.mmmamba.distill.train;
+
+import ai.djl.ndarray.NDArray;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.mmmamba.distill.checkpoint.TrainingCheckpoint;
+import org.mmmamba.distill.checkpoint.TrainingState;
+import org.mmmamba.distill.data.Batch;
+import org.mmmamba.distill.data.BatchStream;
+import org.mmmamba.distill.metrics.MetricsWriter;
+import org.mmmamba.distill.metrics.ProgressBar;
+import org.mmmamba.distill.optim.AdamW;
+import org.mmmamba.distill.optim.AdamWConfig;
+import org.mmmamba.distill.optim.LrSchedule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop every stage (and teacher training) shares: batches from a {@link BatchStream}, one
+ * {@link GradientStep} per optimiser step, JSON Lines metrics, a progress bar, atomic checkpoints every N steps
+ * and exact resume (weights, AdamW moments, schedule position and data cursor are restored, so a resumed run
+ * ends bitwise equal to an uninterrupted one on CPU).
+ */
+public final class TrainingRun {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+
+  /**
+   * Loop settings.
+   *
+   * @param label name in logs and the progress bar
+   * @param steps optimiser steps
+   * @param schedule learning rate per step
+   * @param adamw optimiser hyperparameters
+   * @param decays which parameter names get weight decay
+   * @param clip global gradient-norm bound
+   * @param gradAccum micro-batches per optimiser step
+   * @param checkpointEvery steps between checkpoints (the last step always checkpoints)
+   * @param keep checkpoints kept
+   * @param stopOnNonFinite stop (true) or skip the step (false) when loss or gradient norm is not finite
+   */
+  public record Settings(
+      String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
+      int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite) {}
+
+  /** The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}). */
+  @FunctionalInterface
+  public interface BatchLoss {
+    /** Scalar loss for {@code batch}. */
+    NDArray loss(Batch batch);
+  }
+
+  /**
+   * What the run did.
+   *
+   * @param steps optimiser steps completed in total (including before a resume)
+   * @param resumedFrom the step the run resumed from (0 for a fresh run)
+   * @param finalLoss mean loss of the last (up to) 10 steps of this process
+   * @param skipped steps skipped for non-finite values
+   * @param tokensPerSecond non-padding tokens per second of this process
+   * @param seconds wall time of this process
+   */
+  public record Summary(long steps, long resumedFrom, double finalLoss, int skipped, double tokensPerSecond,
+      double seconds) {}
+
+  /** Thrown when a non-finite loss or gradient stops the run (the last good checkpoint is kept). */
+  public static final class NonFiniteStop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteStop(String message) {
+      super(message);
+    }
+  }
+
+  private TrainingRun() {}
+
+  /**
+   * Runs (or resumes, when {@code dir} holds a checkpoint and {@code resume} is set) the loop.
+   *
+   * @param dir the stage's directory: checkpoints and metrics.jsonl go there
+   * @param trainable parameters to train (they must require gradients; everything else must not)
+   * @param data batches; its cursor is checkpointed
+   */
+  public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
+      boolean resume) throws java.io.IOException {
+    Files.createDirectories(dir);
+    try (AdamW opt = new AdamW(trainable, s.adamw(), s.decays())) {
+      GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
+      long start = 0;
+      Optional<Path> latest = resume ? TrainingCheckpoint.latest(dir) : Optional.empty();
+      if (latest.isPresent()) {
+        TrainingState st = TrainingCheckpoint.restore(latest.get(), trainable, opt);
+        start = st.step();
+        gs.setPosition(st.schedulePosition());
+        data.seek(st.sampleCursor());
+        LOG.info("{}: resumed from {} (step {})", s.label(), latest.get().getFileName(), start);
+      }
+      Path metricsFile = dir.resolve("metrics.jsonl");
+      long t0 = System.nanoTime();
+      long tokens = 0;
+      int skipped = 0;
+      double[] recent = new double[10];
+      int nRecent = 0;
+      try (MetricsWriter metrics = start > 0 ? MetricsWriter.resume(metricsFile, start)
+          : MetricsWriter.create(metricsFile)) {
+        ProgressBar bar = ProgressBar.console(s.label(), s.steps(), 10.0);
+        bar.start(start);
+        for (long step = start; step < s.steps(); step++) {
+          long[] stepTokens = {0};
+          StepResult r = gs.run(s.gradAccum(), micro -> {
+            Batch b = data.next();
+            stepTokens[0] += realTokens(b);
+            return fn.loss(b);
+          });
+          tokens += stepTokens[0];
+          Map<String, Object> rec = new LinkedHashMap<>();
+          rec.put("loss", r.loss());
+          rec.put("grad_norm", r.gradNorm());
+          rec.put("lr", r.lr());
+          rec.put("tokens", stepTokens[0]);
+          rec.put("applied", r.applied());
+          metrics.step(step + 1, rec);
+          if (!r.applied()) {
+            skipped++;
+            String msg = s.label() + ": non-finite " + r.nonFinite() + " at step " + (step + 1);
+            if (s.stopOnNonFinite()) {
+              throw new NonFiniteStop(msg + "; stopped, last good checkpoint kept in " + dir);
+            }
+            LOG.warn("{}; update skipped", msg);
+          } else {
+            recent[nRecent++ % recent.length] = r.loss();
+          }
+          bar.update(step + 1, r.loss(), r.lr(), stepTokens[0]);
+          if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == s.steps()) {
+            TrainingState st = new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(),
+                Map.of("label", s.label()));
+            TrainingCheckpoint.save(dir, st, trainable, opt, s.keep());
+          }
+        }
+        bar.finish();
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      double mean = 0;
+      int k = Math.min(nRecent, recent.length);
+      for (int i = 0; i < k; i++) {
+        mean += recent[i] / k;
+      }
+      return new Summary(s.steps(), start, k == 0 ? Double.NaN : mean, skipped, tokens / Math.max(secs, 1e-9),
+          secs);
+    }
+  }
+
+  /** Non-padding tokens of a batch. */
+  static long realTokens(Batch b) {
+    long n = 0;
+    for (boolean m : b.attentionMask()) {
+      n += m ? 1 : 0;
+    }
+    return n;
+  }
+}
