@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -96,16 +95,14 @@ public record TrainingState(
       throw new BadInputException(file + ": key 'version' is " + o.get("version") + ", expected " + VERSION);
     }
     Map<String, Long> seeds = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = object(o, "seeds", file).fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : object(o, "seeds", file).properties()) {
       if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToLong()) {
         throw new BadInputException(file + ": key 'seeds." + e.getKey() + "' must be an integer");
       }
       seeds.put(e.getKey(), e.getValue().longValue());
     }
     Map<String, String> meta = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = object(o, "metadata", file).fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : object(o, "metadata", file).properties()) {
       if (!e.getValue().isTextual()) {
         throw new BadInputException(file + ": key 'metadata." + e.getKey() + "' must be a string");
       }

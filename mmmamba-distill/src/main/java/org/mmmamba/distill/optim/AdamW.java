@@ -177,6 +177,7 @@ public final class AdamW implements AutoCloseable {
     double b1 = config.beta1();
     double b2 = config.beta2();
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       Scalars c = new Scalars();
       for (Map.Entry<String, Slot> e : slots.entrySet()) {
         NDArray g = grads.get(e.getKey());

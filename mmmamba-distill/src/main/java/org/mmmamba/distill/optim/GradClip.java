@@ -40,6 +40,7 @@ public final class GradClip {
     double coef = maxNorm / (total + EPS);
     if (Double.isFinite(total) && coef < 1) {
       try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         for (NDArray g : grads) {
           g.muli(g.getManager().create(coef).toType(g.getDataType(), false));
         }
@@ -58,6 +59,7 @@ public final class GradClip {
       throw new IllegalArgumentException("no gradients");
     }
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       NDArray sumSq = null;
       for (NDArray g : grads) {
         // flatten: DJL's norm() of a 0-d array is fine, but norm over a reshaped vector is uniform

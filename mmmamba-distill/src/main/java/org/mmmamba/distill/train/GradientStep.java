@@ -117,6 +117,7 @@ public final class GradientStep {
     NonFinite nf;
     List<NDArray> handles = new ArrayList<>();
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       try {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           for (int i = 0; i < microBatches; i++) {
