@@ -134,12 +134,12 @@ public final class Evaluator {
         long l = b.seqLen();
         NDArray next = ids.get(":, 1:").concat(ids.get(":, :1"), 1).expandDims(-1);
         NDArray tokNll = logp.gather(next, -1).squeeze(-1).neg();
-        nll += tokNll.mul(mask).sum().getDouble();
-        count += mask.sum().getDouble();
+        nll += tokNll.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
+        count += mask.sum().toType(DataType.FLOAT64, false).getDouble();
         if (teacher != null) {
           NDArray logq = teacher.forward(ids, px).logSoftmax(-1);
           NDArray perPos = logq.exp().mul(logq.sub(logp)).sum(new int[] {-1});
-          kl += perPos.mul(mask).sum().getDouble();
+          kl += perPos.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
         }
         if (l == 0) {
           break;
