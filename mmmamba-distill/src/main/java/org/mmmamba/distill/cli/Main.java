@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
       LogitsCommand.class,
       GenerateCommand.class,
       TrainTeacherCommand.class,
+      DistillCommand.class,
+      EvalCommand.class,
+      QuickstartCommand.class,
       ConvertCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -33,11 +33,12 @@ public record RunConfig(
 
   /**
    * Data: {@code train}/{@code test} are LLaVA-format JSON/JSONL paths, or "builtin:shapes" for the synthetic
-   * task generated in memory ({@code synthetic} sets its seed and sizes).
+   * task generated in memory ({@code synthetic} sets its seed and sizes); {@code template} is the chat template
+   * (null: the one recorded in the teacher's training.json, else "plain").
    */
   public record Data(
       String train, String test, String imageRoot, String tokenizer, Integer maxTokens, Integer batchSize,
-      Long shuffleSeed, String brokenSamples, Synthetic synthetic) {}
+      Long shuffleSeed, String brokenSamples, Synthetic synthetic, String template) {}
 
   /** The built-in synthetic task's seed and split sizes. */
   public record Synthetic(Long seed, Integer train, Integer test) {}

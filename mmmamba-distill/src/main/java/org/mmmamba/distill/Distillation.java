@@ -1,0 +1,378 @@
+package org.mmmamba.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.Devices;
+import org.mmmamba.core.Offline;
+import org.mmmamba.core.config.HybridLayout;
+import org.mmmamba.core.config.LayerKind;
+import org.mmmamba.core.io.CheckpointReader;
+import org.mmmamba.core.io.SafetensorsWriter;
+import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.model.Weights;
+import org.mmmamba.core.seed.InitStrategy;
+import org.mmmamba.core.seed.Seeder;
+import org.mmmamba.distill.checkpoint.TensorIo;
+import org.mmmamba.distill.data.Batch;
+import org.mmmamba.distill.data.BatchStream;
+import org.mmmamba.distill.data.BrokenSamplePolicy;
+import org.mmmamba.distill.data.Collator;
+import org.mmmamba.distill.data.EncodedSample;
+import org.mmmamba.distill.data.ModelInputs;
+import org.mmmamba.distill.data.SampleSource;
+import org.mmmamba.distill.data.TaskData;
+import org.mmmamba.distill.eval.EvalReport;
+import org.mmmamba.distill.eval.Evaluator;
+import org.mmmamba.distill.metrics.RunManifest;
+import org.mmmamba.distill.optim.AdamWConfig;
+import org.mmmamba.distill.optim.WeightDecay;
+import org.mmmamba.distill.recipe.RunConfig;
+import org.mmmamba.distill.recipe.YamlConfigs;
+import org.mmmamba.distill.stage.EndToEndLoss;
+import org.mmmamba.distill.stage.LayerwiseLoss;
+import org.mmmamba.distill.stage.Schedules;
+import org.mmmamba.distill.stage.TrainableSets;
+import org.mmmamba.distill.train.TrainingRun;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mmMamba recipe end to end (method.md §3): seed every layer of the teacher as a Mamba-2 mixer, stage 1
+ * (new parameters, layer-wise MSE), stage 2 (all mixer parameters, same loss), then stage 3 (end-to-end KL) once
+ * per student layout, then evaluation. The CLI's {@code distill} command and notebooks call {@link #run}.
+ *
+ * <p>Run directory: {@code config.yaml} (resolved), {@code manifest.json}, {@code stage1/} and {@code stage2/}
+ * ({@code train/} checkpoints + metrics, {@code mixers.safetensors} = the stage's result), {@code students/NAME/}
+ * ({@code train/}, {@code model/} = a loadable student checkpoint), {@code eval.json}. A stage whose result exists
+ * is loaded instead of retrained when resuming; an interrupted stage resumes from its last checkpoint.
+ */
+public final class Distillation {
+  static {
+    Offline.init();
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Distillation.class);
+
+  private Distillation() {}
+
+  /**
+   * Run options.
+   *
+   * @param resume continue from what the run directory holds
+   * @param layers layers trained in stages 1-2 by this process (null = all); with a subset only stages 1-2 run
+   * @param commandLine recorded in the manifest
+   */
+  public record Options(boolean resume, List<Integer> layers, List<String> commandLine) {
+    /** Fresh run, all layers. */
+    public static Options defaults() {
+      return new Options(false, null, List.of());
+    }
+  }
+
+  /** One trained student. */
+  public record StudentResult(String name, String layout, Path modelDir, TrainingRun.Summary stage3) {}
+
+  /**
+   * What the run produced.
+   *
+   * @param stage1 null when skipped or loaded
+   * @param stage2 null when skipped or loaded
+   * @param eval reports by model name (teacher first), empty when evaluation is off
+   */
+  public record Result(Path outDir, TrainingRun.Summary stage1, TrainingRun.Summary stage2,
+      List<StudentResult> students, Map<String, EvalReport> eval) {}
+
+  /** Runs the recipe described by {@code at}. */
+  public static Result run(YamlConfigs.Located<RunConfig> at, Options o) throws IOException {
+    RunConfig c = at.value();
+    Path out = c.outDir();
+    Files.createDirectories(out);
+    Path teacherDir = Path.of(c.teacher().path());
+    org.mmmamba.core.io.AtomicText.writeString(out.resolve("config.yaml"), yaml(c));
+    RunManifest.builder().command(o.commandLine()).config(yaml(c)).seed(c.run().seed())
+        .teacherDir("teacher", teacherDir).gitSearchStart(Path.of("")).build().write(out.resolve("manifest.json"));
+    DataType dt = Devices.dtype(c.run().dtype());
+    try (NDManager root = Devices.newManager(c.run().device());
+        VisionLanguageModel teacher = VlmIo.load(teacherDir, root, dt)) {
+      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      if (!Files.exists(tokFile)) {
+        throw new BadInputException(at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
+      }
+      String template = c.data().template() != null ? c.data().template() : teacherTemplate(teacherDir);
+      try (TaskData td = TaskData.forModel(tokFile, template, teacher.config(), 1)) {
+        BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase());
+        RunConfig.Synthetic syn = c.data().synthetic();
+        SampleSource train = td.source(c.data().train(), false, syn.seed(), syn.train(), c.data().imageRoot(),
+            c.data().maxTokens(), policy);
+        InitStrategy init = InitStrategy.parse(c.init().strategy());
+        DecoderModel tdec = teacher.decoder();
+        int n = tdec.config().numLayers();
+        List<Integer> layers = o.layers() != null ? o.layers() : IntStream.range(0, n).boxed().toList();
+        for (int l : layers) {
+          if (l < 0 || l >= n) {
+            throw new BadInputException("--layers: layer " + l + " is outside [0, " + n + ")");
+          }
+        }
+        // Stages 1-2 convert every layer (method.md §4): one all-Mamba student holds their results.
+        try (DecoderModel all = Seeder.seed(tdec.config(), tdec.weights(), HybridLayout.linear(), init,
+            c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
+          Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o);
+          TrainingRun.Summary s1 = layerwise(ctx, 1, c.stages().stage1(), all, layers);
+          TrainingRun.Summary s2 = layerwise(ctx, 2, c.stages().stage2(), all, layers);
+          List<StudentResult> students = new ArrayList<>();
+          Map<String, EvalReport> eval = new LinkedHashMap<>();
+          if (o.layers() != null) {
+            LOG.info("layer subset {}: stages 1-2 done; merge the parts with `mmmamba merge`", layers);
+            return new Result(out, s1, s2, students, eval);
+          }
+          List<VisionLanguageModel> studentVlms = new ArrayList<>();
+          try {
+            for (RunConfig.Student st : c.students()) {
+              StudentResult sr = endToEnd(ctx, st, all, studentVlms);
+              students.add(sr);
+            }
+            if (Boolean.TRUE.equals(c.eval().enabled()) && c.data().test() != null) {
+              eval = evaluate(ctx, studentVlms, students);
+              org.mmmamba.core.io.AtomicText.writeString(out.resolve("eval.json"),
+                  new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(eval));
+            }
+          } finally {
+            for (VisionLanguageModel v : studentVlms) {
+              v.close();
+            }
+          }
+          return new Result(out, s1, s2, students, eval);
+        }
+      }
+    }
+  }
+
+  /** Everything a stage needs. */
+  private record Ctx(RunConfig c, YamlConfigs.Located<RunConfig> at, VisionLanguageModel teacher, TaskData td,
+      SampleSource train, NDManager root, DataType dt, Options o) {
+    NDArray embeds(Batch b) {
+      return teacher.inputEmbeds(ModelInputs.ids(root, b), ModelInputs.pixels(root, b, dt));
+    }
+
+    BatchStream stream(RunConfig.Stage s, int salt) {
+      int bs = s.batchSize() != null ? s.batchSize() : c.data().batchSize();
+      return new BatchStream(train, bs, c.data().shuffleSeed() + salt, new Collator(td.padId()));
+    }
+
+    TrainingRun.Settings settings(String label, RunConfig.Stage s) {
+      return new TrainingRun.Settings(label, s.steps(), Schedules.of(s),
+          AdamWConfig.torchDefaults(s.weightDecay()), WeightDecay.official(), s.clip(), s.gradAccum(),
+          c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(s.onNonFinite()));
+    }
+  }
+
+  /** Stage 1 or 2 on the all-Mamba student; the result is saved as {@code stageK/mixers.safetensors}. */
+  private static TrainingRun.Summary layerwise(Ctx ctx, int k, RunConfig.Stage s, DecoderModel all,
+      List<Integer> layers) throws IOException {
+    Path dir = ctx.c().outDir().resolve("stage" + k);
+    Path result = dir.resolve("mixers.safetensors");
+    List<String> names = TrainableSets.names(k, all.config(), layers);
+    if (ctx.o().resume() && Files.exists(result)) {
+      load(all.weights(), result);
+      LOG.info("stage {}: loaded {}", k, result);
+      return null;
+    }
+    if (!Boolean.TRUE.equals(s.enabled()) || s.steps() == 0) {
+      LOG.info("stage {}: skipped", k);
+      return null;
+    }
+    Map<String, NDArray> trainable = trainable(all.weights(), names);
+    LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, s.lossScale(),
+        "after_wo".equals(s.target()));
+    TrainingRun.Summary sum;
+    try {
+      sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage" + k, s), trainable, ctx.stream(s, k),
+          b -> loss.loss(ctx.embeds(b)), ctx.o().resume());
+    } finally {
+      freeze(trainable);
+    }
+    save(all.weights(), mixerNames(all, layers), result);
+    return sum;
+  }
+
+  /** Stage 3 for one student layout; returns the saved student. */
+  private static StudentResult endToEnd(Ctx ctx, RunConfig.Student st, DecoderModel all,
+      List<VisionLanguageModel> keep) throws IOException {
+    RunConfig c = ctx.c();
+    HybridLayout layout = HybridLayout.parse(st.layout());
+    DecoderModel tdec = ctx.teacher().decoder();
+    DecoderModel student = Seeder.seed(tdec.config(), tdec.weights(), layout, InitStrategy.parse(c.init().strategy()),
+        c.run().seed(), c.init().convKernel(), c.init().chunkSize(), ctx.root());
+    VisionLanguageModel vlm = ctx.teacher().withDecoder(student);
+    keep.add(vlm);
+    // Mamba-2 layers start from stages 1-2.
+    for (String name : student.weights().names()) {
+      if (name.contains(".mamba.") && all.weights().contains(name)) {
+        all.weights().get(name).copyTo(student.weights().get(name));
+      }
+    }
+    Path dir = c.outDir().resolve("students").resolve(st.name());
+    Path modelDir = dir.resolve("model");
+    RunConfig.Stage s = c.stages().stage3();
+    TrainingRun.Summary sum = null;
+    if (ctx.o().resume() && Files.exists(modelDir.resolve("config.json"))) {
+      try (VisionLanguageModel done = VlmIo.load(modelDir, ctx.root(), ctx.dt())) {
+        for (String name : student.weights().names()) {
+          done.decoder().weights().get(name).copyTo(student.weights().get(name));
+        }
+      }
+      LOG.info("stage 3 ({}): loaded {}", st.name(), modelDir);
+      return new StudentResult(st.name(), layout.toString(), modelDir, null);
+    }
+    if (Boolean.TRUE.equals(s.enabled()) && s.steps() > 0) {
+      Map<String, NDArray> trainable = trainable(student.weights(), TrainableSets.names(3, student.config(), null));
+      EndToEndLoss loss = new EndToEndLoss(tdec, student, s.temperature(), s.ceWeight());
+      boolean answerOnly = Boolean.TRUE.equals(s.answerOnly());
+      try {
+        sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage3:" + st.name(), s), trainable,
+            ctx.stream(s, 3), b -> {
+              NDArray ids = ModelInputs.ids(ctx.root(), b);
+              NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dt())
+                  : nextTokenMask(ctx.root(), b, ctx.dt());
+              NDArray next = ids.get(":, 1:").concat(ids.get(":, :1"), 1);
+              return loss.loss(ctx.embeds(b), mask, next);
+            }, ctx.o().resume());
+      } finally {
+        freeze(trainable);
+      }
+    } else {
+      LOG.info("stage 3 ({}): skipped", st.name());
+    }
+    VlmIo.save(vlm, modelDir);
+    Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
+        : Path.of(c.teacher().path()).resolve("tokenizer.json");
+    Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    Path rec = Path.of(c.teacher().path()).resolve("training.json");
+    if (Files.exists(rec)) {
+      Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
+    }
+    return new StudentResult(st.name(), layout.toString(), modelDir, sum);
+  }
+
+  private static Map<String, EvalReport> evaluate(Ctx ctx, List<VisionLanguageModel> students,
+      List<StudentResult> results) {
+    RunConfig c = ctx.c();
+    RunConfig.Synthetic syn = c.data().synthetic();
+    BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase());
+    Map<String, EvalReport> out = new LinkedHashMap<>();
+    try (SampleSource test = ctx.td().source(c.data().test(), true, syn.seed(), syn.test(), c.data().imageRoot(),
+        c.data().maxTokens(), policy)) {
+      List<EncodedSample> samples = TaskData.all(test, c.eval().limit());
+      Evaluator ev = new Evaluator(ctx.td().tokenizer(), ctx.td().stopId(), ctx.td().padId(),
+          c.eval().maxNewTokens(), 32);
+      Evaluator.Answers teacherAnswers = ev.answer(ctx.teacher(), samples);
+      out.put("teacher", ev.evaluate("teacher", ctx.teacher(), samples, null, null));
+      for (int i = 0; i < students.size(); i++) {
+        String name = results.get(i).name();
+        out.put(name, ev.evaluate(name, students.get(i), samples, ctx.teacher(), teacherAnswers));
+        LOG.info("{}: accuracy {} agreement {}", name, out.get(name).accuracy(), out.get(name).agreement());
+      }
+    }
+    return out;
+  }
+
+  /** Every Mamba-2 tensor of the given layers. */
+  static List<String> mixerNames(DecoderModel m, List<Integer> layers) {
+    return m.weights().names().stream().filter(n -> n.contains(".mamba.")
+        && layers.contains(org.mmmamba.core.model.ParamNames.layerOf(n))).collect(Collectors.toList());
+  }
+
+  static Map<String, NDArray> trainable(Weights w, List<String> names) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (String n : names) {
+      NDArray a = w.get(n);
+      a.setRequiresGradient(true);
+      out.put(n, a);
+    }
+    return out;
+  }
+
+  static void freeze(Map<String, NDArray> ps) {
+    for (NDArray a : ps.values()) {
+      a.setRequiresGradient(false);
+    }
+  }
+
+  /** Saves the named tensors atomically (float32/64 as stored). */
+  static void save(Weights w, List<String> names, Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    SafetensorsWriter sw = new SafetensorsWriter().metadata("format", "mmmamba-mixers");
+    for (String n : names) {
+      TensorIo.put(sw, n, w.get(n));
+    }
+    sw.write(file);
+  }
+
+  /** Loads every tensor of {@code file} into the same-named tensors of {@code w}, in place. */
+  public static void load(Weights w, Path file) {
+    try (CheckpointReader r = CheckpointReader.open(file)) {
+      for (String n : r.names()) {
+        if (!w.contains(n)) {
+          throw new BadInputException(file + ": unexpected tensor '" + n + "' for this student");
+        }
+        TensorIo.copyInto(r, n, w.get(n));
+      }
+    }
+  }
+
+  /** 1 where both the position and the next one are real tokens. */
+  static NDArray nextTokenMask(NDManager m, Batch b, DataType dt) {
+    int l = b.seqLen();
+    boolean[] mk = new boolean[b.attentionMask().length];
+    for (int i = 0; i < b.batchSize(); i++) {
+      for (int t = 0; t + 1 < l; t++) {
+        mk[i * l + t] = b.attentionMask()[i * l + t + 1];
+      }
+    }
+    return ModelInputs.mask(m, mk, b.batchSize(), l, dt);
+  }
+
+  /** The chat template the teacher was trained with (its training.json), else "plain". */
+  static String teacherTemplate(Path teacherDir) {
+    Path rec = teacherDir.resolve("training.json");
+    if (!Files.exists(rec)) {
+      return "plain";
+    }
+    try {
+      JsonNode n = new ObjectMapper().readTree(rec.toFile());
+      return n.has("template") ? n.get("template").asText() : "plain";
+    } catch (IOException e) {
+      throw new BadInputException(rec + ": not valid JSON");
+    }
+  }
+
+  static String yaml(RunConfig c) {
+    try {
+      return new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .writeValueAsString(c);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static boolean isMamba(DecoderModel m, int l) {
+    return m.config().kind(l) == LayerKind.MAMBA2;
+  }
+}

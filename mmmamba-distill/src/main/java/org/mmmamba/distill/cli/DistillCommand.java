@@ -1,0 +1,49 @@
+package org.mmmamba.distill.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mmmamba.distill.Distillation;
+import org.mmmamba.distill.Reports;
+import org.mmmamba.distill.recipe.Recipes;
+import org.mmmamba.distill.recipe.RunConfig;
+import org.mmmamba.distill.recipe.YamlConfigs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmmamba distill}: the three-stage recipe from a YAML run config. */
+@Command(name = "distill", mixinStandardHelpOptions = true,
+    description = "Distil a teacher into mmMamba students (stage 1, stage 2, stage 3 per student layout, eval).")
+final class DistillCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "Run YAML (see docs/config.md).")
+  Path config;
+
+  @Option(names = "--set", description = "Override a key: --set stages.stage3.lr=1e-5 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--resume", description = "Continue an interrupted run from its output directory.")
+  boolean resume;
+
+  @Option(names = "--layers", description = "Train only these layers in stages 1-2 (e.g. 0-3 or 0,2,5); "
+      + "merge the parts with `mmmamba merge`.")
+  String layers;
+
+  @Option(names = "--verbose", description = "Print stack traces on errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    YamlConfigs.Located<RunConfig> at = Recipes.load(config, overrides);
+    List<String> cmd = new ArrayList<>(List.of("distill", "--config", config.toString()));
+    overrides.forEach(s -> cmd.addAll(List.of("--set", s)));
+    Distillation.Result r = Distillation.run(at,
+        new Distillation.Options(resume, layers == null ? null : LayerRanges.parse(layers), cmd));
+    if (!r.eval().isEmpty()) {
+      Reports.write(r);
+      System.out.println(Reports.table(r));
+    }
+    System.out.println("run directory: " + r.outDir());
+    return 0;
+  }
+}
