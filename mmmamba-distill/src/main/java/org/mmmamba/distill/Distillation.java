@@ -59,8 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Run directory: {@code config.yaml} (resolved), {@code manifest.json}, {@code stage1/} and {@code stage2/}
  * ({@code train/} checkpoints + metrics, {@code mixers.safetensors} = the stage's result), {@code students/NAME/}
- * ({@code train/}, {@code model/} = a loadable student checkpoint), {@code eval.json}. A stage whose result exists
- * is loaded instead of retrained when resuming; an interrupted stage resumes from its last checkpoint.
+ * ({@code train/}, {@code model/} = a loadable student checkpoint), {@code eval.json}. With {@code resume}, every
+ * stage restarts from its last checkpoint (a finished stage restores its final checkpoint and trains no more
+ * steps), so an interrupted run ends bitwise equal to an uninterrupted one.
  */
 public final class Distillation {
   static {
@@ -132,6 +133,11 @@ public final class Distillation {
         // Stages 1-2 convert every layer (method.md §4): one all-Mamba student holds their results.
         try (DecoderModel all = Seeder.seed(tdec.config(), tdec.weights(), HybridLayout.linear(), init,
             c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
+          if (c.init().from() != null) {
+            // Start from an earlier run's stage result (mixers.safetensors) instead of the seeded values.
+            load(all.weights(), Path.of(c.init().from()));
+            LOG.info("initialised Mamba-2 layers from {}", c.init().from());
+          }
           Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o);
           TrainingRun.Summary s1 = layerwise(ctx, 1, c.stages().stage1(), all, layers);
           TrainingRun.Summary s2 = layerwise(ctx, 2, c.stages().stage2(), all, layers);
@@ -188,11 +194,6 @@ public final class Distillation {
     Path dir = ctx.c().outDir().resolve("stage" + k);
     Path result = dir.resolve("mixers.safetensors");
     List<String> names = TrainableSets.names(k, all.config(), layers);
-    if (ctx.o().resume() && Files.exists(result)) {
-      load(all.weights(), result);
-      LOG.info("stage {}: loaded {}", k, result);
-      return null;
-    }
     if (!Boolean.TRUE.equals(s.enabled()) || s.steps() == 0) {
       LOG.info("stage {}: skipped", k);
       return null;
@@ -231,15 +232,6 @@ public final class Distillation {
     Path modelDir = dir.resolve("model");
     RunConfig.Stage s = c.stages().stage3();
     TrainingRun.Summary sum = null;
-    if (ctx.o().resume() && Files.exists(modelDir.resolve("config.json"))) {
-      try (VisionLanguageModel done = VlmIo.load(modelDir, ctx.root(), ctx.dt())) {
-        for (String name : student.weights().names()) {
-          done.decoder().weights().get(name).copyTo(student.weights().get(name));
-        }
-      }
-      LOG.info("stage 3 ({}): loaded {}", st.name(), modelDir);
-      return new StudentResult(st.name(), layout.toString(), modelDir, null);
-    }
     if (Boolean.TRUE.equals(s.enabled()) && s.steps() > 0) {
       Map<String, NDArray> trainable = trainable(student.weights(), TrainableSets.names(3, student.config(), null));
       EndToEndLoss loss = new EndToEndLoss(tdec, student, s.temperature(), s.ceWeight());

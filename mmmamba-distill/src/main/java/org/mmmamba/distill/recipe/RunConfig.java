@@ -43,8 +43,11 @@ public record RunConfig(
   /** The built-in synthetic task's seed and split sizes. */
   public record Synthetic(Long seed, Integer train, Integer test) {}
 
-  /** Seeding of converted layers: scratch, inherit, inherit_mimic. */
-  public record Init(String strategy, Integer convKernel, Integer chunkSize) {}
+  /**
+   * Seeding of converted layers: scratch, inherit, inherit_mimic; {@code from} optionally names an earlier run's
+   * {@code stageK/mixers.safetensors} to start from instead (e.g. stage 3 only, from another run's stage 2).
+   */
+  public record Init(String strategy, Integer convKernel, Integer chunkSize, String from) {}
 
   /** One student: a name and a hybrid layout ("linear", "head-interleaved:2", "explicit:0,4", ...). */
   public record Student(String name, String layout) {}
