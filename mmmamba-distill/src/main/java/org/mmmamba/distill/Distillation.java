@@ -181,10 +181,11 @@ public final class Distillation {
       return new BatchStream(train, bs, c.data().shuffleSeed() + salt, new Collator(td.padId()));
     }
 
-    TrainingRun.Settings settings(String label, RunConfig.Stage s) {
+    TrainingRun.Settings settings(String label, RunConfig.Stage s, boolean perLayerClip) {
       return new TrainingRun.Settings(label, s.steps(), Schedules.of(s),
           AdamWConfig.torchDefaults(s.weightDecay()), WeightDecay.official(), s.clip(), s.gradAccum(),
-          c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(s.onNonFinite()));
+          c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(s.onNonFinite()),
+          perLayerClip ? n -> String.valueOf(org.mmmamba.core.model.ParamNames.layerOf(n)) : null);
     }
   }
 
@@ -200,10 +201,10 @@ public final class Distillation {
     }
     Map<String, NDArray> trainable = trainable(all.weights(), names);
     LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, s.lossScale(),
-        "after_wo".equals(s.target()));
+        "after_wo".equals(s.target()), all.config().numLayers());
     TrainingRun.Summary sum;
     try {
-      sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage" + k, s), trainable, ctx.stream(s, k),
+      sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage" + k, s, true), trainable, ctx.stream(s, k),
           b -> loss.loss(ctx.embeds(b)), ctx.o().resume());
     } finally {
       freeze(trainable);
@@ -237,7 +238,7 @@ public final class Distillation {
       EndToEndLoss loss = new EndToEndLoss(tdec, student, s.temperature(), s.ceWeight());
       boolean answerOnly = Boolean.TRUE.equals(s.answerOnly());
       try {
-        sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage3:" + st.name(), s), trainable,
+        sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage3:" + st.name(), s, false), trainable,
             ctx.stream(s, 3), b -> {
               NDArray ids = ModelInputs.ids(ctx.root(), b);
               NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dt())

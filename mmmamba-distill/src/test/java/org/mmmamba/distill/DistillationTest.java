@@ -138,6 +138,25 @@ class DistillationTest {
     assertFalse(Files.exists(out.resolve("report.json")));
   }
 
+  @Test
+  void twoProcessesOnLayerSubsetsEqualOne() throws Exception {
+    List<String> noStage3 = List.of("stages.stage3.enabled=false", "eval.enabled=false");
+    Path a = tmp.resolve("partA");
+    Path b = tmp.resolve("partB");
+    Distillation.run(TinyRuns.distill(teacher, a, noStage3), new Distillation.Options(false, List.of(0, 1), List.of()));
+    Distillation.run(TinyRuns.distill(teacher, b, noStage3), new Distillation.Options(false, List.of(2, 3), List.of()));
+    Path merged = tmp.resolve("merged");
+    Merge.run(merged, List.of(a, b));
+    for (String stage : List.of("stage1", "stage2")) {
+      Map<String, float[]> one = read(tmp.resolve("full/" + stage + "/mixers.safetensors"));
+      Map<String, float[]> two = read(merged.resolve(stage + "/mixers.safetensors"));
+      assertEquals(one.keySet(), two.keySet(), stage);
+      for (String n : one.keySet()) {
+        assertArrayEquals(one.get(n), two.get(n), stage + " " + n);
+      }
+    }
+  }
+
   static Map<String, float[]> floats(DecoderModel d) {
     Map<String, float[]> out = new TreeMap<>();
     for (String n : d.weights().names()) {

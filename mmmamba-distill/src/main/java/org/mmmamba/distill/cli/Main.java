@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       DistillCommand.class,
       EvalCommand.class,
       QuickstartCommand.class,
+      MergeCommand.class,
       ConvertCommand.class,
       CommandLine.HelpCommand.class
     })

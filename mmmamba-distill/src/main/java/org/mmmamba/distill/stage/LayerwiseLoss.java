@@ -16,8 +16,12 @@ import org.mmmamba.distill.loss.LayerMse;
  *   u_l = RMSNorm_l(x_l)
  *   loss += MSE(StudentMixer_l(u_l), Attention_l(u_l))        (before W_O by default)
  *   x_{l+1} = TeacherLayer_l(x_l)
- *   loss = scale * loss / |selected layers|
+ *   loss = scale * loss / (number of layers of the model)
  * </pre>
+ *
+ * <p>Dividing by the model's layer count (not the number of selected layers), together with per-layer gradient
+ * clipping in the stage, makes each layer's update independent of which other layers train in the same process:
+ * {@code --layers 0-3} and {@code --layers 4-7} in two processes give the same student as one process.
  */
 public final class LayerwiseLoss {
   private final DecoderModel teacher;
@@ -25,6 +29,7 @@ public final class LayerwiseLoss {
   private final List<Integer> layers;
   private final double scale;
   private final boolean afterWo;
+  private final int numLayers;
 
   /**
    * @param teacher the all-attention teacher decoder (frozen)
@@ -32,14 +37,16 @@ public final class LayerwiseLoss {
    * @param layers the layers trained by this process (all, or a shard for multi-process runs)
    * @param scale the loss multiplier (1000 in the reference)
    * @param afterWo compare after the output projection (the paper figure's variant) instead of before
+   * @param numLayers the model's layer count (the mean's denominator)
    */
   public LayerwiseLoss(DecoderModel teacher, DecoderModel student, List<Integer> layers, double scale,
-      boolean afterWo) {
+      boolean afterWo, int numLayers) {
     this.teacher = teacher;
     this.student = student;
     this.layers = List.copyOf(layers);
     this.scale = scale;
     this.afterWo = afterWo;
+    this.numLayers = numLayers;
   }
 
   /** The scalar loss for input embeddings (B, L, D) (computed without gradients on the teacher side). */
@@ -60,6 +67,6 @@ public final class LayerwiseLoss {
       }
       x = t.finish(x, teacherOut);
     }
-    return total.mul(scale / layers.size());
+    return total.mul(scale / numLayers);
   }
 }

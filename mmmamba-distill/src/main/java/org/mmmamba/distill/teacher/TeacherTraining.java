@@ -105,7 +105,7 @@ public final class TeacherTraining {
         RunConfig.Stage t = c.train();
         TrainingRun.Settings s = new TrainingRun.Settings("teacher", t.steps(), Schedules.of(t),
             AdamWConfig.torchDefaults(t.weightDecay()), WeightDecay.official(), t.clip(), t.gradAccum(),
-            c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(t.onNonFinite()));
+            c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(t.onNonFinite()), null);
         boolean answerOnly = Boolean.TRUE.equals(t.answerOnly());
         TrainingRun.Summary sum = TrainingRun.run(out.resolve("train"), s, trainable, batches,
             b -> crossEntropy(vlm, root, b, dt, answerOnly), resume);

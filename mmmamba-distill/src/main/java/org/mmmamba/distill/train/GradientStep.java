@@ -47,6 +47,7 @@ public final class GradientStep {
   private final AdamW optimizer;
   private final LrSchedule schedule;
   private final double maxGradNorm;
+  private java.util.function.Function<String, String> clipGroup;
   private long position;
 
   /**
@@ -76,6 +77,16 @@ public final class GradientStep {
             "trainable '" + e.getKey() + "' does not require gradients (call setRequiresGradient(true))");
       }
     }
+  }
+
+  /**
+   * Clips each group of parameters (by {@code group.apply(name)}) to {@code maxGradNorm} separately instead of
+   * all together; the reported norm is the global one before clipping. Layer-wise stages clip per layer, which
+   * keeps layers independent so that training a subset of layers in another process gives the same result.
+   */
+  public GradientStep clipPerGroup(java.util.function.Function<String, String> group) {
+    this.clipGroup = group;
+    return this;
   }
 
   /** The schedule position the next step will use. */
@@ -143,6 +154,13 @@ public final class GradientStep {
           norm = 0;
         } else if (maxGradNorm == Double.POSITIVE_INFINITY) {
           norm = GradClip.globalNorm(grads.values());
+        } else if (clipGroup != null) {
+          norm = GradClip.globalNorm(grads.values());
+          Map<String, List<NDArray>> groups = new LinkedHashMap<>();
+          grads.forEach((n, g) -> groups.computeIfAbsent(clipGroup.apply(n), k -> new ArrayList<>()).add(g));
+          for (List<NDArray> gs : groups.values()) {
+            GradClip.clipGlobalNorm(gs, maxGradNorm);
+          }
         } else {
           norm = GradClip.clipGlobalNorm(grads.values(), maxGradNorm);
         }

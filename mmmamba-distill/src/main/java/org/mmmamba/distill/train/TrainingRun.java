@@ -41,10 +41,12 @@ public final class TrainingRun {
    * @param checkpointEvery steps between checkpoints (the last step always checkpoints)
    * @param keep checkpoints kept
    * @param stopOnNonFinite stop (true) or skip the step (false) when loss or gradient norm is not finite
+   * @param clipGroup null for global-norm clipping, else the clipping group of each parameter name
    */
   public record Settings(
       String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
-      int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite) {}
+      int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
+      java.util.function.Function<String, String> clipGroup) {}
 
   /** The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}). */
   @FunctionalInterface
@@ -89,6 +91,9 @@ public final class TrainingRun {
     Files.createDirectories(dir);
     try (AdamW opt = new AdamW(trainable, s.adamw(), s.decays())) {
       GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
+      if (s.clipGroup() != null) {
+        gs.clipPerGroup(s.clipGroup());
+      }
       long start = 0;
       Optional<Path> latest = resume ? TrainingCheckpoint.latest(dir) : Optional.empty();
       if (latest.isPresent()) {
