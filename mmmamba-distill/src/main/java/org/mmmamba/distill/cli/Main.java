@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       LogitsCommand.class,
       GenerateCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
