@@ -1,0 +1,309 @@
+package org.mmmamba.distill.metrics;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.Offline;
+import org.mmmamba.core.io.AtomicText;
+
+/**
+ * {@code manifest.json}: what produced a run, so its outputs can be traced and reproduced.
+ *
+ * <pre>
+ * {
+ *   "start_time": "2026-11-28T15:00:00Z",
+ *   "command": ["distill", "--config", "run.yaml"],
+ *   "seed": 42,
+ *   "config": "...resolved YAML text...",
+ *   "versions": {"java": "17.0.15", "java_vendor": "...", "djl": "0.36.0", "pytorch": "2.7.1", "mmmamba": "..."},
+ *   "system": {"os": "Linux 6.1 amd64", "cpus": 2, "max_heap_bytes": ..., "allocator": "jemalloc"},
+ *   "git_commit": "ae14eff...",                        (omitted when not found)
+ *   "inputs": {"teacher/config.json": {"path": "/abs/...", "bytes": 1234, "sha256": "..."}, ...},
+ *   "extra": {...}
+ * }
+ * </pre>
+ *
+ * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit is read from
+ * {@code .git} files (HEAD, loose refs, packed-refs, worktree {@code gitdir}/{@code commondir}) without
+ * running git. Input files are hashed with SHA-256, streamed.
+ */
+public final class RunManifest {
+  static {
+    Offline.init();
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
+
+  private final ObjectNode json;
+
+  private RunManifest(ObjectNode json) {
+    this.json = json;
+  }
+
+  /** A new builder; the start time defaults to now. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The manifest as JSON (a copy). */
+  public ObjectNode toJson() {
+    return json.deepCopy();
+  }
+
+  /** The JSON text. */
+  public String toJsonString() {
+    try {
+      return MAPPER.writeValueAsString(json) + "\n";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes {@code manifest.json} (or any path) atomically. */
+  public void write(Path file) {
+    AtomicText.writeString(file, toJsonString());
+  }
+
+  /** Collects the fields; {@link #build} hashes the inputs and reads versions. */
+  public static final class Builder {
+    private Instant start = Instant.now();
+    private List<String> command = List.of();
+    private String config;
+    private Long seed;
+    private Path gitSearchStart = Path.of("").toAbsolutePath();
+    private final Map<String, Path> inputs = new LinkedHashMap<>();
+    private final Map<String, String> extra = new LinkedHashMap<>();
+    private Map<String, String> env = System.getenv();
+
+    private Builder() {}
+
+    /** The run's start time. */
+    public Builder startTime(Instant t) {
+      start = Objects.requireNonNull(t);
+      return this;
+    }
+
+    /** The command-line arguments. */
+    public Builder command(List<String> args) {
+      command = List.copyOf(args);
+      return this;
+    }
+
+    /** The resolved config text (after overrides). */
+    public Builder config(String text) {
+      config = text;
+      return this;
+    }
+
+    /** The master seed. */
+    public Builder seed(long s) {
+      seed = s;
+      return this;
+    }
+
+    /** Where to start looking for {@code .git} (default: the working directory). */
+    public Builder gitSearchStart(Path dir) {
+      gitSearchStart = dir.toAbsolutePath();
+      return this;
+    }
+
+    /** An input file to hash under a label. */
+    public Builder input(String label, Path file) {
+      inputs.put(label, file);
+      return this;
+    }
+
+    /**
+     * The teacher checkpoint directory: its {@code config.json}, {@code *.safetensors} and shard index are
+     * hashed, under labels {@code <label>/<file name>}.
+     *
+     * @throws BadInputException if the directory does not exist
+     */
+    public Builder teacherDir(String label, Path dir) {
+      if (!Files.isDirectory(dir)) {
+        throw new BadInputException(dir + ": teacher directory does not exist");
+      }
+      List<Path> files = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        for (Path p : ds) {
+          String n = p.getFileName().toString();
+          if (n.equals("config.json") || n.endsWith(".safetensors") || n.equals("model.safetensors.index.json")) {
+            files.add(p);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + dir + ": " + e, e);
+      }
+      files.sort(null);
+      for (Path p : files) {
+        inputs.put(label + "/" + p.getFileName(), p);
+      }
+      return this;
+    }
+
+    /** A free-form entry under {@code extra}. */
+    public Builder extra(String key, String value) {
+      extra.put(key, value);
+      return this;
+    }
+
+    /** Environment to read {@code MMMAMBA_ALLOCATOR} from (tests). */
+    Builder env(Map<String, String> e) {
+      env = e;
+      return this;
+    }
+
+    /**
+     * Hashes the inputs, reads versions and the git commit, and freezes the manifest.
+     *
+     * @throws BadInputException if an input file is missing
+     */
+    public RunManifest build() {
+      ObjectNode o = MAPPER.createObjectNode();
+      o.put("start_time", start.toString());
+      command.forEach(o.putArray("command")::add);
+      if (seed != null) {
+        o.put("seed", seed);
+      }
+      if (config != null) {
+        o.put("config", config);
+      }
+      ObjectNode v = o.putObject("versions");
+      v.put("java", System.getProperty("java.version"));
+      v.put("java_vendor", System.getProperty("java.vendor"));
+      v.put("djl", Engine.getDjlVersion());
+      v.put("pytorch", Engine.getInstance().getVersion());
+      String own = RunManifest.class.getPackage().getImplementationVersion();
+      if (own != null) {
+        v.put("mmmamba", own);
+      }
+      ObjectNode s = o.putObject("system");
+      s.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+          + System.getProperty("os.arch"));
+      s.put("cpus", Runtime.getRuntime().availableProcessors());
+      s.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+      String alloc = env.get("MMMAMBA_ALLOCATOR");
+      if (alloc == null) {
+        s.putNull("allocator");
+      } else {
+        s.put("allocator", alloc);
+      }
+      gitCommit(gitSearchStart).ifPresent(c -> o.put("git_commit", c));
+      ObjectNode in = o.putObject("inputs");
+      for (Map.Entry<String, Path> e : inputs.entrySet()) {
+        Path p = e.getValue();
+        ObjectNode f = in.putObject(e.getKey());
+        f.put("path", p.toAbsolutePath().toString());
+        try {
+          f.put("bytes", Files.size(p));
+        } catch (NoSuchFileException ex) {
+          throw new BadInputException(p + ": input file does not exist", ex);
+        } catch (IOException ex) {
+          throw new UncheckedIOException("cannot read " + p + ": " + ex, ex);
+        }
+        f.put("sha256", sha256(p));
+      }
+      if (!extra.isEmpty()) {
+        ObjectNode x = o.putObject("extra");
+        extra.forEach(x::put);
+      }
+      return new RunManifest(o);
+    }
+  }
+
+  /** SHA-256 of a file, hex, read in 1 MiB pieces. */
+  public static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 20];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(file + ": input file does not exist", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JDK has SHA-256
+    }
+  }
+
+  /**
+   * The commit checked out in the repository containing {@code start}, read from the {@code .git} files;
+   * empty if there is no repository or the ref cannot be resolved.
+   */
+  public static Optional<String> gitCommit(Path start) {
+    try {
+      for (Path d = start.toAbsolutePath(); d != null; d = d.getParent()) {
+        Path dotGit = d.resolve(".git");
+        if (Files.isDirectory(dotGit)) {
+          return resolveHead(dotGit, dotGit);
+        }
+        if (Files.isRegularFile(dotGit)) { // a worktree or submodule: "gitdir: <path>"
+          String line = Files.readString(dotGit, StandardCharsets.UTF_8).trim();
+          if (!line.startsWith("gitdir:")) {
+            return Optional.empty();
+          }
+          Path gitDir = d.resolve(line.substring(7).trim()).normalize();
+          Path common = gitDir;
+          Path commonFile = gitDir.resolve("commondir");
+          if (Files.isRegularFile(commonFile)) {
+            common = gitDir.resolve(Files.readString(commonFile, StandardCharsets.UTF_8).trim()).normalize();
+          }
+          return resolveHead(gitDir, common);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // provenance is best effort; never fail a run over it
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> resolveHead(Path gitDir, Path commonDir) throws IOException {
+    String head = Files.readString(gitDir.resolve("HEAD"), StandardCharsets.UTF_8).trim();
+    if (!head.startsWith("ref:")) {
+      return SHA.matcher(head).matches() ? Optional.of(head) : Optional.empty();
+    }
+    String ref = head.substring(4).trim();
+    for (Path base : List.of(gitDir, commonDir)) {
+      Path loose = base.resolve(ref);
+      if (Files.isRegularFile(loose)) {
+        String sha = Files.readString(loose, StandardCharsets.UTF_8).trim();
+        return SHA.matcher(sha).matches() ? Optional.of(sha) : Optional.empty();
+      }
+    }
+    Path packed = commonDir.resolve("packed-refs");
+    if (Files.isRegularFile(packed)) {
+      for (String line : Files.readAllLines(packed, StandardCharsets.UTF_8)) {
+        String[] parts = line.trim().split(" ");
+        if (parts.length == 2 && parts[1].equals(ref) && SHA.matcher(parts[0]).matches()) {
+          return Optional.of(parts[0]);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

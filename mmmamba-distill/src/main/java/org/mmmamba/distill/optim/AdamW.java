@@ -1,0 +1,311 @@
+package org.mmmamba.distill.optim;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.Offline;
+import org.mmmamba.core.io.CheckpointReader;
+import org.mmmamba.core.io.SafetensorsFile;
+import org.mmmamba.core.io.SafetensorsWriter;
+import org.mmmamba.distill.checkpoint.TensorIo;
+
+/**
+ * AdamW with the semantics of {@code torch.optim.AdamW} (single-tensor path, {@code amsgrad=False},
+ * {@code maximize=False}) and a state that can be saved and restored exactly.
+ *
+ * <p>Per {@link #step} with learning rate lr, for each parameter p that has a gradient g, with t its own
+ * update count after increment (1-based) and λ its weight decay (0 where the mask says no):
+ *
+ * <pre>
+ *   p ← p · (1 − lr·λ)                                   decoupled weight decay, first
+ *   m ← m + (1 − β1)·(g − m)                              torch's lerp
+ *   v ← β2·v + (1 − β2)·g·g                               torch's addcmul
+ *   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)   torch's addcdiv
+ * </pre>
+ *
+ * <p>Shapes: m and v have p's shape, dtype and device; t is a per-parameter count as in torch's state.
+ *
+ * <p>Parameters are updated strictly in place, because models hold direct references to them; call
+ * {@link #step} outside a {@code GradientCollector} (torch refuses in-place writes to recording leaves).
+ * Every temporary lives in an {@link NDScope} and in the optimiser's own manager (never the parameters'),
+ * and scalar factors are made once per step and dtype as 0-d arrays (a Java {@code Number} argument would
+ * allocate a tensor per op).
+ *
+ * <p>Saved state: tensors {@code optim.m.<name>}, {@code optim.v.<name>} (parameter dtype) and
+ * {@code optim.t.<name>} (I64, shape [1]), plus metadata {@code optim.steps} (calls to {@link #step}) and
+ * the hyperparameters for the record. Not thread-safe.
+ */
+public final class AdamW implements AutoCloseable {
+  static {
+    Offline.init();
+  }
+
+  /** Prefix of every tensor this optimiser saves. */
+  public static final String PREFIX = "optim.";
+
+  private final AdamWConfig config;
+  private final NDManager stateManager;
+  private final Map<String, Slot> slots = new LinkedHashMap<>();
+  private long steps;
+
+  /** Per-parameter state. */
+  private static final class Slot {
+    final NDArray p;
+    final NDArray m;
+    final NDArray v;
+    final boolean decays;
+    long t;
+
+    Slot(NDArray p, NDArray m, NDArray v, boolean decays) {
+      this.p = p;
+      this.m = m;
+      this.v = v;
+      this.decays = decays;
+    }
+  }
+
+  /**
+   * An optimiser over {@code params} (kept by reference, in the map's order) with zero moments.
+   *
+   * @param params trainable arrays by name; all on one device, floating point
+   * @param config hyperparameters (validated here)
+   * @param decays which names get weight decay, e.g. {@link WeightDecay#official()}
+   * @throws IllegalArgumentException if {@code params} is empty, mixes devices or holds a non-float array
+   */
+  public AdamW(Map<String, NDArray> params, AdamWConfig config, Predicate<String> decays) {
+    this.config = Objects.requireNonNull(config, "config").validate();
+    Objects.requireNonNull(decays, "decays");
+    if (params.isEmpty()) {
+      throw new IllegalArgumentException("AdamW needs at least one parameter");
+    }
+    Device device = params.values().iterator().next().getDevice();
+    this.stateManager = NDManager.newBaseManager(device);
+    try {
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        String name = e.getKey();
+        NDArray p = Objects.requireNonNull(e.getValue(), name);
+        if (!p.getDevice().equals(device)) {
+          throw new IllegalArgumentException(
+              "parameter '" + name + "' is on " + p.getDevice() + ", others on " + device);
+        }
+        if (!p.getDataType().isFloating()) {
+          throw new IllegalArgumentException("parameter '" + name + "' is " + p.getDataType());
+        }
+        NDArray m = stateManager.zeros(p.getShape(), p.getDataType());
+        NDArray v = stateManager.zeros(p.getShape(), p.getDataType());
+        NDScope.unregister(m, v);
+        slots.put(name, new Slot(p, m, v, decays.test(name)));
+      }
+    } catch (RuntimeException ex) {
+      stateManager.close();
+      throw ex;
+    }
+  }
+
+  /** The hyperparameters. */
+  public AdamWConfig config() {
+    return config;
+  }
+
+  /** Parameter names in update order (unmodifiable). */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(slots.keySet());
+  }
+
+  /** Whether {@code name} gets weight decay. */
+  public boolean decays(String name) {
+    return slot(name).decays;
+  }
+
+  /** Calls of {@link #step} so far (restored by {@link #load}). */
+  public long steps() {
+    return steps;
+  }
+
+  /** Updates of one parameter so far (torch's {@code state[p]["step"]}). */
+  public long updates(String name) {
+    return slot(name).t;
+  }
+
+  /** First moment of a parameter (live; do not modify). */
+  public NDArray m(String name) {
+    return slot(name).m;
+  }
+
+  /** Second moment of a parameter (live; do not modify). */
+  public NDArray v(String name) {
+    return slot(name).v;
+  }
+
+  /**
+   * One AdamW update of every parameter that has a gradient in {@code grads}, in place.
+   *
+   * @param grads gradient per parameter name; a missing or null entry means "no gradient": that parameter is
+   *     left untouched and its count t does not advance (torch skips {@code p.grad is None})
+   * @param lr the learning rate for this step, finite and ≥ 0
+   * @throws IllegalArgumentException for an unknown name, a shape or dtype mismatch, or a bad lr
+   */
+  public void step(Map<String, NDArray> grads, double lr) {
+    if (!(lr >= 0 && Double.isFinite(lr))) {
+      throw new IllegalArgumentException("lr must be finite and >= 0, got " + lr);
+    }
+    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+      Slot s = slots.get(e.getKey());
+      if (s == null) {
+        throw new IllegalArgumentException("gradient for unknown parameter '" + e.getKey() + "'");
+      }
+      NDArray g = e.getValue();
+      if (g != null && (!g.getShape().equals(s.p.getShape()) || g.getDataType() != s.p.getDataType())) {
+        throw new IllegalArgumentException(
+            "gradient of '" + e.getKey() + "' is " + g.getDataType() + g.getShape() + ", parameter is "
+                + s.p.getDataType() + s.p.getShape());
+      }
+    }
+    double b1 = config.beta1();
+    double b2 = config.beta2();
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      Scalars c = new Scalars();
+      for (Map.Entry<String, Slot> e : slots.entrySet()) {
+        NDArray g = grads.get(e.getKey());
+        if (g == null) {
+          continue;
+        }
+        Slot s = e.getValue();
+        DataType dt = s.p.getDataType();
+        long t = ++s.t;
+        double bc1 = 1 - Math.pow(b1, t);
+        double bc2 = 1 - Math.pow(b2, t);
+        double stepSize = lr / bc1;
+        double bc2Sqrt = Math.sqrt(bc2);
+        if (s.decays && config.weightDecay() != 0) {
+          s.p.muli(c.of(1 - lr * config.weightDecay(), dt));
+        }
+        // torch: exp_avg.lerp_(grad, 1 - beta1); for weight < 0.5 lerp is self + w * (end - self).
+        // (m - g) * (-w) is bitwise w * (g - m), and keeps the temporaries out of the parameters' manager.
+        s.m.addi(s.m.sub(g).muli(c.of(-(1 - b1), dt)));
+        // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2), i.e. value * g * g
+        s.v.muli(c.of(b2, dt)).addi(c.of(1 - b2, dt).mul(g).muli(g));
+        // torch: denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        NDArray denom = s.v.sqrt().divi(c.of(bc2Sqrt, dt)).addi(c.of(config.eps(), dt));
+        // torch: param.addcdiv_(exp_avg, denom, value=-step_size), i.e. p + value * (m / denom)
+        s.p.addi(s.m.div(denom).muli(c.of(-stepSize, dt)));
+      }
+    }
+    steps++;
+  }
+
+  /** Adds the state tensors and metadata to a writer (bytes are read when the writer writes). */
+  public void addTo(SafetensorsWriter w) {
+    w.metadata(PREFIX + "steps", Long.toString(steps));
+    w.metadata(PREFIX + "beta1", Double.toString(config.beta1()));
+    w.metadata(PREFIX + "beta2", Double.toString(config.beta2()));
+    w.metadata(PREFIX + "eps", Double.toString(config.eps()));
+    w.metadata(PREFIX + "weight_decay", Double.toString(config.weightDecay()));
+    for (Map.Entry<String, Slot> e : slots.entrySet()) {
+      Slot s = e.getValue();
+      TensorIo.put(w, PREFIX + "m." + e.getKey(), s.m);
+      TensorIo.put(w, PREFIX + "v." + e.getKey(), s.v);
+      w.addLongs(PREFIX + "t." + e.getKey(), new long[] {1}, new long[] {s.t});
+    }
+  }
+
+  /** Writes the state to one safetensors file, atomically. */
+  public void save(Path file) {
+    SafetensorsWriter w = new SafetensorsWriter();
+    addTo(w);
+    w.write(file);
+  }
+
+  /**
+   * Restores the state saved by {@link #save}, copying m and v in place. The file must hold exactly this
+   * optimiser's parameters (names and shapes); hyperparameters come from this object's config, not the
+   * file, so a resumed run can change them deliberately.
+   *
+   * @throws BadInputException naming the file and tensor for a missing, extra or mis-shaped tensor or bad
+   *     metadata
+   */
+  public void load(Path file) {
+    long savedSteps;
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      String s = f.metadata().get(PREFIX + "steps");
+      try {
+        savedSteps = Long.parseLong(Objects.requireNonNull(s));
+      } catch (NumberFormatException | NullPointerException e) {
+        throw new BadInputException(file + ": metadata '" + PREFIX + "steps' missing or not an integer: " + s);
+      }
+      if (savedSteps < 0) {
+        throw new BadInputException(file + ": metadata '" + PREFIX + "steps' is negative: " + savedSteps);
+      }
+    }
+    Set<String> expected = new TreeSet<>();
+    for (String name : slots.keySet()) {
+      expected.addAll(Arrays.asList(PREFIX + "m." + name, PREFIX + "v." + name, PREFIX + "t." + name));
+    }
+    try (CheckpointReader r = CheckpointReader.open(file)) {
+      for (String n : r.names()) {
+        if (!expected.contains(n)) {
+          throw new BadInputException(file + ": unexpected tensor '" + n + "' (not a parameter of this optimiser)");
+        }
+      }
+      Map<String, Long> ts = new HashMap<>();
+      for (String name : slots.keySet()) {
+        String tn = PREFIX + "t." + name;
+        long[] t = r.readLongs(tn);
+        if (t.length != 1 || t[0] < 0) {
+          throw new BadInputException(file + ": tensor '" + tn + "' must hold one count >= 0");
+        }
+        ts.put(name, t[0]);
+      }
+      for (Map.Entry<String, Slot> e : slots.entrySet()) {
+        TensorIo.copyInto(r, PREFIX + "m." + e.getKey(), e.getValue().m);
+        TensorIo.copyInto(r, PREFIX + "v." + e.getKey(), e.getValue().v);
+      }
+      for (Map.Entry<String, Slot> e : slots.entrySet()) {
+        e.getValue().t = ts.get(e.getKey());
+      }
+    }
+    steps = savedSteps;
+  }
+
+  /** Frees the moments (not the parameters). */
+  @Override
+  public void close() {
+    stateManager.close();
+  }
+
+  private Slot slot(String name) {
+    Slot s = slots.get(name);
+    if (s == null) {
+      throw new IllegalArgumentException("no parameter '" + name + "' in this optimiser");
+    }
+    return s;
+  }
+
+  /** 0-d scalars of one step, one per (value, dtype); created in the step's scope. */
+  private final class Scalars {
+    private final Map<String, NDArray> made = new HashMap<>();
+
+    NDArray of(double value, DataType dt) {
+      return made.computeIfAbsent(
+          dt + ":" + Double.doubleToRawLongBits(value),
+          k -> {
+            NDArray d = stateManager.create(value);
+            return dt == DataType.FLOAT64 ? d : d.toType(dt, false);
+          });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package org.mmmamba.distill.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.util.Collection;
+
+/**
+ * Global-norm gradient clipping with {@code torch.nn.utils.clip_grad_norm_} semantics (norm type 2).
+ *
+ * <pre>
+ *   total = ‖(‖g_1‖₂, …, ‖g_n‖₂)‖₂            the 2-norm over all gradients as one vector
+ *   coef  = maxNorm / (total + 1e-6)
+ *   g_i  ← g_i · coef                         in place, only if coef &lt; 1
+ * </pre>
+ *
+ * <p>torch multiplies by {@code min(coef, 1)} always; multiplying by 1 changes nothing, so this is the same.
+ * The per-tensor norms are taken in the gradient's dtype and combined in float64 (torch combines them in the
+ * gradient dtype; the difference is rounding only). A non-finite total is returned as is and nothing is
+ * scaled (torch would spread the NaN into every gradient); the caller decides to skip the step, see
+ * {@link NonFinite}. One host read per call.
+ */
+public final class GradClip {
+  /** torch's constant in the denominator. */
+  public static final double EPS = 1e-6;
+
+  private GradClip() {}
+
+  /**
+   * Clips {@code grads} in place to global 2-norm {@code maxNorm} and returns the norm before clipping.
+   *
+   * @param maxNorm the bound, > 0; {@link Double#POSITIVE_INFINITY} only measures
+   * @throws IllegalArgumentException if {@code maxNorm} is not > 0 or {@code grads} is empty
+   */
+  public static double clipGlobalNorm(Collection<NDArray> grads, double maxNorm) {
+    if (!(maxNorm > 0)) {
+      throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
+    }
+    double total = globalNorm(grads);
+    double coef = maxNorm / (total + EPS);
+    if (Double.isFinite(total) && coef < 1) {
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        for (NDArray g : grads) {
+          g.muli(g.getManager().create(coef).toType(g.getDataType(), false));
+        }
+      }
+    }
+    return total;
+  }
+
+  /**
+   * The global 2-norm of {@code grads} (see the class comment), without changing them.
+   *
+   * @throws IllegalArgumentException if {@code grads} is empty
+   */
+  public static double globalNorm(Collection<NDArray> grads) {
+    if (grads.isEmpty()) {
+      throw new IllegalArgumentException("no gradients");
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray sumSq = null;
+      for (NDArray g : grads) {
+        // flatten: DJL's norm() of a 0-d array is fine, but norm over a reshaped vector is uniform
+        NDArray n = g.reshape(-1).norm().toType(DataType.FLOAT64, false);
+        NDArray sq = n.mul(n);
+        sumSq = sumSq == null ? sq : sumSq.addi(sq);
+      }
+      return Math.sqrt(sumSq.getDouble());
+    }
+  }
+}

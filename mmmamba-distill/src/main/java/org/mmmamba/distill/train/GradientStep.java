@@ -1,0 +1,179 @@
+package org.mmmamba.distill.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.mmmamba.core.Offline;
+import org.mmmamba.distill.optim.AdamW;
+import org.mmmamba.distill.optim.GradClip;
+import org.mmmamba.distill.optim.LrSchedule;
+import org.mmmamba.distill.optim.NonFinite;
+
+/**
+ * One optimiser step in DJL's autograd pattern, with gradient accumulation, clipping, a non-finite guard
+ * and no leaks. Model-agnostic: it sees only named trainable arrays and a loss function.
+ *
+ * <p>{@link #run} for k micro-batches:
+ *
+ * <ol>
+ *   <li>opens one {@code NDScope} (every array created in the step is freed at its end) and one
+ *       {@code GradientCollector} (one per JVM; gradients accumulate across its backward calls);
+ *   <li>per micro-batch i: {@code loss_i = fn.compute(i)}, backward of {@code loss_i / k};
+ *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it), measures the
+ *       global norm and clips it to {@code maxGradNorm} (torch's {@code clip_grad_norm_});
+ *   <li>if loss and norm are finite, AdamW updates the parameters in place at {@code lr = schedule.lr(pos)};
+ *       otherwise the update is skipped and reported ({@link StepResult#nonFinite()});
+ *   <li>always (also after an exception) zeroes the gradients with {@code grad.zero_()}, which clears NaN
+ *       (never {@code zeroGradients()}, see {@link Gradients}), and closes the gradient handles.
+ * </ol>
+ *
+ * <p>The schedule position {@code pos} advances by one per step, skipped steps included (as a torch
+ * scheduler stepped after a skipped update); it is separate from AdamW's bias-correction counts, which only
+ * advance on applied updates. Both are checkpointed. Single-threaded: grad mode is thread-local in DJL.
+ */
+public final class GradientStep {
+  static {
+    Offline.init();
+  }
+
+  private final Map<String, NDArray> trainable;
+  private final AdamW optimizer;
+  private final LrSchedule schedule;
+  private final double maxGradNorm;
+  private long position;
+
+  /**
+   * @param trainable the arrays to train, by name; each must require gradients
+   *     ({@code setRequiresGradient(true)}) and the names must be those of {@code optimizer}
+   * @param optimizer updates them
+   * @param schedule gives the learning rate per position (validated here)
+   * @param maxGradNorm global-norm bound, > 0; {@link Double#POSITIVE_INFINITY} disables clipping
+   * @throws IllegalArgumentException on a name mismatch, an array without gradients or a bad bound
+   */
+  public GradientStep(
+      Map<String, NDArray> trainable, AdamW optimizer, LrSchedule schedule, double maxGradNorm) {
+    this.trainable = new LinkedHashMap<>(trainable);
+    this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+    this.schedule = Objects.requireNonNull(schedule, "schedule").validate();
+    if (!(maxGradNorm > 0)) {
+      throw new IllegalArgumentException("maxGradNorm must be > 0, got " + maxGradNorm);
+    }
+    this.maxGradNorm = maxGradNorm;
+    if (!this.trainable.keySet().equals(optimizer.names())) {
+      throw new IllegalArgumentException(
+          "trainable names " + this.trainable.keySet() + " differ from the optimiser's " + optimizer.names());
+    }
+    for (Map.Entry<String, NDArray> e : this.trainable.entrySet()) {
+      if (!e.getValue().hasGradient()) {
+        throw new IllegalArgumentException(
+            "trainable '" + e.getKey() + "' does not require gradients (call setRequiresGradient(true))");
+      }
+    }
+  }
+
+  /** The schedule position the next step will use. */
+  public long position() {
+    return position;
+  }
+
+  /** Sets the schedule position (resume from a checkpoint). */
+  public void setPosition(long position) {
+    if (position < 0) {
+      throw new IllegalArgumentException("position must be >= 0, got " + position);
+    }
+    this.position = position;
+  }
+
+  /** The optimiser. */
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** The schedule. */
+  public LrSchedule schedule() {
+    return schedule;
+  }
+
+  /**
+   * Runs one optimiser step over {@code microBatches} micro-batches (see the class comment).
+   *
+   * @throws IllegalArgumentException if {@code microBatches} &lt; 1 or a loss is not a scalar
+   */
+  public StepResult run(int microBatches, MicroBatchLoss fn) {
+    if (microBatches < 1) {
+      throw new IllegalArgumentException("microBatches must be >= 1, got " + microBatches);
+    }
+    long pos = position;
+    double lr = schedule.lr(pos);
+    double lossSum = 0;
+    double norm;
+    NonFinite nf;
+    List<NDArray> handles = new ArrayList<>();
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      try {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          for (int i = 0; i < microBatches; i++) {
+            NDArray loss = fn.compute(i);
+            if (loss.size() != 1) {
+              throw new IllegalArgumentException(
+                  "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
+            }
+            lossSum += scalar(loss);
+            gc.backward(microBatches == 1 ? loss : loss.div(microBatches));
+          }
+        }
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
+          NDArray g = Gradients.of(e.getValue());
+          if (g != null) {
+            handles.add(g);
+            grads.put(e.getKey(), g);
+          }
+        }
+        double loss = lossSum / microBatches;
+        if (grads.isEmpty()) {
+          norm = 0;
+        } else if (maxGradNorm == Double.POSITIVE_INFINITY) {
+          norm = GradClip.globalNorm(grads.values());
+        } else {
+          norm = GradClip.clipGlobalNorm(grads.values(), maxGradNorm);
+        }
+        nf = NonFinite.check(loss, norm);
+        if (nf.isFinite()) {
+          optimizer.step(grads, lr);
+        }
+      } finally {
+        for (NDArray p : trainable.values()) {
+          Gradients.zero(p);
+        }
+        for (NDArray g : handles) {
+          g.close();
+        }
+      }
+    }
+    position = pos + 1;
+    return new StepResult(pos, lossSum / microBatches, norm, lr, nf, microBatches);
+  }
+
+  /** A scalar array's value as a double (one host read). */
+  static double scalar(NDArray a) {
+    DataType t = a.getDataType();
+    if (t == DataType.FLOAT64) {
+      return a.toDoubleArray()[0];
+    }
+    if (t == DataType.FLOAT32) {
+      return a.toFloatArray()[0];
+    }
+    try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+      return d.toDoubleArray()[0];
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package org.mmmamba.distill.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.Offline;
+
+class RunManifestTest {
+  static {
+    Offline.init();
+  }
+
+  static final String A = "1111111111111111111111111111111111111111";
+  static final String B = "2222222222222222222222222222222222222222";
+  static final String C = "3333333333333333333333333333333333333333";
+
+  @TempDir Path dir;
+
+  @Test
+  void sha256OfKnownContent() throws IOException {
+    Path f = Files.writeString(dir.resolve("abc.txt"), "abc");
+    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", RunManifest.sha256(f));
+    Path e = Files.write(dir.resolve("empty"), new byte[0]);
+    assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", RunManifest.sha256(e));
+  }
+
+  @Test
+  void gitCommitFromLooseRefsPackedRefsAndWorktrees() throws IOException {
+    Path repo = dir.resolve("repo");
+    Path git = repo.resolve(".git");
+    Files.createDirectories(git.resolve("refs/heads"));
+    Files.writeString(git.resolve("HEAD"), "ref: refs/heads/main\n");
+    Files.writeString(git.resolve("packed-refs"), "# pack-refs with: peeled\n" + A + " refs/heads/main\n");
+    Path sub = Files.createDirectories(repo.resolve("a/b"));
+    assertEquals(Optional.of(A), RunManifest.gitCommit(sub), "packed ref, found from a subdirectory");
+    Files.writeString(git.resolve("refs/heads/main"), B + "\n");
+    assertEquals(Optional.of(B), RunManifest.gitCommit(repo), "a loose ref wins over packed-refs");
+    // a worktree: .git is a file pointing into the main repository
+    Path wtMeta = Files.createDirectories(git.resolve("worktrees/wt"));
+    Files.writeString(wtMeta.resolve("HEAD"), "ref: refs/heads/feat\n");
+    Files.writeString(wtMeta.resolve("commondir"), "../..\n");
+    Files.writeString(git.resolve("refs/heads/feat"), C + "\n");
+    Path wt = Files.createDirectories(dir.resolve("wt"));
+    Files.writeString(wt.resolve(".git"), "gitdir: " + wtMeta + "\n");
+    assertEquals(Optional.of(C), RunManifest.gitCommit(wt));
+    Files.writeString(wtMeta.resolve("HEAD"), A + "\n");
+    assertEquals(Optional.of(A), RunManifest.gitCommit(wt), "detached HEAD");
+    Files.writeString(git.resolve("HEAD"), "ref: refs/heads/none\n");
+    assertEquals(Optional.empty(), RunManifest.gitCommit(repo));
+  }
+
+  @Test
+  void manifestRecordsEverything() throws IOException {
+    Path teacher = Files.createDirectories(dir.resolve("teacher"));
+    Files.writeString(teacher.resolve("config.json"), "abc");
+    Files.write(teacher.resolve("model.safetensors"), new byte[0]);
+    Files.writeString(teacher.resolve("README.md"), "not hashed");
+    Path repo = dir.resolve("repo");
+    Files.createDirectories(repo.resolve(".git"));
+    Files.writeString(repo.resolve(".git/HEAD"), B + "\n");
+    RunManifest m = RunManifest.builder()
+        .startTime(Instant.parse("2026-01-02T03:04:05Z"))
+        .command(List.of("distill", "--config", "run.yaml"))
+        .config("seed: 42\n")
+        .seed(42)
+        .teacherDir("teacher", teacher)
+        .gitSearchStart(repo)
+        .env(Map.of("MMMAMBA_ALLOCATOR", "jemalloc"))
+        .extra("stage", "all")
+        .build();
+    Path out = dir.resolve("manifest.json");
+    m.write(out);
+    JsonNode j = new ObjectMapper().readTree(out.toFile());
+    assertEquals("2026-01-02T03:04:05Z", j.get("start_time").asText());
+    assertEquals("run.yaml", j.get("command").get(2).asText());
+    assertEquals(42, j.get("seed").asLong());
+    assertEquals("seed: 42\n", j.get("config").asText());
+    assertEquals("0.36.0", j.get("versions").get("djl").asText());
+    assertEquals("2.7.1", j.get("versions").get("pytorch").asText());
+    assertEquals(System.getProperty("java.version"), j.get("versions").get("java").asText());
+    assertEquals(Runtime.getRuntime().availableProcessors(), j.get("system").get("cpus").asInt());
+    assertEquals("jemalloc", j.get("system").get("allocator").asText());
+    assertEquals(B, j.get("git_commit").asText());
+    JsonNode in = j.get("inputs");
+    assertEquals(List.of("teacher/config.json", "teacher/model.safetensors"), iterable(in));
+    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        in.get("teacher/config.json").get("sha256").asText());
+    assertEquals(3, in.get("teacher/config.json").get("bytes").asLong());
+    assertEquals("all", j.get("extra").get("stage").asText());
+
+    RunManifest bare = RunManifest.builder().gitSearchStart(dir).env(Map.of()).build();
+    assertFalse(bare.toJson().has("git_commit"));
+    assertTrue(bare.toJson().get("system").get("allocator").isNull());
+    assertThrows(BadInputException.class,
+        () -> RunManifest.builder().input("x", dir.resolve("missing.bin")).build());
+    assertThrows(BadInputException.class, () -> RunManifest.builder().teacherDir("t", dir.resolve("nope")));
+  }
+
+  private static List<String> iterable(JsonNode n) {
+    List<String> out = new java.util.ArrayList<>();
+    n.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+}

@@ -1,0 +1,72 @@
+package org.mmmamba.distill.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mmmamba.core.Offline;
+
+/** Hand values: gradients (3, 4) and (12) have global norm √(9 + 16 + 144) = 13. */
+class GradClipTest {
+  static {
+    Offline.init();
+  }
+
+  @Test
+  void clipsToTheBound() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = m.create(new double[] {3, 4});
+      NDArray b = m.create(new double[] {12});
+      double total = GradClip.clipGlobalNorm(List.of(a, b), 1.0);
+      assertEquals(13.0, total, 1e-12);
+      double c = 1.0 / (13.0 + 1e-6);
+      assertArrayEquals(new double[] {3 * c, 4 * c}, a.toDoubleArray(), 1e-15);
+      assertArrayEquals(new double[] {12 * c}, b.toDoubleArray(), 1e-15);
+      assertEquals(1.0, GradClip.globalNorm(List.of(a, b)), 1e-6);
+    }
+  }
+
+  @Test
+  void leavesSmallGradientsAlone() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = m.create(new float[] {3, 4});
+      NDArray b = m.create(new float[][] {{12}});
+      assertEquals(13.0, GradClip.clipGlobalNorm(List.of(a, b), 13.5), 1e-5);
+      assertArrayEquals(new float[] {3, 4}, a.toFloatArray(), 0f);
+      assertArrayEquals(new float[] {12}, b.toFloatArray(), 0f);
+      // exactly at the bound: coef = 13 / (13 + 1e-6) < 1, so torch scales by that (tiny) amount
+      assertEquals(13.0, GradClip.clipGlobalNorm(List.of(a, b), 13.0), 1e-5);
+      assertTrue(a.toFloatArray()[0] <= 3f);
+    }
+  }
+
+  @Test
+  void nonFiniteNormIsReportedAndNothingScaled() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = m.create(new float[] {3, Float.NaN});
+      NDArray b = m.create(new float[] {100});
+      assertTrue(Double.isNaN(GradClip.clipGlobalNorm(List.of(a, b), 1.0)));
+      assertArrayEquals(new float[] {100}, b.toFloatArray(), 0f);
+      NDArray c = m.create(new float[] {Float.POSITIVE_INFINITY});
+      assertEquals(Double.POSITIVE_INFINITY, GradClip.globalNorm(List.of(b, c)));
+      assertEquals(NonFinite.GRAD_NORM, NonFinite.check(1.0, Double.NaN));
+      assertEquals(NonFinite.LOSS, NonFinite.check(Double.POSITIVE_INFINITY, 1.0));
+      assertEquals(NonFinite.LOSS, NonFinite.check(Double.NaN, Double.NaN));
+      assertEquals(NonFinite.NONE, NonFinite.check(0.5, 2.0));
+    }
+  }
+
+  @Test
+  void rejectsBadBound() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      List<NDArray> g = List.of(m.create(new float[] {1}));
+      assertThrows(IllegalArgumentException.class, () -> GradClip.clipGlobalNorm(g, 0));
+      assertThrows(IllegalArgumentException.class, () -> GradClip.clipGlobalNorm(List.of(), 1));
+    }
+  }
+}
