@@ -79,6 +79,8 @@ public record BenchResult(
   record MemoryWindow(long baselineBytes, long peakBytes, boolean reset) {
     /** Resets the peak and records the baseline. */
     static Start start() {
+      // Give back Java heap garbage (e.g. from building random weights) so it does not count as the point's.
+      System.gc();
       boolean ok = ProcMemory.resetPeak();
       return new Start(ProcMemory.rssBytes(), ok);
     }
