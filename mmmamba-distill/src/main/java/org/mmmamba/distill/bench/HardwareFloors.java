@@ -44,6 +44,7 @@ public record HardwareFloors(double copyGBps, double readGBps, double bandwidthG
       copy = time(f.repeats(), () -> dst.set(all, src));
       read = time(f.repeats(), () -> {
         try (NDScope s = new NDScope()) {
+          s.suppressNotUsedWarning();
           src.sum().getFloat();
         }
       });
@@ -54,6 +55,7 @@ public record HardwareFloors(double copyGBps, double readGBps, double bandwidthG
       NDArray b = m.randomNormal(new Shape(k, k)).toType(dtype, false);
       mm = time(f.repeats(), () -> {
         try (NDScope s = new NDScope()) {
+          s.suppressNotUsedWarning();
           a.matMul(b).getFloat(0, 0);
         }
       });
@@ -61,6 +63,7 @@ public record HardwareFloors(double copyGBps, double readGBps, double bandwidthG
       NDArray w = m.randomNormal(new Shape(4L * gemvD, gemvD)).toType(dtype, false);
       gemv = time(f.repeats(), () -> {
         try (NDScope s = new NDScope()) {
+          s.suppressNotUsedWarning();
           NDArray y = null;
           for (int i = 0; i < gemvBatch; i++) {
             y = Linear.linear(x, w).singletonOrThrow();

@@ -80,6 +80,7 @@ final class Points {
     for (int r = 0; r < warmup + repeats; r++) {
       long t0 = System.nanoTime();
       try (ModelCache cache = model.newCache(m, 1, len); NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         NDArray idArr = m.create(ids, new Shape(1, len));
         greedy(model, prefillHidden(model, model.embed(idArr), cache));
         cacheBytes = cache.bytes();
@@ -120,6 +121,7 @@ final class Points {
         try (ModelCache cache = model.newCache(m, 1, prompt + t2.newTokens())) {
           long token;
           try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
             NDArray emb = image;
             if (text.length > 0) {
               NDArray textEmb = model.embed(m.create(text, new Shape(1, text.length)));
@@ -151,6 +153,7 @@ final class Points {
   /** One greedy decode step: embed the token, run every layer on the cache, LM head, argmax to the host. */
   static long step(DecoderModel model, ModelCache cache, long token, NDManager m) {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       NDArray ids = m.create(new long[] {token}, new Shape(1, 1));
       return greedy(model, model.hidden(model.embed(ids), cache));
     }
@@ -171,6 +174,7 @@ final class Points {
     for (int i = 0; i < model.layers().size(); i++) {
       NDArray next;
       try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         next = model.layers().get(i).forward(x, cache == null ? null : cache.layer(i));
         NDScope.unregister(next);
       }
@@ -205,6 +209,7 @@ final class Points {
     for (int i = 0; i < c.numLayers(); i++) {
       LayerCache lc = cache.layer(i);
       try (NDManager tmp = m.newSubManager(); NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         if (lc instanceof KvCache kv) {
           for (int s = 0; s < context; s += FILL_CHUNK) {
             int n = Math.min(FILL_CHUNK, context - s);

@@ -12,8 +12,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mmmamba.core.BadInputException;
@@ -30,14 +29,14 @@ final class StrictYaml {
 
   /** A mapper with the strict settings (also used to write the records back as JSON/YAML). */
   static ObjectMapper yamlMapper() {
-    ObjectMapper om = new ObjectMapper(new YAMLFactory());
+    ObjectMapper om = YAMLMapper.builder().disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).build();
     strict(om);
     return om;
   }
 
   /** A JSON mapper with the same naming and strictness (worker hand-over files). */
   static ObjectMapper jsonMapper() {
-    ObjectMapper om = JsonMapper.builder().build();
+    ObjectMapper om = JsonMapper.builder().disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).build();
     strict(om);
     return om;
   }
@@ -49,7 +48,6 @@ final class StrictYaml {
     om.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
     om.enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
     om.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-    om.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
     for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
       om.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
     }
@@ -79,8 +77,6 @@ final class StrictYaml {
     } catch (JsonProcessingException e) {
       throw new BadInputException(where + ": not valid YAML" + line(e.getLocation()) + ": "
           + firstLine(e.getOriginalMessage()), e);
-    } catch (IOException e) {
-      throw new BadInputException(where + ": cannot read: " + e.getMessage(), e);
     }
   }
 

@@ -34,6 +34,7 @@ class BenchPrefillTwinTest {
         ModelCache a = model.newCache(m, 1, 40);
         ModelCache b = model.newCache(m, 1, 40);
         NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       NDArray idArr = m.create(ids, new Shape(1, ids.length));
       float[] expected = model.hidden(model.embed(idArr), a).toFloatArray();
       float[] actual = Points.prefillHidden(model, model.embed(idArr), b).toFloatArray();

@@ -68,6 +68,7 @@ public class AttentionDecodeBench {
   @Benchmark
   public float attend() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return CausalAttention.attend(q, k, v).getFloat(0, 0, 0, 0);
     }
   }
@@ -76,6 +77,7 @@ public class AttentionDecodeBench {
   @Benchmark
   public float foldedGqa() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return DecodeAttention.foldedGqa(q, k, v).getFloat(0, 0, 0, 0);
     }
   }

@@ -62,6 +62,7 @@ public class AttentionPrefillBench {
   @Benchmark
   public float attend() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return CausalAttention.attend(q, k, v).getFloat(0, 0, 0, 0);
     }
   }

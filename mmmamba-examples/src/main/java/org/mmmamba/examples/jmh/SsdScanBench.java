@@ -70,6 +70,7 @@ public class SsdScanBench {
   @Benchmark
   public float chunkedScan() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return Ssd.chunkedScan(x, dt, a, b, c, chunk, null).y().getFloat(0, 0, 0, 0);
     }
   }

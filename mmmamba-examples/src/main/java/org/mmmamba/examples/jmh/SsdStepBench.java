@@ -69,6 +69,7 @@ public class SsdStepBench {
   @Benchmark
   public float stepInPlace() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return Ssd.stepInPlace(state, x, dt, a, b, c).getFloat(0, 0, 0);
     }
   }
@@ -77,6 +78,7 @@ public class SsdStepBench {
   @Benchmark
   public float stepFunctional() {
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       return Ssd.step(state, x, dt, a, b, c).y().getFloat(0, 0, 0);
     }
   }
