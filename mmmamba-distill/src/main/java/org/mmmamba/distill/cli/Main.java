@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       MergeCommand.class,
       ConvertCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
