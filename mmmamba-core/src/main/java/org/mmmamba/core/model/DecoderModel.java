@@ -137,7 +137,10 @@ public final class DecoderModel implements AutoCloseable {
   public NDArray hidden(NDArray embeds, ModelCache cache) {
     NDArray x = embeds;
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(x, cache == null ? null : cache.layer(i));
+      NDArray in = x;
+      int li = i;
+      // Each layer's temporaries are freed when it is done; only the hidden state flows on.
+      x = org.mmmamba.core.nn.Scopes.keepOnly(() -> layers.get(li).forward(in, cache == null ? null : cache.layer(li)));
     }
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));

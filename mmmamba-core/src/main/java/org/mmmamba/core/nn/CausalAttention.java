@@ -43,23 +43,28 @@ public final class CausalAttention {
     int offset = lk - lq;
     NDManager m = q.getManager();
     NDArray scale = m.create(1.0 / Math.sqrt(p)).toType(q.getDataType(), false);
-    // (B, G, r, Lq, P) against (B, G, 1, Lk, P): broadcasting matmul, no kv copies.
+    // GQA folded into matmul rows: the r query heads of kv head j become r * Lq rows of one (B, G) batch entry,
+    // so K and V are used as they are, never broadcast or copied per query head.
     NDArray q5 = q.reshape(b, g, r, lq, p).mul(scale);
-    NDArray k5 = k.reshape(b, g, 1, lk, p);
-    NDArray v5 = v.reshape(b, g, 1, lk, p);
+    NDArray kt = k.transpose(0, 1, 3, 2);
     int block = (int) Math.max(1, Math.min(lq, maxBlockElements / Math.max(1, b * h * lk)));
     NDList outs = new NDList();
     for (int s = 0; s < lq; s += block) {
+      int start = s;
       int e = Math.min(lq, s + block);
       int keysUpTo = offset + e;
-      NDArray qb = q5.get(":, :, :, {}:{}", s, e);
-      NDArray kb = k5.get(":, :, :, :{}", keysUpTo);
-      NDArray vb = v5.get(":, :, :, :{}", keysUpTo);
-      NDArray scores = qb.matMul(kb.transpose(0, 1, 2, 4, 3));
-      if (e - s > 1 || offset + s + 1 < keysUpTo) {
-        scores = maskFuture(scores, offset + s, e - s, keysUpTo);
-      }
-      outs.add(scores.softmax(-1).matMul(vb));
+      // Each block's scores are freed when the block is done (only its (B, G, r, bl, P) output is kept).
+      outs.add(Scopes.keepOnly(() -> {
+        int bl = e - start;
+        NDArray qb = (lq == bl ? q5 : q5.get(":, :, :, {}:{}", start, e)).reshape(b, g, r * bl, p);
+        NDArray kb = keysUpTo == lk ? kt : kt.get(":, :, :, :{}", keysUpTo);
+        NDArray vb = keysUpTo == lk ? v : v.get(":, :, :{}, :", keysUpTo);
+        NDArray scores = qb.matMul(kb).reshape(b, g, r, bl, keysUpTo);
+        if (bl > 1 || offset + start + 1 < keysUpTo) {
+          scores = maskFuture(scores, offset + start, bl, keysUpTo);
+        }
+        return scores.softmax(-1).reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
+      }));
     }
     NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 3);
     return out.reshape(b, h, lq, p);
