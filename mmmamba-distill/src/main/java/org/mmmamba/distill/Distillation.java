@@ -47,6 +47,7 @@ import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.distill.stage.EndToEndLoss;
 import org.mmmamba.distill.stage.LayerwiseLoss;
 import org.mmmamba.distill.stage.Schedules;
+import org.mmmamba.distill.stage.TeacherCache;
 import org.mmmamba.distill.stage.TrainableSets;
 import org.mmmamba.distill.train.TrainingRun;
 import org.slf4j.Logger;
@@ -202,10 +203,25 @@ public final class Distillation {
     Map<String, NDArray> trainable = trainable(all.weights(), names);
     LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, s.lossScale(),
         "after_wo".equals(s.target()), all.config().numLayers());
+    String cacheDir = ctx.c().teacher().cacheDir();
+    TeacherCache cache = cacheDir == null ? null : new TeacherCache(Path.of(cacheDir), ctx.root(), ctx.dt());
     TrainingRun.Summary sum;
     try {
-      sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage" + k, s, true), trainable, ctx.stream(s, k),
-          b -> loss.loss(ctx.embeds(b)), ctx.o().resume());
+      // With a teacher cache both layer-wise stages read the same batch order, so stage 2 reuses stage 1's signals.
+      sum = TrainingRun.run(dir.resolve("train"), ctx.settings("stage" + k, s, true), trainable,
+          ctx.stream(s, cache == null ? k : 1), b -> {
+            if (cache == null) {
+              return loss.loss(ctx.embeds(b));
+            }
+            try {
+              return loss.loss(cache.get(b, layers, () -> loss.teacherSignals(ctx.embeds(b))));
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }, ctx.o().resume());
+      if (cache != null) {
+        LOG.info("stage {}: teacher cache {} hits, {} misses", k, cache.hits(), cache.misses());
+      }
     } finally {
       freeze(trainable);
     }

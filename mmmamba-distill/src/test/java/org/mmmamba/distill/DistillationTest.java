@@ -157,6 +157,23 @@ class DistillationTest {
     }
   }
 
+  @Test
+  void teacherCacheGivesTheSameStudent() throws Exception {
+    // Same batch order in both stages with a cache, so compare two cached runs: a cold one and one that only reads.
+    Path cache = tmp.resolve("cache");
+    List<String> sets = List.of("teacher.cache_dir=" + cache, "stages.stage3.enabled=false", "eval.enabled=false");
+    Distillation.run(TinyRuns.distill(teacher, tmp.resolve("cold"), sets), Distillation.Options.defaults());
+    long files = Files.list(cache).count();
+    assertTrue(files > 0);
+    Distillation.run(TinyRuns.distill(teacher, tmp.resolve("warm"), sets), Distillation.Options.defaults());
+    assertEquals(files, Files.list(cache).count(), "the warm run computed new teacher signals");
+    Map<String, float[]> a = read(tmp.resolve("cold/stage2/mixers.safetensors"));
+    Map<String, float[]> b = read(tmp.resolve("warm/stage2/mixers.safetensors"));
+    for (String n : a.keySet()) {
+      assertArrayEquals(a.get(n), b.get(n), n);
+    }
+  }
+
   static Map<String, float[]> floats(DecoderModel d) {
     Map<String, float[]> out = new TreeMap<>();
     for (String n : d.weights().names()) {

@@ -28,8 +28,11 @@ public record RunConfig(
   /** Run-wide settings. */
   public record Run(String name, String outDir, Long seed, String device, String dtype) {}
 
-  /** The teacher checkpoint directory (HF/HoVLE layout). */
-  public record Teacher(String path) {}
+  /**
+   * The teacher checkpoint directory (HF/HoVLE layout); {@code cacheDir}, when set, caches the teacher's per-layer
+   * signals of stages 1-2 on disk (stages 1 and 2 then see the same batch order, so stage 2 reuses stage 1's).
+   */
+  public record Teacher(String path, String cacheDir) {}
 
   /**
    * Data: {@code train}/{@code test} are LLaVA-format JSON/JSONL paths, or "builtin:shapes" for the synthetic

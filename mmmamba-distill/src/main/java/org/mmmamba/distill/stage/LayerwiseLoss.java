@@ -2,6 +2,8 @@ package org.mmmamba.distill.stage;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.mmmamba.core.model.DecoderLayer;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.distill.loss.LayerMse;
@@ -51,21 +53,40 @@ public final class LayerwiseLoss {
 
   /** The scalar loss for input embeddings (B, L, D) (computed without gradients on the teacher side). */
   public NDArray loss(NDArray embeds) {
+    return loss(teacherSignals(embeds));
+  }
+
+  /**
+   * The teacher side of the loss: for each selected layer l, {u_l, target_l} where u_l = RMSNorm_l(x_l) is the
+   * mixer input (B, L, D) and target_l the attention output, (B, L, H, P) before W_O or (B, L, D) after.
+   * This is what {@link TeacherCache} stores, so that the teacher runs once per batch.
+   */
+  public Map<Integer, NDArray[]> teacherSignals(NDArray embeds) {
     int last = layers.stream().mapToInt(Integer::intValue).max().orElse(-1);
+    Map<Integer, NDArray[]> out = new TreeMap<>();
     NDArray x = embeds;
-    NDArray total = null;
     for (int l = 0; l <= last; l++) {
       DecoderLayer t = teacher.layers().get(l);
       NDArray u = t.mixerInput(x);
       NDArray teacherOut = t.mixer().forward(u, null);
       if (layers.contains(l)) {
-        var sm = student.layers().get(l).mixer();
-        NDArray pred = afterWo ? sm.forward(u, null) : sm.mixBeforeOutput(u);
         NDArray target = afterWo ? teacherOut : t.mixer().mixBeforeOutput(u);
-        NDArray mse = LayerMse.mse(pred, target.stopGradient());
-        total = total == null ? mse : total.add(mse);
+        out.put(l, new NDArray[] {u.stopGradient(), target.stopGradient()});
       }
       x = t.finish(x, teacherOut);
+    }
+    return out;
+  }
+
+  /** The student side: scale * sum_l MSE(StudentMixer_l(u_l), target_l) / number of layers. */
+  public NDArray loss(Map<Integer, NDArray[]> signals) {
+    NDArray total = null;
+    for (Map.Entry<Integer, NDArray[]> e : signals.entrySet()) {
+      var sm = student.layers().get(e.getKey()).mixer();
+      NDArray u = e.getValue()[0];
+      NDArray pred = afterWo ? sm.forward(u, null) : sm.mixBeforeOutput(u);
+      NDArray mse = LayerMse.mse(pred, e.getValue()[1]);
+      total = total == null ? mse : total.add(mse);
     }
     return total.mul(scale / numLayers);
   }
