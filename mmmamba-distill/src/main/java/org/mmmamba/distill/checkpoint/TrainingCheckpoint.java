@@ -207,23 +207,9 @@ public final class TrainingCheckpoint {
     }
     Path weightsFile = ckptDir.resolve(weightsName);
     try (CheckpointReader r = CheckpointReader.open(weightsFile)) {
-      Set<String> extra = new TreeSet<>(r.names());
-      extra.removeAll(weights.keySet());
-      if (!extra.isEmpty()) {
-        throw new BadInputException(weightsFile + ": unexpected tensor '" + extra.iterator().next() + "'"
-            + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
-      }
-      for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-        if (!r.contains(e.getKey())) {
-          throw new BadInputException(weightsFile + ": missing tensor '" + e.getKey() + "'");
-        }
-        TensorInfo t = r.info(e.getKey());
-        long[] want = e.getValue().getShape().getShape();
-        if (!Arrays.equals(t.shape(), want)) {
-          throw new BadInputException(weightsFile + ": tensor '" + e.getKey() + "' has shape "
-              + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(want));
-        }
-      }
+      Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+      weights.forEach((n, a) -> shapes.put(n, a.getShape().getShape()));
+      checkTensors(weightsFile, r, shapes);
       for (Map.Entry<String, NDArray> e : weights.entrySet()) {
         TensorIo.copyInto(r, e.getKey(), e.getValue());
       }
@@ -232,6 +218,64 @@ public final class TrainingCheckpoint {
       optimizer.load(ckptDir.resolve(optName));
     }
     return state;
+  }
+
+  /**
+   * Checks, without loading anything, that {@link #restore} of this checkpoint into tensors of the given names
+   * and shapes would succeed: state.json reads, the weights file holds exactly these tensors with these shapes,
+   * and (when {@code optimizer}) the optimiser file opens and holds the moments of exactly these tensors with
+   * the same shapes. Lets a resume refuse a checkpoint before it writes anything.
+   *
+   * @throws BadInputException naming the file and tensor, as {@link #restore} would
+   */
+  public static TrainingState verify(Path ckptDir, Map<String, long[]> shapes, boolean optimizer) {
+    Path stateFile = ckptDir.resolve(STATE);
+    TrainingState state = TrainingState.read(stateFile);
+    String weightsName = TrainingState.fileName(stateFile, "weights");
+    if (weightsName == null) {
+      throw new BadInputException(stateFile + ": key 'files.weights' is null");
+    }
+    Path weightsFile = ckptDir.resolve(weightsName);
+    try (CheckpointReader r = CheckpointReader.open(weightsFile)) {
+      checkTensors(weightsFile, r, shapes);
+    }
+    if (optimizer) {
+      String optName = TrainingState.fileName(stateFile, "optimizer");
+      if (optName == null) {
+        throw new BadInputException(stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
+      }
+      Path optFile = ckptDir.resolve(optName);
+      Map<String, long[]> moments = new java.util.TreeMap<>();
+      shapes.forEach((n, sh) -> {
+        moments.put(AdamW.PREFIX + "m." + n, sh);
+        moments.put(AdamW.PREFIX + "v." + n, sh);
+        moments.put(AdamW.PREFIX + "t." + n, new long[] {1});
+      });
+      try (CheckpointReader r = CheckpointReader.open(optFile)) {
+        checkTensors(optFile, r, moments);
+      }
+    }
+    return state;
+  }
+
+  /** The reader must hold exactly the named tensors with these shapes; the message names file and tensor. */
+  private static void checkTensors(Path file, CheckpointReader r, Map<String, long[]> shapes) {
+    Set<String> extra = new TreeSet<>(r.names());
+    extra.removeAll(shapes.keySet());
+    if (!extra.isEmpty()) {
+      throw new BadInputException(file + ": unexpected tensor '" + extra.iterator().next() + "'"
+          + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
+    }
+    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+      if (!r.contains(e.getKey())) {
+        throw new BadInputException(file + ": missing tensor '" + e.getKey() + "'");
+      }
+      TensorInfo t = r.info(e.getKey());
+      if (!Arrays.equals(t.shape(), e.getValue())) {
+        throw new BadInputException(file + ": tensor '" + e.getKey() + "' has shape "
+            + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+      }
+    }
   }
 
   /** A complete checkpoint has a readable state.json (written last, before the rename). */
