@@ -201,6 +201,7 @@ public final class YamlConfigs {
             String base = stack.isEmpty() ? "" : stack.peek();
             String name = pendingField != null ? (base.isEmpty() ? pendingField : base + "." + pendingField)
                 : (!listIndex.isEmpty() && listIndex.peek() >= 0 ? base + "[" + bump(listIndex) + "]" : base);
+            out.putIfAbsent(name, p.currentLocation().getLineNr()); // list items that are mappings or lists
             stack.push(name);
             listIndex.push(t == JsonToken.START_ARRAY ? 0 : -1);
             pendingField = null;
