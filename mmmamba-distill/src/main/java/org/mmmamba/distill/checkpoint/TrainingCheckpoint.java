@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Crash safety ({@link #save}): everything is written into a hidden temp directory
  * {@code .ckpt-<step>.tmp-<random>} (each file fsynced, then the directory), which is renamed atomically to
  * {@code ckpt-<step>}; the run directory is fsynced, then {@code latest} is replaced atomically, and only then
- * are older checkpoints deleted. A kill at any moment leaves every earlier complete checkpoint intact; what it
+ * are older checkpoints deleted (each first renamed to a hidden name, so that a kill mid-delete cannot leave a
+ * partial {@code ckpt-<step>}). A kill at any moment leaves every earlier complete checkpoint intact; what it
  * can leave behind is a hidden temp directory, which {@link #latest} ignores and the next save removes. A
  * directory named {@code ckpt-<step>} exists only complete, so {@link #latest} trusts the directory scan; the
  * {@code latest} file agrees with it except in the instant between the rename and its own update.
@@ -75,7 +76,10 @@ public final class TrainingCheckpoint {
 
   private static final Pattern NAME = Pattern.compile("ckpt-(\\d{1,18})");
 
-  /** Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state", "renamed"). */
+  /**
+   * Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state", "renamed") and after
+   * an old checkpoint is renamed away before its deletion ("discarded").
+   */
   interface FaultHook {
     void after(String phase) throws IOException;
   }
@@ -296,19 +300,33 @@ public final class TrainingCheckpoint {
     for (Path p : complete) {
       if (stepOrNegative(p) > current) {
         LOG.warn("removing {}: newer than the checkpoint just written, so from an abandoned run", p);
-        deleteTree(p);
+        discard(p);
       } else {
         kept.add(p);
       }
     }
     for (int i = 0; i < kept.size() - keepLast; i++) {
-      deleteTree(kept.get(i));
+      discard(kept.get(i));
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(runDir, ".ckpt-*")) {
       for (Path p : ds) {
         deleteTreeQuietly(p); // left by a killed save
       }
     }
+  }
+
+  /**
+   * Removes a checkpoint without ever leaving a partial {@code ckpt-<step>} behind: it is first renamed to a
+   * hidden {@code .ckpt-<step>.del-<random>} (atomic), then deleted; a kill in between leaves a hidden directory,
+   * which the next save removes. (Deleting in place could leave, e.g., state.json without the weights: a
+   * directory that looks complete but cannot be restored.)
+   */
+  private static void discard(Path ckpt) throws IOException {
+    Path gone = ckpt.resolveSibling("." + ckpt.getFileName() + ".del-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Files.move(ckpt, gone, StandardCopyOption.ATOMIC_MOVE);
+    hook.after("discarded");
+    deleteTree(gone);
   }
 
   private static void fsyncDirectory(Path dir) {
