@@ -12,12 +12,14 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Devices;
 import org.mmmamba.core.Offline;
+import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.io.CheckpointReader;
@@ -29,6 +31,7 @@ import org.mmmamba.core.model.Weights;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.checkpoint.TensorIo;
+import org.mmmamba.distill.checkpoint.TrainingCheckpoint;
 import org.mmmamba.distill.data.Batch;
 import org.mmmamba.distill.data.BatchStream;
 import org.mmmamba.distill.data.BrokenSamplePolicy;
@@ -79,8 +82,14 @@ public final class Distillation {
    * @param resume continue from what the run directory holds
    * @param layers layers trained in stages 1-2 by this process (null = all); with a subset only stages 1-2 run
    * @param commandLine recorded in the manifest
+   * @param force a fresh run may start in a non-empty output directory (see {@link RunDirectory#checkFresh})
    */
-  public record Options(boolean resume, List<Integer> layers, List<String> commandLine) {
+  public record Options(boolean resume, List<Integer> layers, List<String> commandLine, boolean force) {
+    /** Without {@code force}. */
+    public Options(boolean resume, List<Integer> layers, List<String> commandLine) {
+      this(resume, layers, commandLine, false);
+    }
+
     /** Fresh run, all layers. */
     public static Options defaults() {
       return new Options(false, null, List.of());
@@ -100,15 +109,22 @@ public final class Distillation {
   public record Result(Path outDir, TrainingRun.Summary stage1, TrainingRun.Summary stage2,
       List<StudentResult> students, Map<String, EvalReport> eval) {}
 
-  /** Runs the recipe described by {@code at}. */
+  /**
+   * Runs the recipe described by {@code at}. Every input (teacher, tokenizer, datasets, student layouts,
+   * {@code init.from}, and on resume every checkpoint to restore and the teacher's identity) is checked before
+   * the first file is written, so bad input leaves an existing run directory untouched.
+   *
+   * @throws BadInputException for bad input, naming the file, key or tensor
+   * @throws TrainingRun.NonFiniteStop when a stage with {@code on_non_finite: stop} meets a non-finite value
+   */
   public static Result run(YamlConfigs.Located<RunConfig> at, Options o) throws IOException {
     RunConfig c = at.value();
     Path out = c.outDir();
-    Files.createDirectories(out);
     Path teacherDir = Path.of(c.teacher().path());
-    org.mmmamba.core.io.AtomicText.writeString(out.resolve("config.yaml"), yaml(c));
-    RunManifest.builder().command(o.commandLine()).config(yaml(c)).seed(c.run().seed())
-        .teacherDir("teacher", teacherDir).gitSearchStart(Path.of("")).build().write(out.resolve("manifest.json"));
+    if (!Files.isDirectory(teacherDir)) {
+      throw new BadInputException(at.where("teacher.path") + ": " + teacherDir + " not found");
+    }
+    RunDirectory.checkFresh(out, o.resume(), o.force(), at.where("run.out_dir"));
     DataType dt = Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = VlmIo.load(teacherDir, root, dt)) {
@@ -116,21 +132,30 @@ public final class Distillation {
       if (!Files.exists(tokFile)) {
         throw new BadInputException(at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
       }
+      DecoderModel tdec = teacher.decoder();
+      int n = tdec.config().numLayers();
+      List<DecoderConfig> studentConfigs = new ArrayList<>();
+      for (int i = 0; i < c.students().size(); i++) {
+        try {
+          studentConfigs.add(Seeder.studentConfig(tdec.config(), HybridLayout.parse(c.students().get(i).layout()),
+              c.init().convKernel(), c.init().chunkSize()));
+        } catch (BadInputException e) {
+          throw new BadInputException(at.where("students[" + i + "].layout") + ": " + e.getMessage(), e);
+        }
+      }
+      List<Integer> layers = o.layers() != null ? o.layers() : IntStream.range(0, n).boxed().toList();
+      for (int l : layers) {
+        if (l < 0 || l >= n) {
+          throw new BadInputException("--layers: layer " + l + " is outside [0, " + n + ")");
+        }
+      }
       String template = c.data().template() != null ? c.data().template() : teacherTemplate(teacherDir);
       try (TaskData td = TaskData.forModel(tokFile, template, teacher.config(), 1)) {
-        BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase());
+        BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase(Locale.ROOT));
         RunConfig.Synthetic syn = c.data().synthetic();
         SampleSource train = td.source(c.data().train(), false, syn.seed(), syn.train(), c.data().imageRoot(),
             c.data().maxTokens(), policy);
         InitStrategy init = InitStrategy.parse(c.init().strategy());
-        DecoderModel tdec = teacher.decoder();
-        int n = tdec.config().numLayers();
-        List<Integer> layers = o.layers() != null ? o.layers() : IntStream.range(0, n).boxed().toList();
-        for (int l : layers) {
-          if (l < 0 || l >= n) {
-            throw new BadInputException("--layers: layer " + l + " is outside [0, " + n + ")");
-          }
-        }
         // Stages 1-2 convert every layer (method.md §4): one all-Mamba student holds their results.
         try (DecoderModel all = Seeder.seed(tdec.config(), tdec.weights(), HybridLayout.linear(), init,
             c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
@@ -139,6 +164,18 @@ public final class Distillation {
             load(all.weights(), Path.of(c.init().from()));
             LOG.info("initialised Mamba-2 layers from {}", c.init().from());
           }
+          if (o.resume()) {
+            verifyCheckpoints(c, all, layers, studentConfigs, o.layers() != null);
+          }
+          RunManifest manifest = RunManifest.builder().command(o.commandLine()).config(yaml(c)).seed(c.run().seed())
+              .teacherDir("teacher", teacherDir).gitSearchStart(Path.of("")).build();
+          if (o.resume()) {
+            RunDirectory.checkSameInputs(out.resolve("manifest.json"), manifest.toJson(), "teacher/");
+          }
+          // Every input is checked: from here on the run writes.
+          Files.createDirectories(out);
+          org.mmmamba.core.io.AtomicText.writeString(out.resolve("config.yaml"), yaml(c));
+          manifest.write(out.resolve("manifest.json"));
           Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o);
           TrainingRun.Summary s1 = layerwise(ctx, 1, c.stages().stage1(), all, layers);
           TrainingRun.Summary s2 = layerwise(ctx, 2, c.stages().stage2(), all, layers);
@@ -170,6 +207,45 @@ public final class Distillation {
     }
   }
 
+  /**
+   * Resume preflight: the latest checkpoint of every stage that will restore one must match the tensors that
+   * stage trains (names and shapes, weights and optimiser), checked before anything is written.
+   */
+  static void verifyCheckpoints(RunConfig c, DecoderModel all, List<Integer> layers,
+      List<DecoderConfig> studentConfigs, boolean layersOnly) {
+    RunConfig.Stage[] layerwise = {c.stages().stage1(), c.stages().stage2()};
+    for (int k = 1; k <= 2; k++) {
+      if (!trains(layerwise[k - 1])) {
+        continue;
+      }
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      for (String name : TrainableSets.names(k, all.config(), layers)) {
+        shapes.put(name, all.weights().get(name).getShape().getShape());
+      }
+      verifyLatest(c.outDir().resolve("stage" + k).resolve("train"), shapes);
+    }
+    if (layersOnly || !trains(c.stages().stage3())) {
+      return;
+    }
+    for (int i = 0; i < c.students().size(); i++) {
+      DecoderConfig sc = studentConfigs.get(i);
+      Map<String, long[]> canonical = org.mmmamba.core.model.RandomWeights.canonicalShapes(sc);
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      for (String name : TrainableSets.names(3, sc, null)) {
+        shapes.put(name, canonical.get(name));
+      }
+      verifyLatest(c.outDir().resolve("students").resolve(c.students().get(i).name()).resolve("train"), shapes);
+    }
+  }
+
+  private static void verifyLatest(Path trainDir, Map<String, long[]> shapes) {
+    TrainingCheckpoint.latest(trainDir).ifPresent(ckpt -> TrainingCheckpoint.verify(ckpt, shapes, true));
+  }
+
+  private static boolean trains(RunConfig.Stage s) {
+    return Boolean.TRUE.equals(s.enabled()) && s.steps() > 0;
+  }
+
   /** Everything a stage needs. */
   private record Ctx(RunConfig c, YamlConfigs.Located<RunConfig> at, VisionLanguageModel teacher, TaskData td,
       SampleSource train, NDManager root, DataType dt, Options o) {
@@ -185,7 +261,7 @@ public final class Distillation {
     TrainingRun.Settings settings(String label, RunConfig.Stage s, boolean perLayerClip) {
       return new TrainingRun.Settings(label, s.steps(), Schedules.of(s),
           AdamWConfig.torchDefaults(s.weightDecay()), WeightDecay.official(), s.clip(), s.gradAccum(),
-          c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(s.onNonFinite()),
+          c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(s.onNonFinite()),
           perLayerClip ? n -> String.valueOf(org.mmmamba.core.model.ParamNames.layerOf(n)) : null);
     }
   }
@@ -202,7 +278,7 @@ public final class Distillation {
     }
     Map<String, NDArray> trainable = trainable(all.weights(), names);
     LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, s.lossScale(),
-        "after_wo".equals(s.target()), all.config().numLayers());
+        "after_wo".equalsIgnoreCase(s.target()), all.config().numLayers());
     String cacheDir = ctx.c().teacher().cacheDir();
     TeacherCache cache = cacheDir == null ? null : new TeacherCache(Path.of(cacheDir), ctx.root(), ctx.dt());
     TrainingRun.Summary sum;
@@ -283,7 +359,7 @@ public final class Distillation {
       List<StudentResult> results) {
     RunConfig c = ctx.c();
     RunConfig.Synthetic syn = c.data().synthetic();
-    BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase());
+    BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase(Locale.ROOT));
     Map<String, EvalReport> out = new LinkedHashMap<>();
     try (SampleSource test = ctx.td().source(c.data().test(), true, syn.seed(), syn.test(), c.data().imageRoot(),
         c.data().maxTokens(), policy)) {

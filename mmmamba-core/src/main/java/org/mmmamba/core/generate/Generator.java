@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import org.mmmamba.core.api.InputLimits;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelCache;
 
@@ -36,8 +37,12 @@ public final class Generator {
    */
   public static long[][] generate(DecoderModel model, NDArray embeds, long[][] prompts, GenerationConfig cfg,
       NDManager m) {
+    cfg.validate();
     int b = prompts.length;
     int l = (int) embeds.getShape().get(1);
+    // prompt + new tokens must fit a Java array (and the cache's int capacity); models' own limits are the
+    // caller's choice (InputLimits).
+    InputLimits.check("prompts", model.config(), prompts, cfg.maxNewTokens(), InputLimits.HARD_LIMIT);
     long[][] out = new long[b][];
     int[] len = new int[b];
     boolean[] done = new boolean[b];

@@ -3,6 +3,7 @@ package org.mmmamba.core.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,7 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Recipe: write a hidden temp file in the target's directory (same file system, so the rename is
  * atomic), fsync it, rename it over the target, then fsync the directory so the rename itself is
- * durable. On any failure the temp file is deleted and the target is left as it was.
+ * durable. On any failure the temp file is deleted and the target is left as it was. A kill can leave a temp
+ * file behind; the next successful write of the same target removes it.
  */
 final class AtomicFiles {
   private AtomicFiles() {}
@@ -50,6 +52,7 @@ final class AtomicFiles {
       Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       done = true;
       syncDirectory(dir);
+      removeStaleTemps(dir, abs.getFileName().toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + abs + ": " + e, e);
     } finally {
@@ -61,6 +64,28 @@ final class AtomicFiles {
         }
       }
     }
+  }
+
+  /**
+   * Deletes temp files of earlier writes of the same target that a kill left behind ({@code .<name>.<hex>.tmp});
+   * one writer per target, so none of them can still be in use.
+   */
+  private static void removeStaleTemps(Path dir, String name) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "." + globQuote(name) + ".*.tmp")) {
+      for (Path p : ds) {
+        String mid = p.getFileName().toString();
+        mid = mid.substring(name.length() + 2, mid.length() - 4);
+        if (mid.matches("[0-9a-f]{1,16}")) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
+      // Litter only: the target itself is written.
+    }
+  }
+
+  private static String globQuote(String s) {
+    return s.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
   }
 
   /** Makes the rename durable. Some platforms cannot open directories; the rename already happened. */

@@ -122,4 +122,15 @@ class AtomicWriteTest {
       Files.deleteIfExists(rel);
     }
   }
+
+  @Test
+  void tempFilesOfAKilledWriteAreRemovedByTheNextWriteOfTheSameTarget() throws IOException {
+    // What a kill -9 during a write leaves: a temp file named after the target.
+    Files.writeString(dir.resolve(".latest.3f2a9c1b00d4e5f6.tmp"), "torn");
+    Files.writeString(dir.resolve(".other.3f2a9c1b00d4e5f6.tmp"), "another target's: kept");
+    Files.writeString(dir.resolve(".latest.notmine.tmp"), "not our name pattern: kept");
+    AtomicText.writeString(dir.resolve("latest"), "ckpt-2\n");
+    assertEquals(List.of(".latest.notmine.tmp", ".other.3f2a9c1b00d4e5f6.tmp", "latest"), listing());
+    assertEquals("ckpt-2\n", Files.readString(dir.resolve("latest")));
+  }
 }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Crash safety ({@link #save}): everything is written into a hidden temp directory
  * {@code .ckpt-<step>.tmp-<random>} (each file fsynced, then the directory), which is renamed atomically to
  * {@code ckpt-<step>}; the run directory is fsynced, then {@code latest} is replaced atomically, and only then
- * are older checkpoints deleted. A kill at any moment leaves every earlier complete checkpoint intact; what it
+ * are older checkpoints deleted (each first renamed to a hidden name, so that a kill mid-delete cannot leave a
+ * partial {@code ckpt-<step>}). A kill at any moment leaves every earlier complete checkpoint intact; what it
  * can leave behind is a hidden temp directory, which {@link #latest} ignores and the next save removes. A
  * directory named {@code ckpt-<step>} exists only complete, so {@link #latest} trusts the directory scan; the
  * {@code latest} file agrees with it except in the instant between the rename and its own update.
@@ -75,7 +76,10 @@ public final class TrainingCheckpoint {
 
   private static final Pattern NAME = Pattern.compile("ckpt-(\\d{1,18})");
 
-  /** Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state", "renamed"). */
+  /**
+   * Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state", "renamed") and after
+   * an old checkpoint is renamed away before its deletion ("discarded").
+   */
   interface FaultHook {
     void after(String phase) throws IOException;
   }
@@ -207,23 +211,9 @@ public final class TrainingCheckpoint {
     }
     Path weightsFile = ckptDir.resolve(weightsName);
     try (CheckpointReader r = CheckpointReader.open(weightsFile)) {
-      Set<String> extra = new TreeSet<>(r.names());
-      extra.removeAll(weights.keySet());
-      if (!extra.isEmpty()) {
-        throw new BadInputException(weightsFile + ": unexpected tensor '" + extra.iterator().next() + "'"
-            + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
-      }
-      for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-        if (!r.contains(e.getKey())) {
-          throw new BadInputException(weightsFile + ": missing tensor '" + e.getKey() + "'");
-        }
-        TensorInfo t = r.info(e.getKey());
-        long[] want = e.getValue().getShape().getShape();
-        if (!Arrays.equals(t.shape(), want)) {
-          throw new BadInputException(weightsFile + ": tensor '" + e.getKey() + "' has shape "
-              + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(want));
-        }
-      }
+      Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+      weights.forEach((n, a) -> shapes.put(n, a.getShape().getShape()));
+      checkTensors(weightsFile, r, shapes);
       for (Map.Entry<String, NDArray> e : weights.entrySet()) {
         TensorIo.copyInto(r, e.getKey(), e.getValue());
       }
@@ -232,6 +222,64 @@ public final class TrainingCheckpoint {
       optimizer.load(ckptDir.resolve(optName));
     }
     return state;
+  }
+
+  /**
+   * Checks, without loading anything, that {@link #restore} of this checkpoint into tensors of the given names
+   * and shapes would succeed: state.json reads, the weights file holds exactly these tensors with these shapes,
+   * and (when {@code optimizer}) the optimiser file opens and holds the moments of exactly these tensors with
+   * the same shapes. Lets a resume refuse a checkpoint before it writes anything.
+   *
+   * @throws BadInputException naming the file and tensor, as {@link #restore} would
+   */
+  public static TrainingState verify(Path ckptDir, Map<String, long[]> shapes, boolean optimizer) {
+    Path stateFile = ckptDir.resolve(STATE);
+    TrainingState state = TrainingState.read(stateFile);
+    String weightsName = TrainingState.fileName(stateFile, "weights");
+    if (weightsName == null) {
+      throw new BadInputException(stateFile + ": key 'files.weights' is null");
+    }
+    Path weightsFile = ckptDir.resolve(weightsName);
+    try (CheckpointReader r = CheckpointReader.open(weightsFile)) {
+      checkTensors(weightsFile, r, shapes);
+    }
+    if (optimizer) {
+      String optName = TrainingState.fileName(stateFile, "optimizer");
+      if (optName == null) {
+        throw new BadInputException(stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
+      }
+      Path optFile = ckptDir.resolve(optName);
+      Map<String, long[]> moments = new java.util.TreeMap<>();
+      shapes.forEach((n, sh) -> {
+        moments.put(AdamW.PREFIX + "m." + n, sh);
+        moments.put(AdamW.PREFIX + "v." + n, sh);
+        moments.put(AdamW.PREFIX + "t." + n, new long[] {1});
+      });
+      try (CheckpointReader r = CheckpointReader.open(optFile)) {
+        checkTensors(optFile, r, moments);
+      }
+    }
+    return state;
+  }
+
+  /** The reader must hold exactly the named tensors with these shapes; the message names file and tensor. */
+  private static void checkTensors(Path file, CheckpointReader r, Map<String, long[]> shapes) {
+    Set<String> extra = new TreeSet<>(r.names());
+    extra.removeAll(shapes.keySet());
+    if (!extra.isEmpty()) {
+      throw new BadInputException(file + ": unexpected tensor '" + extra.iterator().next() + "'"
+          + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
+    }
+    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+      if (!r.contains(e.getKey())) {
+        throw new BadInputException(file + ": missing tensor '" + e.getKey() + "'");
+      }
+      TensorInfo t = r.info(e.getKey());
+      if (!Arrays.equals(t.shape(), e.getValue())) {
+        throw new BadInputException(file + ": tensor '" + e.getKey() + "' has shape "
+            + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+      }
+    }
   }
 
   /** A complete checkpoint has a readable state.json (written last, before the rename). */
@@ -252,19 +300,33 @@ public final class TrainingCheckpoint {
     for (Path p : complete) {
       if (stepOrNegative(p) > current) {
         LOG.warn("removing {}: newer than the checkpoint just written, so from an abandoned run", p);
-        deleteTree(p);
+        discard(p);
       } else {
         kept.add(p);
       }
     }
     for (int i = 0; i < kept.size() - keepLast; i++) {
-      deleteTree(kept.get(i));
+      discard(kept.get(i));
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(runDir, ".ckpt-*")) {
       for (Path p : ds) {
         deleteTreeQuietly(p); // left by a killed save
       }
     }
+  }
+
+  /**
+   * Removes a checkpoint without ever leaving a partial {@code ckpt-<step>} behind: it is first renamed to a
+   * hidden {@code .ckpt-<step>.del-<random>} (atomic), then deleted; a kill in between leaves a hidden directory,
+   * which the next save removes. (Deleting in place could leave, e.g., state.json without the weights: a
+   * directory that looks complete but cannot be restored.)
+   */
+  private static void discard(Path ckpt) throws IOException {
+    Path gone = ckpt.resolveSibling("." + ckpt.getFileName() + ".del-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Files.move(ckpt, gone, StandardCopyOption.ATOMIC_MOVE);
+    hook.after("discarded");
+    deleteTree(gone);
   }
 
   private static void fsyncDirectory(Path dir) {

@@ -29,6 +29,9 @@ final class DistillCommand implements Callable<Integer> {
       + "merge the parts with `mmmamba merge`.")
   String layers;
 
+  @Option(names = "--force", description = "Start afresh in a non-empty run directory (its checkpoints are replaced).")
+  boolean force;
+
   @Option(names = "--verbose", description = "Print stack traces on errors.")
   boolean verbose;
 
@@ -38,7 +41,7 @@ final class DistillCommand implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of("distill", "--config", config.toString()));
     overrides.forEach(s -> cmd.addAll(List.of("--set", s)));
     Distillation.Result r = Distillation.run(at,
-        new Distillation.Options(resume, layers == null ? null : LayerRanges.parse(layers), cmd));
+        new Distillation.Options(resume, layers == null ? null : LayerRanges.parse(layers), cmd, force));
     if (!r.eval().isEmpty()) {
       Reports.write(r);
       System.out.println(Reports.table(r));

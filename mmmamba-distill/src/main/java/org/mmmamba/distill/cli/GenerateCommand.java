@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mmmamba.core.Devices;
+import org.mmmamba.core.api.InputLimits;
 import org.mmmamba.core.api.Models;
 import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
@@ -53,15 +54,21 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output JSON file (written atomically).")
   Path out;
 
+  @Option(names = "--max-length", defaultValue = "0", description = "Longest row allowed, generated tokens "
+      + "included (default: the model's max_position_embeddings; see docs/robustness.md).")
+  long maxLength;
+
   @Mixin CommonOptions common;
 
   @Override
   public Integer call() throws Exception {
+    OutPaths.requireWritableFile(out, "--out");
     long[][] ids = InputIds.read(inputIds);
     boolean useGreedy = greedy || temperature == null;
     long[][] seqs;
     try (NDManager m = Devices.newManager(common.device);
         DecoderModel dm = Models.load(model, m, Devices.dtype(common.dtype))) {
+      InputLimits.check(inputIds.toString(), dm.config(), ids, maxNewTokens, maxLength);
       Set<Integer> stops = new HashSet<>();
       if (!noStop) {
         stops.addAll(stop != null ? stop : dm.config().eosTokenIds());

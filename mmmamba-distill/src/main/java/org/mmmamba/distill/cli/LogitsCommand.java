@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mmmamba.core.Devices;
+import org.mmmamba.core.api.InputLimits;
 import org.mmmamba.core.api.Models;
 import org.mmmamba.core.model.DecoderModel;
 import picocli.CommandLine.Command;
@@ -23,13 +24,19 @@ final class LogitsCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically).")
   Path out;
 
+  @Option(names = "--max-length", defaultValue = "0", description = "Longest row allowed, generated tokens "
+      + "included (default: the model's max_position_embeddings; see docs/robustness.md).")
+  long maxLength;
+
   @Mixin CommonOptions common;
 
   @Override
   public Integer call() {
+    OutPaths.requireWritableFile(out, "--out");
     long[][] ids = InputIds.read(inputIds);
     try (NDManager m = Devices.newManager(common.device);
         DecoderModel dm = Models.load(model, m, Devices.dtype(common.dtype))) {
+      InputLimits.check(inputIds.toString(), dm.config(), ids, 0, maxLength);
       Models.writeLogits(dm, ids, out);
     }
     System.out.println("wrote " + out);

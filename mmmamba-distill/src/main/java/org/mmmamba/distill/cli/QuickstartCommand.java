@@ -29,6 +29,9 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue an interrupted quickstart.")
   boolean resume;
 
+  @Option(names = "--force", description = "Start afresh in a non-empty run directory (its checkpoints are replaced).")
+  boolean force;
+
   @Option(names = "--verbose", description = "Print stack traces on errors.")
   boolean verbose;
 
@@ -44,7 +47,7 @@ final class QuickstartCommand implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of("quickstart"));
     overrides.forEach(s -> cmd.addAll(List.of("--set", s)));
     long t0 = System.nanoTime();
-    Distillation.Result r = Distillation.run(at, new Distillation.Options(resume, null, cmd));
+    Distillation.Result r = Distillation.run(at, new Distillation.Options(resume, null, cmd, force));
     Reports.write(r);
     System.out.println();
     System.out.println(Reports.table(r));

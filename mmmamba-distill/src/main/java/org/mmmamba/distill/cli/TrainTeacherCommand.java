@@ -21,12 +21,15 @@ final class TrainTeacherCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the last checkpoint in the run directory.")
   boolean resume;
 
+  @Option(names = "--force", description = "Start afresh in a non-empty run directory (its checkpoints are replaced).")
+  boolean force;
+
   @Option(names = "--verbose", description = "Print stack traces on errors.")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
-    TeacherTraining.Result r = TeacherTraining.run(TeacherTraining.load(config, overrides), resume);
+    TeacherTraining.Result r = TeacherTraining.run(TeacherTraining.load(config, overrides), resume, force);
     System.out.printf("teacher saved to %s%n", r.modelDir());
     if (r.eval() != null) {
       System.out.printf("held-out accuracy %.3f on %d samples; text-only baseline %s%n", r.eval().accuracy(),

@@ -56,7 +56,8 @@ public final class BatchStream {
         picked.add(s.get());
         misses = 0;
       } else if (++misses > Math.max(1000, 2L * epochSize())) {
-        throw new BadInputException("dataset has no usable samples (all filtered or broken): " + source.stats());
+        throw new BadInputException(source.name() + ": no usable samples (all filtered or broken): "
+            + source.stats());
       }
     }
     return collator.collate(picked);

@@ -213,7 +213,11 @@ public final class LlavaDataset implements Closeable {
       if (!img.isTextual() || img.asText().isEmpty()) {
         return broken(BrokenReason.MISSING_FIELD, where + ": 'image' is not a file name");
       }
-      image = imageRoot.resolve(img.asText()).normalize();
+      try {
+        image = imageRoot.resolve(img.asText()).normalize();
+      } catch (java.nio.file.InvalidPathException e) {
+        return broken(BrokenReason.MISSING_FIELD, where + ": 'image' is not a valid path (" + e.getReason() + ")");
+      }
       if (!Files.isRegularFile(image)) {
         return broken(BrokenReason.MISSING_IMAGE, where + ": image file not found: " + image);
       }

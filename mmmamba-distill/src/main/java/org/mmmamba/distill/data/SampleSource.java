@@ -22,6 +22,11 @@ public interface SampleSource extends AutoCloseable {
   /** Counts of ok / broken / filtered samples so far. */
   DatasetStats stats();
 
+  /** What the samples come from, for messages (a file, or "builtin:shapes"). */
+  default String name() {
+    return "dataset";
+  }
+
   @Override
   default void close() {}
 
@@ -41,6 +46,11 @@ public interface SampleSource extends AutoCloseable {
       @Override
       public DatasetStats stats() {
         return ds.stats();
+      }
+
+      @Override
+      public String name() {
+        return ds.file().toString();
       }
 
       @Override
@@ -78,6 +88,11 @@ public interface SampleSource extends AutoCloseable {
       @Override
       public DatasetStats stats() {
         return counter.snapshot();
+      }
+
+      @Override
+      public String name() {
+        return TaskData.BUILTIN_SHAPES;
       }
     };
   }

@@ -41,11 +41,33 @@ public final class Evaluation {
    * @param seed builtin:shapes seed (the test split uses seed + offset)
    * @param limit evaluate at most this many samples (0 = all)
    */
-  public record Options(String data, long seed, int n, int limit, int maxNewTokens, String device, String dtype) {}
+  public record Options(String data, long seed, int n, int limit, int maxNewTokens, String device, String dtype) {
+    /** Checks the numbers (messages name the CLI options). */
+    public Options {
+      if (data == null || data.isBlank()) {
+        throw new BadInputException("--data must name a dataset file or builtin:shapes");
+      }
+      if (n <= 0) {
+        throw new BadInputException("--n must be > 0, got " + n);
+      }
+      if (limit < 0) {
+        throw new BadInputException("--limit must be >= 0 (0 = all), got " + limit);
+      }
+      if (maxNewTokens <= 0) {
+        throw new BadInputException("--max-new-tokens must be > 0, got " + maxNewTokens);
+      }
+    }
+  }
 
   /** Runs the evaluation; returns the model's report (and writes outDir/eval.json, eval.md). */
   public static EvalReport run(Path modelDir, Path teacherDir, Options o, Path outDir) throws IOException {
     DataType dt = Devices.dtype(o.dtype());
+    if (!Files.isDirectory(modelDir)) {
+      throw new BadInputException(modelDir + ": model directory not found");
+    }
+    if (teacherDir != null && !Files.isDirectory(teacherDir)) {
+      throw new BadInputException(teacherDir + ": teacher directory not found");
+    }
     Path tok = modelDir.resolve("tokenizer.json");
     if (!Files.exists(tok)) {
       throw new BadInputException(modelDir + ": no tokenizer.json next to the model");
@@ -55,6 +77,11 @@ public final class Evaluation {
         VisionLanguageModel teacher = teacherDir == null ? null : VlmIo.load(teacherDir, root, dt);
         TaskData td = TaskData.forModel(tok, template(modelDir), model.config(), 1);
         SampleSource src = td.source(o.data(), true, o.seed(), o.n(), null, 8192, BrokenSamplePolicy.SKIP)) {
+      if (teacher != null && teacher.config().stack().vocabSize() != model.config().stack().vocabSize()) {
+        throw new BadInputException(teacherDir + ": vocab_size " + teacher.config().stack().vocabSize()
+            + " differs from the model's " + model.config().stack().vocabSize()
+            + " (agreement and KL need one vocabulary)");
+      }
       List<EncodedSample> samples = TaskData.all(src, o.limit());
       if (samples.isEmpty()) {
         throw new BadInputException(o.data() + ": no usable samples (" + src.stats() + ")");

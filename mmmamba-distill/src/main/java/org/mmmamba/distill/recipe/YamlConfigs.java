@@ -86,11 +86,13 @@ public final class YamlConfigs {
     }
     // Strict pass on the user's text alone: unknown keys and wrong types with their line.
     bindStrict(text, source, type);
-    ObjectNode merged = defaults(defaultsResource).deepCopy();
+    ObjectNode defaults = defaults(defaultsResource);
+    ObjectNode merged = defaults.deepCopy();
     merge(merged, (ObjectNode) user);
     for (String o : overrides) {
       applyOverride(merged, o);
     }
+    requireMappings(defaults, merged, "", source, lines(text));
     T value;
     try {
       value = YAML.treeToValue(merged, type);
@@ -126,6 +128,37 @@ public final class YamlConfigs {
       return (ObjectNode) YAML.readTree(in);
     } catch (IOException e) {
       throw new IllegalStateException("cannot read bundled defaults " + resource, e);
+    }
+  }
+
+  /**
+   * Every key whose default is a mapping must still be one (a section left empty in YAML, "teacher:", is null;
+   * records would then hold a null section). Lists of mappings must hold mappings.
+   */
+  static void requireMappings(JsonNode defaults, JsonNode merged, String prefix, String source,
+      Map<String, Integer> lines) {
+    Iterator<Map.Entry<String, JsonNode>> it = defaults.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      JsonNode m = merged.get(e.getKey());
+      Integer line = lines.get(key);
+      String where = source + (line == null ? "" : ":" + line) + ": key '" + key + "'";
+      if (e.getValue().isObject()) {
+        if (m == null || !m.isObject()) {
+          throw new BadInputException(where + " must be a mapping, got " + (m == null ? "nothing" : m.getNodeType()
+              .toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        requireMappings(e.getValue(), m, key, source, lines);
+      } else if (e.getValue().isArray() && e.getValue().size() > 0 && e.getValue().get(0).isObject()
+          && m != null && m.isArray()) {
+        for (int i = 0; i < m.size(); i++) {
+          if (!m.get(i).isObject()) {
+            throw new BadInputException(where + "[" + i + "] must be a mapping, got "
+                + m.get(i).getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+          }
+        }
+      }
     }
   }
 
@@ -201,6 +234,7 @@ public final class YamlConfigs {
             String base = stack.isEmpty() ? "" : stack.peek();
             String name = pendingField != null ? (base.isEmpty() ? pendingField : base + "." + pendingField)
                 : (!listIndex.isEmpty() && listIndex.peek() >= 0 ? base + "[" + bump(listIndex) + "]" : base);
+            out.putIfAbsent(name, p.currentLocation().getLineNr()); // list items that are mappings or lists
             stack.push(name);
             listIndex.push(t == JsonToken.START_ARRAY ? 0 : -1);
             pendingField = null;

@@ -11,7 +11,7 @@ public final class Schedules {
   public static LrSchedule of(RunConfig.Stage s) {
     RunConfig.Schedule sc = s.schedule();
     long warm = Math.min(sc.warmup(), s.steps());
-    switch (sc.type()) {
+    switch (sc.type().toLowerCase(java.util.Locale.ROOT)) { // validate() accepts any case
       case "wsd": {
         long decay = sc.decay() == null ? 0 : sc.decay();
         long stable = sc.stable() == null ? Math.max(0, s.steps() - warm - decay) : sc.stable();

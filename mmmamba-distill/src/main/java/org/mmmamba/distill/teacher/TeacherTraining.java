@@ -27,6 +27,7 @@ import org.mmmamba.core.model.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.distill.RunDirectory;
 import org.mmmamba.distill.data.Batch;
 import org.mmmamba.distill.data.BatchStream;
 import org.mmmamba.distill.data.BrokenSamplePolicy;
@@ -76,19 +77,35 @@ public final class TeacherTraining {
   /** What training produced. */
   public record Result(Path modelDir, TrainingRun.Summary summary, EvalReport eval, Double textOnlyBaseline) {}
 
-  /** Runs the whole recipe. */
+  /** Runs the whole recipe; a fresh run needs a missing or empty output directory. */
   public static Result run(YamlConfigs.Located<TeacherConfig> at, boolean resume) throws IOException {
+    return run(at, resume, false);
+  }
+
+  /**
+   * Runs the whole recipe.
+   *
+   * @param force a fresh run may start in a non-empty output directory (see {@link RunDirectory#checkFresh})
+   */
+  public static Result run(YamlConfigs.Located<TeacherConfig> at, boolean resume, boolean force)
+      throws IOException {
     TeacherConfig c = at.value();
     Path out = Path.of(c.run().outDir());
-    Files.createDirectories(out);
-    Path tokFile = out.resolve("tokenizer.json");
-    if (c.data().tokenizer() != null) {
-      Files.copy(Path.of(c.data().tokenizer()), tokFile, StandardCopyOption.REPLACE_EXISTING);
-    } else if (TaskData.BUILTIN_SHAPES.equals(c.data().train())) {
-      TaskData.writeShapesTokenizer(tokFile);
-    } else {
+    Path given = c.data().tokenizer() == null ? null : Path.of(c.data().tokenizer());
+    if (given != null && !Files.isRegularFile(given)) {
+      throw new org.mmmamba.core.BadInputException(at.where("data.tokenizer") + ": " + given + " not found");
+    }
+    if (given == null && !TaskData.BUILTIN_SHAPES.equals(c.data().train())) {
       throw new org.mmmamba.core.BadInputException(at.where("data.tokenizer")
           + " must be set for a dataset other than builtin:shapes");
+    }
+    RunDirectory.checkFresh(out, resume, force, at.where("run.out_dir"));
+    Files.createDirectories(out);
+    Path tokFile = out.resolve("tokenizer.json");
+    if (given != null) {
+      Files.copy(given, tokFile, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      TaskData.writeShapesTokenizer(tokFile);
     }
     DataType dt = Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
@@ -96,7 +113,7 @@ public final class TeacherTraining {
       VlmConfig vc = vlmConfig(c, td);
       try (VisionLanguageModel vlm = RandomWeights.vlm(vc, root, dt, c.run().seed(), c.model().initStd())) {
         RunConfig.Synthetic syn = c.data().synthetic();
-        BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase());
+        BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase(java.util.Locale.ROOT));
         SampleSource train = td.source(c.data().train(), false, syn.seed(), syn.train(), c.data().imageRoot(),
             c.data().maxTokens(), policy);
         Map<String, NDArray> trainable = trainable(vlm);
@@ -105,7 +122,7 @@ public final class TeacherTraining {
         RunConfig.Stage t = c.train();
         TrainingRun.Settings s = new TrainingRun.Settings("teacher", t.steps(), Schedules.of(t),
             AdamWConfig.torchDefaults(t.weightDecay()), WeightDecay.official(), t.clip(), t.gradAccum(),
-            c.checkpoint().every(), c.checkpoint().keep(), "stop".equals(t.onNonFinite()), null);
+            c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(t.onNonFinite()), null);
         boolean answerOnly = Boolean.TRUE.equals(t.answerOnly());
         TrainingRun.Summary sum = TrainingRun.run(out.resolve("train"), s, trainable, batches,
             b -> crossEntropy(vlm, root, b, dt, answerOnly), resume);

@@ -130,7 +130,9 @@ public final class TrainingRun {
           metrics.step(step + 1, rec);
           if (!r.applied()) {
             skipped++;
-            String msg = s.label() + ": non-finite " + r.nonFinite() + " at step " + (step + 1);
+            String what = r.nonFinite() == org.mmmamba.distill.optim.NonFinite.LOSS ? "loss (" + r.loss() + ")"
+                : "gradient norm (" + r.gradNorm() + ")";
+            String msg = s.label() + ": non-finite " + what + " at step " + (step + 1);
             if (s.stopOnNonFinite()) {
               throw new NonFiniteStop(msg + "; stopped, last good checkpoint kept in " + dir);
             }

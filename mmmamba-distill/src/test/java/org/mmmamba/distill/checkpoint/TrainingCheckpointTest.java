@@ -146,6 +146,28 @@ class TrainingCheckpointTest {
   }
 
   @Test
+  void aKillWhilePruningLeavesNoPartialCheckpoint() throws IOException {
+    try (Model a = new Model(1)) {
+      TrainingCheckpoint.save(run, state(10), a.weights, a.opt, 2);
+      TrainingCheckpoint.save(run, state(20), a.weights, a.opt, 2);
+      // killed in the middle of deleting ckpt-10: deleting in place could leave ckpt-10 without its weights but
+      // with state.json, which looks complete
+      TrainingCheckpoint.hook = phase -> {
+        if (phase.equals("discarded")) {
+          throw new IOException("killed");
+        }
+      };
+      assertThrows(UncheckedIOException.class, () -> TrainingCheckpoint.save(run, state(30), a.weights, a.opt, 2));
+      List<String> names = listing(run);
+      assertTrue(names.stream().noneMatch(n -> n.equals("ckpt-10")), names.toString());
+      assertEquals(List.of(run.resolve("ckpt-20"), run.resolve("ckpt-30")), TrainingCheckpoint.list(run));
+      TrainingCheckpoint.hook = phase -> {};
+      TrainingCheckpoint.save(run, state(40), a.weights, a.opt, 2);
+      assertEquals(List.of("ckpt-30", "ckpt-40", "latest"), listing(run), "the next save clears the hidden one");
+    }
+  }
+
+  @Test
   void keepsTheLastNAndDropsAnAbandonedFuture() throws IOException {
     try (Model a = new Model(1)) {
       for (long s = 1; s <= 5; s++) {
