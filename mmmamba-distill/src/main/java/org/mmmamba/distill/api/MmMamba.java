@@ -1,7 +1,9 @@
 package org.mmmamba.distill.api;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,6 +33,9 @@ import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.Distillation;
 import org.mmmamba.distill.Reports;
+import org.mmmamba.distill.bench.Bench;
+import org.mmmamba.distill.bench.BenchConfig;
+import org.mmmamba.distill.bench.BenchReport;
 import org.mmmamba.distill.data.ShapesConfig;
 import org.mmmamba.distill.data.ShapesSample;
 import org.mmmamba.distill.data.ShapesTask;
@@ -45,8 +50,9 @@ import org.mmmamba.distill.teacher.TeacherTraining;
 /**
  * The library in one class, for notebooks and for code that depends on {@code mmmamba-distill}: load a teacher,
  * convert it to linear or hybrid Mamba-2 students, run the three-stage recipe from YAML (with {@code --set}-style
- * overrides), evaluate, generate. Each method is a thin shell over the public API the CLI runs
- * ({@link VlmIo}, {@link Seeder}, {@link Students}, {@link Distillation}, {@link Evaluation}, {@link Generator}),
+ * overrides), evaluate, generate, benchmark. Each method is a thin shell over the public API the CLI runs
+ * ({@link VlmIo}, {@link Seeder}, {@link Students}, {@link Distillation}, {@link Evaluation}, {@link Generator},
+ * {@link Bench}),
  * so results are the same as from {@code scripts/mmmamba}.
  *
  * <p>Memory: models are loaded into sub-managers of one process-wide root {@link NDManager} ({@link #manager()},
@@ -317,6 +323,7 @@ public final class MmMamba {
 
   private static Distillation.Result distill(YamlConfigs.Located<RunConfig> recipe, List<String> cmd)
       throws IOException {
+    gradModeOffOnThisThread();
     Distillation.Result r = Distillation.run(recipe, new Distillation.Options(false, null, cmd));
     if (!r.eval().isEmpty()) {
       Reports.write(r);
@@ -333,6 +340,7 @@ public final class MmMamba {
    * @throws IOException if the run directory cannot be written
    */
   public static TeacherTraining.Result trainTeacher(Path yaml, String... overrides) throws IOException {
+    gradModeOffOnThisThread();
     return TeacherTraining.run(TeacherTraining.load(yaml, List.of(overrides)), false);
   }
 
@@ -406,6 +414,44 @@ public final class MmMamba {
   public static long[][] generate(DecoderModel model, long[][] prompts, int maxNewTokens) {
     Set<Integer> stops = new HashSet<>(model.config().eosTokenIds());
     return Generator.generate(model, prompts, GenerationConfig.greedy(maxNewTokens).withStopTokens(stops));
+  }
+
+  /**
+   * PyTorch's grad mode is thread-local and starts on in every thread but the one that loaded the engine (DJL
+   * turns it off only there); with it on, the optimiser's in-place update of a leaf that requires grad fails.
+   * Training through this facade from another thread (JShell's local engine runs each snippet on a new thread;
+   * an application's worker pool) turns it off first, as the engine did on its own thread.
+   */
+  static void gradModeOffOnThisThread() {
+    Engine.getEngine("PyTorch"); // loads the native library if nothing has yet
+    JniUtils.setGradMode(false);
+  }
+
+  // ------------------------------------------------------------------------------------------ benchmarking
+
+  /**
+   * Runs the efficiency benchmark (what {@code mmmamba bench --config yaml --out outDir} runs): teacher, linear
+   * and hybrid models of one size with random weights; next-token decode latency and cache size against
+   * synthetic contexts, prefill latency, the paper's Table 2 recipe, each next to a hardware floor measured in the
+   * same run. Writes bench.json, bench.csv, bench.md and four PNG plots to {@code outDir}.
+   *
+   * @param yaml a bench config; every key is required ({@code configs/bench/cpu.yaml} documents them)
+   * @param outDir where the outputs go
+   * @return every measured point with the machine description and floors
+   */
+  public static BenchReport bench(Path yaml, Path outDir) {
+    return Bench.run(BenchConfig.load(yaml), outDir);
+  }
+
+  /**
+   * Same from YAML text (a notebook cell); errors name the source "&lt;inline bench config&gt;".
+   *
+   * @param yamlText a complete bench config
+   * @param outDir where the outputs go
+   * @return every measured point with the machine description and floors
+   */
+  public static BenchReport benchText(String yamlText, Path outDir) {
+    return Bench.run(BenchConfig.parse(yamlText, "<inline bench config>"), outDir);
   }
 
   private static void requireEmpty(Path out) {
