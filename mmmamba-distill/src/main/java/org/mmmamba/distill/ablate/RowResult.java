@@ -1,0 +1,31 @@
+package org.mmmamba.distill.ablate;
+
+import java.util.Map;
+
+/**
+ * Our measurement for one ablation row, beside the paper's numbers for the same row.
+ *
+ * @param name the row's label
+ * @param run the run directory name (under {@code runs/}) that produced it
+ * @param student the model evaluated ({@code teacher} for the teacher itself)
+ * @param layout the student's hybrid layout ("attention (teacher)" for the teacher)
+ * @param n held-out samples evaluated
+ * @param accuracy exact-match accuracy on the held-out split
+ * @param agreement fraction of answers equal to the teacher's (null for the teacher)
+ * @param kl mean KL(teacher || model) per answer token (null for the teacher)
+ * @param teacherAccuracy the teacher's accuracy on the same samples
+ * @param paper the paper's numbers by metric (empty when the paper has no such row)
+ */
+public record RowResult(String name, String run, String student, String layout, int n, double accuracy,
+    Double agreement, Double kl, double teacherAccuracy, Map<String, Double> paper) {
+
+  /** Accuracy as a fraction of the teacher's (NaN when the teacher scores 0). */
+  public double vsTeacher() {
+    return teacherAccuracy > 0 ? accuracy / teacherAccuracy : Double.NaN;
+  }
+
+  /** Half-width of the normal-approximation 95% interval of the accuracy, 1.96 sqrt(p(1-p)/n). */
+  public double ci95() {
+    return n > 0 ? 1.96 * Math.sqrt(accuracy * (1 - accuracy) / n) : Double.NaN;
+  }
+}
