@@ -158,7 +158,7 @@ public final class Ablation {
     Map<String, Map<String, EvalReport>> evals = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
     Map<String, Boolean> reused = new LinkedHashMap<>();
-    checkLayouts(plan, outDir);
+    Map<String, Integer> depth = checkLayouts(plan, outDir);
     for (PlannedRun r : plan.runs()) {
       Path dir = outDir.toAbsolutePath().resolve("runs").resolve(r.name());
       List<String> ov = r.overrides(c.name(), dir);
@@ -188,14 +188,15 @@ public final class Ablation {
     }
     List<RowResult> rows = new ArrayList<>();
     for (int i = 0; i < c.rows().size(); i++) {
-      rows.add(rowResult(plan, i, evals));
+      rows.add(rowResult(plan, i, evals, depth));
     }
     ObjectNode json = AblationReport.write(plan, rows, outDir, runsJson(plan, seconds, reused));
     return new Result(outDir, rows, json);
   }
 
   /** Every student layout must fit its teacher's depth: fail before the first run, not in the last. */
-  static void checkLayouts(Plan plan, Path outDir) {
+  static Map<String, Integer> checkLayouts(Plan plan, Path outDir) {
+    Map<String, Integer> depth = new LinkedHashMap<>();
     for (PlannedRun r : plan.runs()) {
       RunConfig rc = Recipes.load(plan.base(), r.overrides(plan.config().name(), outDir)).value();
       Path teacher = Path.of(rc.teacher().path());
@@ -203,6 +204,7 @@ public final class Ablation {
         throw new BadInputException(plan.base() + ": teacher.path: " + teacher + " is not a model directory");
       }
       int n = VlmConfigs.read(teacher).stack().numLayers();
+      depth.put(r.name(), n);
       for (RunConfig.Student s : r.students()) {
         try {
           HybridLayout.parse(s.layout()).attentionLayers(n);
@@ -212,9 +214,11 @@ public final class Ablation {
         }
       }
     }
+    return depth;
   }
 
-  private static RowResult rowResult(Plan plan, int i, Map<String, Map<String, EvalReport>> evals) {
+  private static RowResult rowResult(Plan plan, int i, Map<String, Map<String, EvalReport>> evals,
+      Map<String, Integer> depth) {
     AblationConfig c = plan.config();
     AblationConfig.Row row = c.rows().get(i);
     PlannedRun run = plan.runs().stream().filter(r -> r.rows().contains(i)).findFirst().orElseThrow();
@@ -226,9 +230,15 @@ public final class Ablation {
       throw new IllegalStateException("run " + run.name() + " has no evaluation of " + student);
     }
     String layout = run.students().stream().filter(s -> s.name().equals(student)).findFirst()
-        .map(s -> HybridLayout.parse(s.layout()).toString()).orElse("attention (teacher)");
+        .map(s -> describe(HybridLayout.parse(s.layout()), depth.get(run.name())))
+        .orElse("teacher (all attention)");
     return new RowResult(row.name(), run.name(), student, layout, rep.n(), rep.accuracy(), rep.agreement(),
         rep.kl(), teacher.accuracy(), row.paper() == null ? Map.of() : row.paper());
+  }
+
+  /** "linear", or the layout with its attention layers, e.g. "head-interleaved:2 [0, 4]". */
+  static String describe(HybridLayout l, int numLayers) {
+    return l.isLinear() ? l.toString() : l + " " + l.attentionLayers(numLayers);
   }
 
   private static ArrayNode runsJson(Plan plan, Map<String, Double> seconds, Map<String, Boolean> reused) {

@@ -144,7 +144,7 @@ public final class AblationReport {
     sb.append(String.format(Locale.ROOT, "Ours: exact-match accuracy on %d held-out samples of the synthetic task "
         + "(± = 95%% interval, 1.96·sqrt(p(1-p)/n)); the teacher scores %.3f. Paper: the published numbers for the "
         + "same rows; ranks are 1 = best (ties share the mean rank).%n%n", first.n(), first.teacherAccuracy()));
-    sb.append("| row | model | accuracy | vs teacher | agreement | KL/token | rank |");
+    sb.append("| row | layout (attention layers) | accuracy | vs teacher | agreement | KL/token | rank |");
     for (Comparison k : cmp) {
       sb.append(" paper ").append(k.metric()).append(" (rank) |");
     }
@@ -158,7 +158,7 @@ public final class AblationReport {
     for (int i = 0; i < rows.size(); i++) {
       RowResult r = rows.get(i);
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ± %.3f | %s | %s | %s | %s |", r.name(),
-          r.student().equals(AblationConfig.TEACHER) ? "teacher" : r.student() + " (" + r.layout() + ")",
+          r.layout(),
           r.accuracy(), r.ci95(), pct(r.vsTeacher()),
           r.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.agreement()),
           r.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.kl()), rank(ourRanks[i])));
@@ -230,11 +230,16 @@ public final class AblationReport {
       Double v = rows.get(i).paper().get(c.metric());
       paper[i] = v == null || pt == null ? Double.NaN : v / pt;
     }
-    LinePlot.Builder b = LinePlot.builder().title((c.title() != null ? c.title() : c.name())
-        + ": score relative to the teacher").xLabel("row (1 = first row of ablation.md)")
-        .yLabel("score / teacher's score").series("ours: accuracy / teacher accuracy", x, ours);
+    StringBuilder names = new StringBuilder("row:");
+    for (int i = 0; i < n; i++) {
+      names.append(i == 0 ? " " : ", ").append(i + 1).append(" = ").append(rows.get(i).name());
+    }
+    String xLabel = names.length() <= 130 ? names.toString() : "row (numbered as in ablation.md)";
+    LinePlot.Builder b = LinePlot.builder().title(c.title() != null ? c.title() : c.name()).xLabel(xLabel)
+        .yLabel("score / the teacher's score").size(1000, 520)
+        .series("ours: accuracy / teacher's accuracy", x, ours);
     if (pt != null) {
-      b.series("paper: " + c.metric() + " / HoVLE " + c.metric(), x, paper);
+      b.series("paper: " + c.metric() + " / HoVLE's " + c.metric(), x, paper);
     }
     return b.build();
   }
@@ -248,6 +253,6 @@ public final class AblationReport {
   }
 
   private static String num(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e6 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%s", v);
+    return Double.toString(v);
   }
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  * @param name the row's label
  * @param run the run directory name (under {@code runs/}) that produced it
  * @param student the model evaluated ({@code teacher} for the teacher itself)
- * @param layout the student's hybrid layout ("attention (teacher)" for the teacher)
+ * @param layout the student's hybrid layout and its attention layers, e.g. "head-interleaved:2 [0, 4]"
+ *     ("teacher (all attention)" for the teacher)
  * @param n held-out samples evaluated
  * @param accuracy exact-match accuracy on the held-out split
  * @param agreement fraction of answers equal to the teacher's (null for the teacher)

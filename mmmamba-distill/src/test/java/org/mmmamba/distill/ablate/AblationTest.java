@@ -61,7 +61,8 @@ class AblationTest {
     assertEquals(own.path("linear").path("accuracy").asDouble(), rows.get(2).accuracy());
     assertEquals(shared.path("teacher").path("accuracy").asDouble(), rows.get(3).accuracy());
     assertEquals(shared.path("linear").path("kl").asDouble(), rows.get(0).kl());
-    assertEquals("head-interleaved:1", rows.get(1).layout());
+    assertEquals("head-interleaved:1 [0]", rows.get(1).layout());
+    assertEquals("teacher (all attention)", rows.get(3).layout());
     assertEquals(List.of("all", "all", "no-stage-1", "all"), rows.stream().map(RowResult::run).toList());
     // The shared run trained both students; the other only the one its row names, without stage 1.
     assertTrue(Files.exists(out.resolve("runs/all/students/hybrid/model/config.json")));
@@ -86,7 +87,7 @@ class AblationTest {
     assertEquals(2, j.path("runs").size());
     String md = Files.readString(out.resolve("ablation.md"));
     assertTrue(md.startsWith("# Tiny ablation"), md);
-    assertTrue(md.contains("| no stage 1 | linear (linear) |"), md);
+    assertTrue(md.contains("| no stage 1 | linear |"), md);
     assertTrue(md.contains("paper MME (rank)") && md.contains("Spearman"), md);
     assertTrue(Files.size(out.resolve("ablation.png")) > 1000);
   }
