@@ -188,7 +188,7 @@ public final class AblationReport {
       List<String> rn = new ArrayList<>();
       r.path("rows").forEach(n -> rn.add(n.asText()));
       List<String> st = new ArrayList<>();
-      r.path("students").fields().forEachRemaining(e -> st.add(e.getKey() + " = " + e.getValue().asText()));
+      r.path("students").properties().forEach(e -> st.add(e.getKey() + " = " + e.getValue().asText()));
       List<String> set = new ArrayList<>();
       r.path("set").forEach(n -> set.add("`" + n.asText() + "`"));
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f%s |%n", r.path("name").asText(),
