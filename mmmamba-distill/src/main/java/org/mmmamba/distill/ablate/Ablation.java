@@ -129,7 +129,16 @@ public final class Ablation {
       for (int k = 2; !dirNames.add(unique); k++) {
         unique = dir + "-" + k;
       }
-      runs.add(new PlannedRun(unique, g.getKey(), students, g.getValue()));
+      if (c.seeds() == null) {
+        runs.add(new PlannedRun(unique, g.getKey(), students, g.getValue(), null));
+      } else {
+        for (long seed : c.seeds()) {
+          List<String> set = new ArrayList<>(g.getKey());
+          set.add("run.seed=" + seed);
+          set.add("data.shuffle_seed=" + seed);
+          runs.add(new PlannedRun(unique + "-seed" + seed, set, students, g.getValue(), seed));
+        }
+      }
     }
     for (PlannedRun r : runs) {
       List<String> ov = r.overrides(c.name(), Path.of("runs", "check"));
@@ -217,23 +226,40 @@ public final class Ablation {
     return depth;
   }
 
+  /** Row {@code i}: the mean over the runs (one per seed) that report it. */
   private static RowResult rowResult(Plan plan, int i, Map<String, Map<String, EvalReport>> evals,
       Map<String, Integer> depth) {
     AblationConfig c = plan.config();
     AblationConfig.Row row = c.rows().get(i);
-    PlannedRun run = plan.runs().stream().filter(r -> r.rows().contains(i)).findFirst().orElseThrow();
-    Map<String, EvalReport> e = evals.get(run.name());
     String student = c.studentOf(i);
-    EvalReport rep = e.get(student);
-    EvalReport teacher = e.get(AblationConfig.TEACHER);
-    if (rep == null || teacher == null) {
-      throw new IllegalStateException("run " + run.name() + " has no evaluation of " + student);
+    List<PlannedRun> runs = plan.runs().stream().filter(r -> r.rows().contains(i)).toList();
+    List<String> names = new ArrayList<>();
+    List<Double> acc = new ArrayList<>();
+    double agreement = 0;
+    double kl = 0;
+    double teacher = 0;
+    int n = 0;
+    for (PlannedRun run : runs) {
+      Map<String, EvalReport> e = evals.get(run.name());
+      EvalReport rep = e.get(student);
+      EvalReport t = e.get(AblationConfig.TEACHER);
+      if (rep == null || t == null) {
+        throw new IllegalStateException("run " + run.name() + " has no evaluation of " + student);
+      }
+      names.add(run.name());
+      acc.add(rep.accuracy());
+      agreement += rep.agreement() == null ? Double.NaN : rep.agreement() / runs.size();
+      kl += rep.kl() == null ? Double.NaN : rep.kl() / runs.size();
+      teacher += t.accuracy() / runs.size();
+      n = rep.n();
     }
-    String layout = run.students().stream().filter(s -> s.name().equals(student)).findFirst()
-        .map(s -> describe(HybridLayout.parse(s.layout()), depth.get(run.name())))
+    PlannedRun first = runs.get(0);
+    String layout = first.students().stream().filter(s -> s.name().equals(student)).findFirst()
+        .map(s -> describe(HybridLayout.parse(s.layout()), depth.get(first.name())))
         .orElse("teacher (all attention)");
-    return new RowResult(row.name(), run.name(), student, layout, rep.n(), rep.accuracy(), rep.agreement(),
-        rep.kl(), teacher.accuracy(), row.paper() == null ? Map.of() : row.paper());
+    double mean = acc.stream().mapToDouble(Double::doubleValue).sum() / acc.size();
+    return new RowResult(row.name(), names, student, layout, n, mean, acc, Double.isNaN(agreement) ? null
+        : agreement, Double.isNaN(kl) ? null : kl, teacher, row.paper() == null ? Map.of() : row.paper());
   }
 
   /** "linear", or the layout with its attention layers, e.g. "head-interleaved:2 [0, 4]". */

@@ -27,11 +27,13 @@ import org.mmmamba.distill.recipe.YamlConfigs;
  * @param set overrides ("key.path=value", as {@code --set}) applied to every run of this ablation
  * @param students the students rows may name (name + layout); null: the base config's students
  * @param paperTeacher the paper's teacher (HoVLE) on each metric, for relative scores; may be null
+ * @param seeds training seeds: every run is repeated once per seed (run.seed and data.shuffle_seed set to it) and a
+ *     row reports the mean over seeds; null: one run with the base's seeds
  * @param rows the rows, in table order
  */
 public record AblationConfig(
     String name, String title, String base, String metric, String student, String notes, List<String> set,
-    List<RunConfig.Student> students, Map<String, Double> paperTeacher, List<Row> rows) {
+    List<RunConfig.Student> students, Map<String, Double> paperTeacher, List<Long> seeds, List<Row> rows) {
 
   /** The model name that reports the teacher itself rather than a student. */
   public static final String TEACHER = "teacher";
@@ -83,6 +85,10 @@ public record AblationConfig(
       }
     }
     checkPaper(at, "paper_teacher", paperTeacher);
+    if (seeds != null) {
+      require(at, "seeds", !seeds.isEmpty() && !seeds.contains(null), "must list at least one seed");
+      require(at, "seeds", new HashSet<>(seeds).size() == seeds.size(), "must not repeat a seed");
+    }
     Set<String> rowNames = new HashSet<>();
     boolean anyPaper = false;
     for (int i = 0; i < rows.size(); i++) {

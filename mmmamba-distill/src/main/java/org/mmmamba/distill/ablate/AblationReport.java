@@ -67,6 +67,10 @@ public final class AblationReport {
     root.put("metric", c.metric());
     root.put("base", plan.base().toString());
     root.put("notes", c.notes());
+    if (c.seeds() != null) {
+      ArrayNode seeds = root.putArray("seeds");
+      c.seeds().forEach(seeds::add);
+    }
     if (c.paperTeacher() != null) {
       ObjectNode pt = root.putObject("paper_teacher");
       c.paperTeacher().forEach(pt::put);
@@ -76,11 +80,15 @@ public final class AblationReport {
       RowResult r = rows.get(i);
       ObjectNode o = ra.addObject();
       o.put("name", r.name());
-      o.put("run", r.run());
+      ArrayNode rr = o.putArray("runs");
+      r.runs().forEach(rr::add);
       o.put("student", r.student());
       o.put("layout", r.layout());
       o.put("n", r.n());
       o.put("accuracy", r.accuracy());
+      ArrayNode sa = o.putArray("seed_accuracies");
+      r.seedAccuracies().forEach(sa::add);
+      putFinite(o, "seed_std", r.seedStd());
       o.put("ci95", r.ci95());
       o.put("teacher_accuracy", r.teacherAccuracy());
       putFinite(o, "accuracy_vs_teacher", r.vsTeacher());
@@ -141,31 +149,46 @@ public final class AblationReport {
       sb.append(c.notes().strip()).append("\n\n");
     }
     RowResult first = rows.get(0);
-    sb.append(String.format(Locale.ROOT, "Ours: exact-match accuracy on %d held-out samples of the synthetic task "
-        + "(± = 95%% interval, 1.96·sqrt(p(1-p)/n)); the teacher scores %.3f. Paper: the published numbers for the "
-        + "same rows; ranks are 1 = best (ties share the mean rank).%n%n", first.n(), first.teacherAccuracy()));
-    sb.append("| row | layout (attention layers) | accuracy | vs teacher | agreement | KL/token | rank |");
-    for (Comparison k : cmp) {
-      sb.append(" paper ").append(k.metric()).append(" (rank) |");
+    int k = first.seedAccuracies().size();
+    double p = rows.stream().mapToDouble(RowResult::accuracy).average().orElse(0.5);
+    sb.append(String.format(Locale.ROOT, "Ours: exact-match accuracy on the same %d held-out samples of the "
+        + "synthetic task for every row; the teacher scores %.3f.", first.n(), first.teacherAccuracy()));
+    if (k > 1) {
+      sb.append(String.format(Locale.ROOT, " Each row is the mean of %d training seeds %s (run.seed and "
+          + "data.shuffle_seed), with the lowest and highest seed in brackets and their standard deviation (sd).",
+          k, c.seeds()));
+    }
+    sb.append(String.format(Locale.ROOT, " Test-set sampling error: ±%.3f (95%%, 1.96·sqrt(p(1-p)/n) at p = %.2f) "
+        + "for one accuracy; differences between rows are paired (same samples), so they are less noisy than that."
+        + " Paper: the published numbers for the same rows. Ranks: 1 = best, ties share the mean rank.%n%n",
+        1.96 * Math.sqrt(p * (1 - p) / first.n()), p));
+    sb.append("| row | layout (attention layers) | accuracy |").append(k > 1 ? " seeds [min, max] | sd |" : "")
+        .append(" vs teacher | agreement | KL/token | rank |");
+    for (Comparison m : cmp) {
+      sb.append(" paper ").append(m.metric()).append(" (rank) |");
     }
     boolean rel = c.paperTeacher() != null && c.paperTeacher().containsKey(c.metric());
     if (rel) {
       sb.append(" paper ").append(c.metric()).append(" vs HoVLE |");
     }
-    sb.append("\n|---|---|---:|---:|---:|---:|---:|");
-    cmp.forEach(k -> sb.append("---:|"));
+    sb.append("\n|---|---|---:|").append(k > 1 ? "---|---:|" : "").append("---:|---:|---:|---:|");
+    cmp.forEach(m -> sb.append("---:|"));
     sb.append(rel ? "---:|\n" : "\n");
     for (int i = 0; i < rows.size(); i++) {
       RowResult r = rows.get(i);
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ± %.3f | %s | %s | %s | %s |", r.name(),
-          r.layout(),
-          r.accuracy(), r.ci95(), pct(r.vsTeacher()),
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f |", r.name(), r.layout(), r.accuracy()));
+      if (k > 1) {
+        double lo = r.seedAccuracies().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double hi = r.seedAccuracies().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        sb.append(String.format(Locale.ROOT, " [%.3f, %.3f] | %.3f |", lo, hi, r.seedStd()));
+      }
+      sb.append(String.format(Locale.ROOT, " %s | %s | %s | %s |", pct(r.vsTeacher()),
           r.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.agreement()),
           r.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.kl()), rank(ourRanks[i])));
-      for (Comparison k : cmp) {
-        int at = k.rows().indexOf(i);
-        sb.append(at < 0 ? " - |" : String.format(Locale.ROOT, " %s (%s) |", num(r.paper().get(k.metric())),
-            rank(k.paperRanks()[at])));
+      for (Comparison m : cmp) {
+        int at = m.rows().indexOf(i);
+        sb.append(at < 0 ? " - |" : String.format(Locale.ROOT, " %s (%s) |", num(r.paper().get(m.metric())),
+            rank(m.paperRanks()[at])));
       }
       if (rel) {
         Double v = r.paper().get(c.metric());
@@ -178,10 +201,10 @@ public final class AblationReport {
         .append("(+1: same order, 0: unrelated, -1: reversed).\n\n");
     sb.append("| paper metric | rows | our order (best first) | paper order (best first) | Spearman rho |\n");
     sb.append("|---|---:|---|---|---:|\n");
-    for (Comparison k : cmp) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", k.metric(), k.rows().size(),
-          order(rows, k.rows(), k.ourRanks()), order(rows, k.rows(), k.paperRanks()),
-          Double.isFinite(k.rho()) ? String.format(Locale.ROOT, "%+.2f", k.rho()) : "n/a"));
+    for (Comparison m : cmp) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", m.metric(), m.rows().size(),
+          order(rows, m.rows(), m.ourRanks()), order(rows, m.rows(), m.paperRanks()),
+          Double.isFinite(m.rho()) ? String.format(Locale.ROOT, "%+.2f", m.rho()) : "n/a"));
     }
     sb.append("\n## Runs\n\n| run | rows | students (stage 3) | overrides | minutes |\n|---|---|---|---|---:|\n");
     runs.forEach(r -> {
@@ -195,6 +218,11 @@ public final class AblationReport {
           String.join(", ", rn), String.join(", ", st), set.isEmpty() ? "-" : String.join(" ", set),
           r.path("seconds").asDouble() / 60, r.path("reused").asBoolean() ? " (earlier)" : ""));
     });
+    double total = 0;
+    for (var r : runs) {
+      total += r.path("seconds").asDouble();
+    }
+    sb.append(String.format(Locale.ROOT, "%nTotal: %.1f minutes.", total / 60));
     sb.append("\nEach run directory (runs/NAME) holds the distillation's report.md, eval.json, loss.png and ")
         .append("metrics.\n");
     return sb.toString();

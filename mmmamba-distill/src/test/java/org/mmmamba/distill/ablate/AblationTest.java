@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,7 +64,7 @@ class AblationTest {
     assertEquals(shared.path("linear").path("kl").asDouble(), rows.get(0).kl());
     assertEquals("head-interleaved:1 [0]", rows.get(1).layout());
     assertEquals("teacher (all attention)", rows.get(3).layout());
-    assertEquals(List.of("all", "all", "no-stage-1", "all"), rows.stream().map(RowResult::run).toList());
+    assertEquals(List.of("all", "all", "no-stage-1", "all"), rows.stream().map(r -> r.runs().get(0)).toList());
     // The shared run trained both students; the other only the one its row names, without stage 1.
     assertTrue(Files.exists(out.resolve("runs/all/students/hybrid/model/config.json")));
     assertFalse(Files.exists(out.resolve("runs/no-stage-1/students/hybrid")));
@@ -90,6 +91,33 @@ class AblationTest {
     assertTrue(md.contains("| no stage 1 | linear |"), md);
     assertTrue(md.contains("paper MME (rank)") && md.contains("Spearman"), md);
     assertTrue(Files.size(out.resolve("ablation.png")) > 1000);
+  }
+
+  @Test
+  void seedsRepeatEveryRunAndRowsReportTheMean() throws Exception {
+    Path f = tmp.resolve("seeds.yaml");
+    Files.writeString(f, String.join("\n",
+        "name: seeds",
+        "base: base.yaml",
+        "set: ['stages.stage1.steps=2', 'stages.stage2.steps=2', 'stages.stage3.steps=2']",
+        "seeds: [1, 2]",
+        "rows:",
+        "  - {name: linear, paper: {MME: 1}}",
+        "  - {name: teacher, student: teacher, paper: {MME: 2}}", ""));
+    Path out = tmp.resolve("seeds-out");
+    Ablation.Result r = Ablation.run(f, out, false);
+    RowResult linear = r.rows().get(0);
+    assertEquals(List.of("shared-seed1", "shared-seed2"), linear.runs());
+    double a1 = JSON.readTree(out.resolve("runs/shared-seed1/eval.json").toFile()).path("linear").path("accuracy")
+        .asDouble();
+    double a2 = JSON.readTree(out.resolve("runs/shared-seed2/eval.json").toFile()).path("linear").path("accuracy")
+        .asDouble();
+    assertEquals(List.of(a1, a2), linear.seedAccuracies());
+    assertEquals((a1 + a2) / 2, linear.accuracy(), 1e-12);
+    JsonNode cfg = new ObjectMapper(new YAMLFactory()).readTree(out.resolve("runs/shared-seed2/config.yaml").toFile());
+    assertEquals(2, cfg.path("run").path("seed").asInt());
+    assertEquals(2, cfg.path("data").path("shuffle_seed").asInt());
+    assertTrue(Files.readString(out.resolve("ablation.md")).contains("mean of 2 training seeds [1, 2]"));
   }
 
   @Test
