@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       MergeCommand.class,
       ConvertCommand.class,
       BenchCommand.class,
+      AblateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
