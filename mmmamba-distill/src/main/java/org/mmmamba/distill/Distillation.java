@@ -334,8 +334,8 @@ public final class Distillation {
             ctx.stream(s, 3), b -> {
               NDArray ids = ModelInputs.ids(ctx.root(), b);
               NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dt())
-                  : nextTokenMask(ctx.root(), b, ctx.dt());
-              NDArray next = ids.get(":, 1:").concat(ids.get(":, :1"), 1);
+                  : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dt());
+              NDArray next = ModelInputs.nextIds(ids);
               return loss.loss(ctx.embeds(b), mask, next);
             }, ctx.o().resume());
       } finally {
@@ -421,17 +421,6 @@ public final class Distillation {
     }
   }
 
-  /** 1 where both the position and the next one are real tokens. */
-  static NDArray nextTokenMask(NDManager m, Batch b, DataType dt) {
-    int l = b.seqLen();
-    boolean[] mk = new boolean[b.attentionMask().length];
-    for (int i = 0; i < b.batchSize(); i++) {
-      for (int t = 0; t + 1 < l; t++) {
-        mk[i * l + t] = b.attentionMask()[i * l + t + 1];
-      }
-    }
-    return ModelInputs.mask(m, mk, b.batchSize(), l, dt);
-  }
 
   /** The chat template the teacher was trained with (its training.json), else "plain". */
   static String teacherTemplate(Path teacherDir) {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param peakReductionHybrid 1 - hybrid / teacher peak RSS at {@code context}
  * @param engineReductionLinear 1 - linear / teacher engine-side bytes (weights + cache) at {@code context}
  * @param engineReductionHybrid 1 - hybrid / teacher engine-side bytes at {@code context}
- * @param hybridBetweenLatency linear <= hybrid <= teacher decode latency at {@code context}
- * @param hybridBetweenMemory linear <= hybrid <= teacher peak RSS at {@code context}
+ * @param hybridBetweenLatency linear {@literal <=} hybrid {@literal <=} teacher decode latency at {@code context}
+ * @param hybridBetweenMemory linear {@literal <=} hybrid {@literal <=} teacher peak RSS at {@code context}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BenchSummary(int context, Double linearDecodeSpread, Double speedupLinear, Double speedupHybrid,

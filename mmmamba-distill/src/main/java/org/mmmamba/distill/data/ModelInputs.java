@@ -59,4 +59,24 @@ public final class ModelInputs {
     }
     return mask(m, shifted, b.batchSize(), l, dt);
   }
+
+  /** 1 at t when both position t and t+1 are real (non-padding) tokens: where a next-token loss applies. */
+  public static NDArray nextTokenMask(NDManager m, Batch b, DataType dt) {
+    int l = b.seqLen();
+    boolean[] mk = new boolean[b.attentionMask().length];
+    for (int i = 0; i < b.batchSize(); i++) {
+      for (int t = 0; t + 1 < l; t++) {
+        mk[i * l + t] = b.attentionMask()[i * l + t + 1];
+      }
+    }
+    return mask(m, mk, b.batchSize(), l, dt);
+  }
+
+  /**
+   * Next-token targets (B, L): ids shifted left by one. The last column wraps to the first token; every mask
+   * here is 0 there, so it never counts.
+   */
+  public static NDArray nextIds(NDArray ids) {
+    return ids.get(":, 1:").concat(ids.get(":, :1"), 1);
+  }
 }

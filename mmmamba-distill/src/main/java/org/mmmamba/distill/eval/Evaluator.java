@@ -132,7 +132,7 @@ public final class Evaluator {
         NDArray logp = model.forward(ids, px).logSoftmax(-1);
         // next-token targets: ids shifted left; the last position has no target (mask is 0 there)
         long l = b.seqLen();
-        NDArray next = ids.get(":, 1:").concat(ids.get(":, :1"), 1).expandDims(-1);
+        NDArray next = ModelInputs.nextIds(ids).expandDims(-1);
         NDArray tokNll = logp.gather(next, -1).squeeze(-1).neg();
         nll += tokNll.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
         count += mask.sum().toType(DataType.FLOAT64, false).getDouble();

@@ -171,23 +171,12 @@ public final class TeacherTraining {
   static NDArray crossEntropy(VisionLanguageModel vlm, NDManager m, Batch b, DataType dt, boolean answerOnly) {
     NDArray ids = ModelInputs.ids(m, b);
     NDArray logp = vlm.forward(ids, ModelInputs.pixels(m, b, dt)).logSoftmax(-1);
-    NDArray next = ids.get(":, 1:").concat(ids.get(":, :1"), 1).expandDims(-1);
+    NDArray next = ModelInputs.nextIds(ids).expandDims(-1);
     NDArray nll = logp.gather(next, -1).squeeze(-1).neg();
-    NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(m, b, dt) : nextTokenMask(m, b, dt);
+    NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(m, b, dt) : ModelInputs.nextTokenMask(m, b, dt);
     return nll.mul(mask).sum().div(mask.sum().maximum(1));
   }
 
-  /** 1 where both the position and the next one are real tokens. */
-  static NDArray nextTokenMask(NDManager m, Batch b, DataType dt) {
-    int l = b.seqLen();
-    boolean[] mk = new boolean[b.attentionMask().length];
-    for (int i = 0; i < b.batchSize(); i++) {
-      for (int t = 0; t + 1 < l; t++) {
-        mk[i * l + t] = b.attentionMask()[i * l + t + 1];
-      }
-    }
-    return ModelInputs.mask(m, mk, b.batchSize(), l, dt);
-  }
 
   /** Held-out accuracy of answering each question with the most common training answer for its text. */
   static double shapesBaseline(RunConfig.Synthetic syn) {
