@@ -29,11 +29,17 @@ public final class AblationReport {
    * @param rows indices of the rows that have it
    * @param ourRanks our accuracy's ranks among those rows (1 = best)
    * @param paperRanks the paper's ranks among those rows
-   * @param rho Spearman's rank correlation (NaN when undefined)
+   * @param rho Spearman's rank correlation of our accuracy with the paper's metric (NaN when undefined)
+   * @param rhoAgreement the same for our agreement with the teacher (the teacher's own row counts as 1)
+   * @param rhoKl the same for our KL to the teacher, ranked low = best (the teacher's own row counts as 0)
    */
-  public record Comparison(String metric, List<Integer> rows, double[] ourRanks, double[] paperRanks, double rho) {}
+  public record Comparison(String metric, List<Integer> rows, double[] ourRanks, double[] paperRanks, double rho,
+      double rhoAgreement, double rhoKl) {}
 
-  /** Compares our accuracy with every paper metric the rows carry, in order of first appearance. */
+  /**
+   * Compares our accuracy (and agreement, KL) with every paper metric the rows carry, in order of first
+   * appearance.
+   */
   public static List<Comparison> compare(List<RowResult> rows) {
     LinkedHashSet<String> metrics = new LinkedHashSet<>();
     rows.forEach(r -> metrics.addAll(r.paper().keySet()));
@@ -46,12 +52,18 @@ public final class AblationReport {
         }
       }
       double[] ours = new double[idx.size()];
+      double[] agree = new double[idx.size()];
+      double[] negKl = new double[idx.size()];
       double[] paper = new double[idx.size()];
       for (int k = 0; k < idx.size(); k++) {
-        ours[k] = rows.get(idx.get(k)).accuracy();
-        paper[k] = rows.get(idx.get(k)).paper().get(m);
+        RowResult r = rows.get(idx.get(k));
+        ours[k] = r.accuracy();
+        agree[k] = r.agreement() != null ? r.agreement() : 1.0;
+        negKl[k] = r.kl() != null ? -r.kl() : 0.0;
+        paper[k] = r.paper().get(m);
       }
-      out.add(new Comparison(m, idx, Ranks.descending(ours), Ranks.descending(paper), Ranks.spearman(ours, paper)));
+      out.add(new Comparison(m, idx, Ranks.descending(ours), Ranks.descending(paper), Ranks.spearman(ours, paper),
+          Ranks.spearman(agree, paper), Ranks.spearman(negKl, paper)));
     }
     return out;
   }
@@ -122,6 +134,8 @@ public final class AblationReport {
     for (Comparison k : cmp) {
       ObjectNode o = sp.putObject(k.metric());
       putFinite(o, "rho", k.rho());
+      putFinite(o, "rho_agreement", k.rhoAgreement());
+      putFinite(o, "rho_kl", k.rhoKl());
       o.put("n", k.rows().size());
     }
     root.set("runs", runs);
@@ -198,13 +212,16 @@ public final class AblationReport {
     }
     sb.append("\n## Rank agreement with the paper\n\n");
     sb.append("Spearman's rho between our accuracy and each paper column, over the rows the paper reports ")
-        .append("(+1: same order, 0: unrelated, -1: reversed).\n\n");
-    sb.append("| paper metric | rows | our order (best first) | paper order (best first) | Spearman rho |\n");
-    sb.append("|---|---:|---|---|---:|\n");
+        .append("(+1: same order, 0: unrelated, -1: reversed). Exact-match accuracy on short answers is a coarse ")
+        .append("measure; agreement with the teacher and KL to it (ranked low = best) measure how closely a student ")
+        .append("copies its teacher, which is what distillation optimises, so their correlations are given too ")
+        .append("(the teacher's own row counts as agreement 1, KL 0).\n\n");
+    sb.append("| paper metric | rows | our order by accuracy (best first) | paper order (best first) | rho: accuracy ")
+        .append("| rho: agreement | rho: KL |\n|---|---:|---|---|---:|---:|---:|\n");
     for (Comparison m : cmp) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", m.metric(), m.rows().size(),
-          order(rows, m.rows(), m.ourRanks()), order(rows, m.rows(), m.paperRanks()),
-          Double.isFinite(m.rho()) ? String.format(Locale.ROOT, "%+.2f", m.rho()) : "n/a"));
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s |%n", m.metric(), m.rows().size(),
+          order(rows, m.rows(), m.ourRanks()), order(rows, m.rows(), m.paperRanks()), rho(m.rho()),
+          rho(m.rhoAgreement()), rho(m.rhoKl())));
     }
     sb.append("\n## Runs\n\n| run | rows | students (stage 3) | overrides | minutes |\n|---|---|---|---|---:|\n");
     runs.forEach(r -> {
@@ -270,6 +287,10 @@ public final class AblationReport {
       b.series("paper: " + c.metric() + " / HoVLE's " + c.metric(), x, paper);
     }
     return b.build();
+  }
+
+  private static String rho(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%+.2f", v) : "n/a";
   }
 
   private static String pct(double v) {

@@ -81,6 +81,9 @@ class AblationTest {
     assertEquals(Ranks.spearman(ours, new double[] {5, 8, 3, 10}), j.path("spearman").path("MME").path("rho")
         .asDouble(Double.NaN), 1e-12);
     assertEquals(4, j.path("spearman").path("MME").path("n").asInt());
+    double[] negKl = result.rows().stream().mapToDouble(r -> r.kl() == null ? 0 : -r.kl()).toArray();
+    assertEquals(Ranks.spearman(negKl, new double[] {5, 8, 3, 10}), j.path("spearman").path("MME").path("rho_kl")
+        .asDouble(Double.NaN), 1e-12);
     assertEquals(3, j.path("spearman").path("POPE").path("n").asInt());
     assertEquals(1.0, j.path("rows").get(3).path("paper_rank").path("MME").asDouble());
     assertEquals(0.5, j.path("rows").get(0).path("paper_vs_teacher").path("MME").asDouble(), 1e-12);
