@@ -294,12 +294,15 @@ public final class MmMamba {
 
   /**
    * Runs the three-stage recipe (what {@code mmmamba distill --config yaml --set ...} runs) and, when it
-   * evaluated, writes {@code report.json}, {@code report.md} and {@code loss.png} in the run directory.
+   * evaluated, writes {@code report.json}, {@code report.md} and {@code loss.png} in the run directory. A fresh
+   * run: {@code run.out_dir} must be missing or empty ({@link Distillation#run} with {@link Distillation.Options}
+   * resumes or overwrites).
    *
    * @param yaml the run YAML
    * @param overrides {@code key.path=value} strings
    * @return the run's summaries, student directories and evaluation reports
    * @throws IOException if the run directory cannot be written
+   * @throws BadInputException for a bad config, or a {@code run.out_dir} that already holds a run
    */
   public static Distillation.Result distill(Path yaml, String... overrides) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("api", "distill", yaml.toString()));
@@ -332,7 +335,8 @@ public final class MmMamba {
   }
 
   /**
-   * Trains a small teacher from scratch (what {@code mmmamba train-teacher --config yaml --set ...} runs).
+   * Trains a small teacher from scratch (what {@code mmmamba train-teacher --config yaml --set ...} runs); a fresh
+   * run, so {@code run.out_dir} must be missing or empty.
    *
    * @param yaml the teacher YAML, e.g. {@code home().resolve("configs/teacher/shapes.yaml")}
    * @param overrides {@code key.path=value} strings
