@@ -141,6 +141,9 @@ public final class GradientStep {
             gc.backward(microBatches == 1 ? loss : loss.div(microBatches));
           }
         }
+        // Grad mode is per thread and the collector only restores "off" on the thread that loaded the engine;
+        // on any other thread (JShell, a pool) the in-place updates below would otherwise be recorded and fail.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
           NDArray g = Gradients.of(e.getValue());
