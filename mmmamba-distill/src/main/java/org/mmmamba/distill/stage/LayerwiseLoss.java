@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.mmmamba.core.model.DecoderLayer;
 import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.nn.Scalars;
 import org.mmmamba.distill.loss.LayerMse;
 
 /**
@@ -60,6 +61,6 @@ public final class LayerwiseLoss {
       }
       x = t.finish(x, teacherOut);
     }
-    return total.mul(scale / layers.size());
+    return Scalars.mul(total, scale / layers.size());
   }
 }
