@@ -13,6 +13,18 @@ public final class Offline {
 
   private Offline() {}
 
+  /** DJL's cache directory: DJL_CACHE_DIR (system property or environment), else ~/.djl.ai, as DJL resolves it. */
+  public static java.nio.file.Path djlCacheDir() {
+    String dir = System.getProperty("DJL_CACHE_DIR");
+    if (dir == null || dir.isEmpty()) {
+      dir = System.getenv("DJL_CACHE_DIR");
+    }
+    if (dir == null || dir.isEmpty()) {
+      return java.nio.file.Path.of(System.getProperty("user.home"), ".djl.ai");
+    }
+    return java.nio.file.Path.of(dir);
+  }
+
   /** Idempotent; cheap after the first call. */
   public static void init() {
     if (done) {
@@ -25,6 +37,11 @@ public final class Offline {
       // Never let the engine pick up a hub or download path.
       if (System.getProperty("ai.djl.default_engine") == null) {
         System.setProperty("ai.djl.default_engine", "PyTorch");
+      }
+      // DJL's GPU probe loads JNA, which unpacks its native library into ~/.cache/JNA/temp: keep that inside
+      // DJL's cache directory, the one place besides a run's outputs that the library writes to.
+      if (System.getProperty("jna.tmpdir") == null) {
+        System.setProperty("jna.tmpdir", djlCacheDir().resolve("jna").toString());
       }
       done = true;
     }

@@ -318,7 +318,9 @@ public final class Distillation {
     // Mamba-2 layers start from stages 1-2.
     for (String name : student.weights().names()) {
       if (name.contains(".mamba.") && all.weights().contains(name)) {
-        all.weights().get(name).copyTo(student.weights().get(name));
+        // In place (index_put_), not copyTo(): that swaps the target's storage for a Java direct buffer, which
+        // then holds a trainable parameter outside torch's memory and counts against MaxDirectMemorySize.
+        student.weights().get(name).set(new ai.djl.ndarray.index.NDIndex("..."), all.weights().get(name));
       }
     }
     Path dir = c.outDir().resolve("students").resolve(st.name());

@@ -2,6 +2,7 @@ package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import org.mmmamba.core.nn.Scalars;
 
 /** Activations DJL 0.36 lacks. */
 public final class Activations {
@@ -14,6 +15,6 @@ public final class Activations {
 
   /** Numerically stable softplus: max(x, 0) + log(1 + exp(-|x|)) (DJL's overflows for large x). */
   public static NDArray softplus(NDArray x) {
-    return x.maximum(0).add(x.abs().neg().exp().add(1).log());
+    return Scalars.maximum(x, 0).add(x.abs().neg().exp().add(1).log());
   }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.mmmamba.core.nn.Scalars;
 
 /**
  * Exact causal softmax attention with grouped-query heads, processed in query blocks so memory is
@@ -42,7 +43,7 @@ public final class CausalAttention {
     long r = h / g;
     int offset = lk - lq;
     NDManager m = q.getManager();
-    NDArray scale = m.create(1.0 / Math.sqrt(p)).toType(q.getDataType(), false);
+    NDArray scale = Scalars.of(q, 1.0 / Math.sqrt(p));
     // GQA folded into matmul rows: the r query heads of kv head j become r * Lq rows of one (B, G) batch entry,
     // so K and V are used as they are, never broadcast or copied per query head.
     NDArray q5 = q.reshape(b, g, r, lq, p).mul(scale);
@@ -95,7 +96,7 @@ public final class CausalAttention {
     int lk = (int) k.getShape().get(2);
     NDArray kr = k.repeat(1, h / g);
     NDArray vr = v.repeat(1, h / g);
-    NDArray scores = q.matMul(kr.transpose(0, 1, 3, 2)).div(Math.sqrt(p));
+    NDArray scores = Scalars.div(q.matMul(kr.transpose(0, 1, 3, 2)), Math.sqrt(p));
     double[] mask = new double[lq * lk];
     for (int i = 0; i < lq; i++) {
       for (int j = 0; j < lk; j++) {

@@ -8,6 +8,7 @@ import ai.djl.nn.core.Linear;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.ssd.ScanResult;
 import org.mmmamba.core.ssd.Ssd;
+import org.mmmamba.core.nn.Scalars;
 
 /**
  * The Mamba-2 mixer (method.md §2.3), in the paper's names.
@@ -113,10 +114,10 @@ public final class Mamba2Mixer implements Mixer {
     NDArray z = r.add(p.dtBias());
     NDArray sp = Activations.softplus(z);
     if (cfg.dtMin() > 0) {
-      sp = sp.maximum(cfg.dtMin());
+      sp = Scalars.maximum(sp, cfg.dtMin());
     }
     if (!Double.isInfinite(cfg.dtMax())) {
-      sp = sp.minimum(cfg.dtMax());
+      sp = Scalars.minimum(sp, cfg.dtMax());
     }
     return sp;
   }

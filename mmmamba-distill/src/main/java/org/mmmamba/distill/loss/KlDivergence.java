@@ -3,6 +3,7 @@ package org.mmmamba.distill.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
+import org.mmmamba.core.nn.Scalars;
 
 /**
  * The end-to-end loss of stage 3 (method.md §3): KL(teacher || student) between next-token distributions at
@@ -19,13 +20,13 @@ public final class KlDivergence {
   /** KL(teacher || student) from full logits (the slow, obviously correct twin). */
   public static NDArray fromLogits(NDArray studentLogits, NDArray teacherLogits, double temperature, NDArray mask) {
     long b = studentLogits.getShape().get(0);
-    NDArray logPs = studentLogits.div(temperature).logSoftmax(-1);
-    NDArray logPt = teacherLogits.div(temperature).logSoftmax(-1);
+    NDArray logPs = Scalars.div(studentLogits, temperature).logSoftmax(-1);
+    NDArray logPt = Scalars.div(teacherLogits, temperature).logSoftmax(-1);
     NDArray perPos = logPt.exp().mul(logPt.sub(logPs)).sum(new int[] {-1});
     if (mask != null) {
       perPos = perPos.mul(mask);
     }
-    return perPos.sum().div(b);
+    return Scalars.div(perPos.sum(), b);
   }
 
   /**

@@ -162,10 +162,16 @@ public final class LinePlot {
   /** The PNG bytes. */
   public byte[] toPng() {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(render(), "png", bos);
+    // ImageIO.write(img, fmt, OutputStream) buffers through a temp file in java.io.tmpdir (ImageIO's disk
+    // cache); a memory cache keeps the library from writing outside a run's directory.
+    javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
+    try (javax.imageio.stream.ImageOutputStream out = new javax.imageio.stream.MemoryCacheImageOutputStream(bos)) {
+      w.setOutput(out);
+      w.write(render());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      w.dispose();
     }
     return bos.toByteArray();
   }

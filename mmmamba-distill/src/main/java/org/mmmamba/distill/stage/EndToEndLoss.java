@@ -2,6 +2,7 @@ package org.mmmamba.distill.stage;
 
 import ai.djl.ndarray.NDArray;
 import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.nn.Scalars;
 import org.mmmamba.distill.loss.KlDivergence;
 
 /**
@@ -41,6 +42,6 @@ public final class EndToEndLoss {
     NDArray logp = student.logits(sh).logSoftmax(-1);
     NDArray nll = logp.gather(nextIds.expandDims(-1), -1).squeeze(-1).neg();
     NDArray ce = nll.mul(mask).sum().div(mask.sum().maximum(1));
-    return kl.add(ce.mul(ceWeight));
+    return kl.add(Scalars.mul(ce, ceWeight));
   }
 }

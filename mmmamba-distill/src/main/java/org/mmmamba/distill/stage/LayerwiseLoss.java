@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.mmmamba.core.model.DecoderLayer;
 import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.nn.Scalars;
 import org.mmmamba.distill.loss.LayerMse;
 
 /**
@@ -88,6 +89,6 @@ public final class LayerwiseLoss {
       NDArray mse = LayerMse.mse(pred, e.getValue()[1]);
       total = total == null ? mse : total.add(mse);
     }
-    return total.mul(scale / numLayers);
+    return Scalars.mul(total, scale / numLayers);
   }
 }

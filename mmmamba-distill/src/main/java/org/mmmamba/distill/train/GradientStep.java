@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.mmmamba.core.Offline;
+import org.mmmamba.core.nn.Scalars;
 import org.mmmamba.distill.optim.AdamW;
 import org.mmmamba.distill.optim.GradClip;
 import org.mmmamba.distill.optim.LrSchedule;
@@ -138,7 +139,7 @@ public final class GradientStep {
                   "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
             }
             lossSum += scalar(loss);
-            gc.backward(microBatches == 1 ? loss : loss.div(microBatches));
+            gc.backward(microBatches == 1 ? loss : Scalars.div(loss, microBatches));
           }
         }
         // Grad mode is per thread and the collector only restores "off" on the thread that loaded the engine;
