@@ -105,7 +105,7 @@ class GcSafetyTest {
       NDArray mask = m.ones(new Shape(2, 9), DataType.FLOAT32);
       NDArray next = teacher.ids(m, new long[][] {{5, 9, 40, 0, 3, 7, 11, 2, 1}, {2, 8, 13, 21, 34, 1, 6, 9, 2}});
       for (int rep = 0; rep < 3; rep++) {
-        LayerwiseLoss lw = new LayerwiseLoss(teacher, linear, List.of(0, 1), 1000, false);
+        LayerwiseLoss lw = new LayerwiseLoss(teacher, linear, List.of(0, 1), 1000, false, 2);
         Map<String, NDArray> p2 = params(linear, 2);
         assertSame(grads(p2, () -> lw.loss(embeds), false), grads(p2, () -> lw.loss(embeds), true));
         EndToEndLoss e2e = new EndToEndLoss(teacher, hybrid, 2.0, 0.5);
