@@ -308,9 +308,25 @@ public final class TrainingCheckpoint {
     for (int i = 0; i < kept.size() - keepLast; i++) {
       discard(kept.get(i));
     }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(runDir, ".ckpt-*")) {
-      for (Path p : ds) {
-        deleteTreeQuietly(p); // left by a killed save
+    removeLeftovers(runDir);
+  }
+
+  /**
+   * Removes what a killed process left in a run directory: hidden temp and half-deleted checkpoint directories
+   * ({@code .ckpt-*}) and temp files of the {@code latest} pointer. Safe with one writer per run directory; saves
+   * do it after every checkpoint, a run at its start (a resumed stage that is already finished saves nothing).
+   */
+  public static void removeLeftovers(Path runDir) {
+    if (!Files.isDirectory(runDir)) {
+      return;
+    }
+    for (String glob : List.of(".ckpt-*", "." + LATEST + ".*.tmp")) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(runDir, glob)) {
+        for (Path p : ds) {
+          deleteTreeQuietly(p);
+        }
+      } catch (IOException e) {
+        LOG.warn("could not list {}: {}", runDir, e.toString());
       }
     }
   }

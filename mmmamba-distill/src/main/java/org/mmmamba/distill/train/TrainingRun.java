@@ -77,6 +77,9 @@ public final class TrainingRun {
     }
   }
 
+  /** Test hook (soak tests): called after every optimiser step, its checkpoint included, with label and step. */
+  static volatile java.util.function.ObjLongConsumer<String> afterStep = (label, step) -> {};
+
   private TrainingRun() {}
 
   /**
@@ -89,6 +92,7 @@ public final class TrainingRun {
   public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
       boolean resume) throws java.io.IOException {
     Files.createDirectories(dir);
+    TrainingCheckpoint.removeLeftovers(dir);
     try (AdamW opt = new AdamW(trainable, s.adamw(), s.decays())) {
       GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
       if (s.clipGroup() != null) {
@@ -146,6 +150,7 @@ public final class TrainingRun {
                 Map.of("label", s.label()));
             TrainingCheckpoint.save(dir, st, trainable, opt, s.keep());
           }
+          afterStep.accept(s.label(), step + 1);
         }
         bar.finish();
       }

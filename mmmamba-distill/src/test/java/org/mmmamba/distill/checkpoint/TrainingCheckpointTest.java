@@ -162,8 +162,8 @@ class TrainingCheckpointTest {
       assertTrue(names.stream().noneMatch(n -> n.equals("ckpt-10")), names.toString());
       assertEquals(List.of(run.resolve("ckpt-20"), run.resolve("ckpt-30")), TrainingCheckpoint.list(run));
       TrainingCheckpoint.hook = phase -> {};
-      TrainingCheckpoint.save(run, state(40), a.weights, a.opt, 2);
-      assertEquals(List.of("ckpt-30", "ckpt-40", "latest"), listing(run), "the next save clears the hidden one");
+      TrainingCheckpoint.removeLeftovers(run); // what a resumed run does first
+      assertEquals(List.of("ckpt-20", "ckpt-30", "latest"), listing(run), "a resumed run clears the hidden one");
     }
   }
 
