@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>Output directory: {@code runs/NAME/} (one ordinary distillation run directory each, with its report.md and
  * an {@code ablation-run.json} marker once finished), {@code ablation.json}, {@code ablation.md},
  * {@code ablation.png}. With {@code resume}, finished runs (marker present, same overrides) are read back from
- * their eval.json, and an interrupted run continues from its checkpoints.
+ * their eval.json, and an interrupted run continues from its checkpoints. Each distillation runs in a child JVM by
+ * default ({@link Options#isolate}), so that memory goes back to the OS between runs.
  */
 public final class Ablation {
   static {
@@ -65,6 +66,14 @@ public final class Ablation {
       return at.value();
     }
   }
+
+  /**
+   * How to run.
+   *
+   * @param resume reuse finished runs and continue an interrupted one from its checkpoints
+   * @param isolate run each distillation in a child JVM ({@link RunWorker}); off: in this JVM (tests)
+   */
+  public record Options(boolean resume, boolean isolate) {}
 
   /**
    * What an ablation produced.
@@ -155,13 +164,14 @@ public final class Ablation {
     return new Plan(at, base, common, runs);
   }
 
-  /** Loads {@code ablationYaml} and runs it into {@code outDir}. */
+  /** Loads {@code ablationYaml} and runs it into {@code outDir}, each distillation in a child JVM. */
   public static Result run(Path ablationYaml, Path outDir, boolean resume) throws IOException {
-    return run(load(ablationYaml, List.of()), outDir, resume);
+    return run(load(ablationYaml, List.of()), outDir, new Options(resume, true));
   }
 
   /** Runs a loaded plan into {@code outDir}. */
-  public static Result run(Plan plan, Path outDir, boolean resume) throws IOException {
+  public static Result run(Plan plan, Path outDir, Options o) throws IOException {
+    boolean resume = o.resume();
     AblationConfig c = plan.config();
     Files.createDirectories(outDir);
     Map<String, Map<String, EvalReport>> evals = new LinkedHashMap<>();
@@ -181,17 +191,24 @@ public final class Ablation {
       }
       LOG.info("{}: run '{}' ({} of {}): students {}, overrides {}", c.name(), r.name(), plan.runs().indexOf(r) + 1,
           plan.runs().size(), r.students().stream().map(RunConfig.Student::name).toList(), r.set());
-      List<String> cmd = new ArrayList<>(List.of("ablate", "--config", plan.at().source(), "--run", r.name()));
       long t0 = System.nanoTime();
-      Distillation.Result res = Distillation.run(Recipes.load(plan.base(), ov),
-          new Distillation.Options(resume, null, cmd));
-      Reports.write(res);
+      Map<String, EvalReport> eval;
+      if (o.isolate()) {
+        RunWorker.runIsolated(plan.base(), ov, resume, c.name() + " run '" + r.name() + "'");
+        eval = readEval(dir.resolve("eval.json"));
+      } else {
+        List<String> cmd = List.of("ablate", "--config", plan.at().source(), "--run", r.name());
+        Distillation.Result res = Distillation.run(Recipes.load(plan.base(), ov),
+            new Distillation.Options(resume, null, cmd));
+        Reports.write(res);
+        eval = res.eval();
+      }
       double secs = (System.nanoTime() - t0) / 1e9;
       ObjectNode m = JSON.createObjectNode();
       m.putPOJO("overrides", ov);
       m.put("seconds", secs);
       AtomicText.writeString(marker, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m));
-      evals.put(r.name(), res.eval());
+      evals.put(r.name(), eval);
       seconds.put(r.name(), secs);
       reused.put(r.name(), false);
     }

@@ -42,7 +42,7 @@ final class AblateCommand implements Callable<Integer> {
     }
     for (Ablation.Plan p : plans) {
       Path dir = out.resolve(p.config().name());
-      Ablation.run(p, dir, resume);
+      Ablation.run(p, dir, new Ablation.Options(resume, true));
       System.out.println("wrote " + dir.resolve("ablation.md"));
     }
     return 0;

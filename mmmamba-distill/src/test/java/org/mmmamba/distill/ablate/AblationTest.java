@@ -48,7 +48,7 @@ class AblationTest {
         "  - {name: hybrid, student: hybrid, paper: {MME: 8, POPE: 1}}",
         "  - {name: no stage 1, set: ['stages.stage1.enabled=false'], paper: {MME: 3, POPE: 3}}",
         "  - {name: teacher, student: teacher, paper: {MME: 10}}", ""));
-    result = Ablation.run(file, tmp.resolve("out"), false);
+    result = Ablation.run(Ablation.load(file, List.of()), tmp.resolve("out"), new Ablation.Options(false, false));
   }
 
   @Test
@@ -97,7 +97,7 @@ class AblationTest {
   }
 
   @Test
-  void seedsRepeatEveryRunAndRowsReportTheMean() throws Exception {
+  void seedsRepeatEveryRunInAChildJvmAndRowsReportTheMean() throws Exception {
     Path f = tmp.resolve("seeds.yaml");
     Files.writeString(f, String.join("\n",
         "name: seeds",
@@ -108,7 +108,7 @@ class AblationTest {
         "  - {name: linear, paper: {MME: 1}}",
         "  - {name: teacher, student: teacher, paper: {MME: 2}}", ""));
     Path out = tmp.resolve("seeds-out");
-    Ablation.Result r = Ablation.run(f, out, false);
+    Ablation.Result r = Ablation.run(f, out, false); // each run in a child JVM
     RowResult linear = r.rows().get(0);
     assertEquals(List.of("shared-seed1", "shared-seed2"), linear.runs());
     double a1 = JSON.readTree(out.resolve("runs/shared-seed1/eval.json").toFile()).path("linear").path("accuracy")
@@ -125,7 +125,8 @@ class AblationTest {
 
   @Test
   void resumeReusesFinishedRuns() throws Exception {
-    Ablation.Result again = Ablation.run(file, tmp.resolve("out"), true);
+    Ablation.Result again = Ablation.run(Ablation.load(file, List.of()), tmp.resolve("out"),
+        new Ablation.Options(true, false));
     assertEquals(result.rows(), again.rows());
     again.report().path("runs").forEach(r -> assertTrue(r.path("reused").asBoolean(), r.toString()));
   }
