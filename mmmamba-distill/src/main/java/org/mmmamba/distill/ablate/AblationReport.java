@@ -77,7 +77,7 @@ public final class AblationReport {
     root.put("name", c.name());
     root.put("title", c.title());
     root.put("metric", c.metric());
-    root.put("base", plan.base().toString());
+    root.put("base", c.base());
     root.put("notes", c.notes());
     if (c.seeds() != null) {
       ArrayNode seeds = root.putArray("seeds");
@@ -233,14 +233,15 @@ public final class AblationReport {
       r.path("set").forEach(n -> set.add("`" + n.asText() + "`"));
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f%s |%n", r.path("name").asText(),
           String.join(", ", rn), String.join(", ", st), set.isEmpty() ? "-" : String.join(" ", set),
-          r.path("seconds").asDouble() / 60, r.path("reused").asBoolean() ? " (earlier)" : ""));
+          r.path("seconds").asDouble() / 60, r.path("reused").asBoolean() ? " (reused)" : ""));
     });
     double total = 0;
     for (var r : runs) {
       total += r.path("seconds").asDouble();
     }
     sb.append(String.format(Locale.ROOT, "%nTotal: %.1f minutes.", total / 60));
-    sb.append("\nEach run directory (runs/NAME) holds the distillation's report.md, eval.json, loss.png and ")
+    sb.append("\n(reused) = finished by an earlier invocation and read back (--resume); minutes are that run's. ")
+        .append("Each run directory (runs/NAME) holds the distillation's report.md, eval.json, loss.png and ")
         .append("metrics.\n");
     return sb.toString();
   }
