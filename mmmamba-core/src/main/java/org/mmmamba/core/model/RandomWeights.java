@@ -120,7 +120,12 @@ public final class RandomWeights {
         v[i] = std * gaussian(rng);
       }
     }
-    return m.create(v, new Shape(shape)).toType(dt, false);
+    NDArray wide = m.create(v, new Shape(shape));
+    NDArray out = wide.toType(dt, false);
+    if (out != wide) {
+      wide.close(); // else the float64 source would live in the weights' manager as long as the model
+    }
+    return out;
   }
 
   /** Box-Muller normal from a SplittableRandom. */

@@ -3,6 +3,7 @@ package org.mmmamba.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -12,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
  * dtype (fp32 on CPU), not bf16 as the reference does.
  */
 public final class MambaCache implements LayerCache {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final NDManager manager;
   private NDArray convState;
   private final NDArray ssmState;
@@ -54,7 +57,9 @@ public final class MambaCache implements LayerCache {
       old.close();
     }
     if (newSsmState != ssmState) {
-      newSsmState.copyTo(ssmState);
+      // In place (index_put_), not copyTo(): DJL's copyTo swaps the target's storage for a Java direct buffer
+      // (outside torch's allocator, counted against MaxDirectMemorySize) and warns on stderr.
+      ssmState.set(ALL, newSsmState);
     }
     started = true;
   }

@@ -65,10 +65,13 @@ public record BenchConfig(
    * Decode settings.
    *
    * @param contexts context lengths (tokens already in the cache or folded into the state)
-   * @param warmup untimed steps per context
+   * @param warmup untimed steps per context, at least
+   * @param warmupSeconds untimed stepping goes on until this much time has passed too: the JIT compiles
+   *     DJL's Java side only after some hundred calls, and a cold step is 1.5x slower (each point may be a
+   *     fresh JVM)
    * @param repeats timed steps per context
    */
-  public record Decode(List<Integer> contexts, int warmup, int repeats) {
+  public record Decode(List<Integer> contexts, int warmup, double warmupSeconds, int repeats) {
     /** Defensive copy. */
     public Decode {
       contexts = contexts == null ? null : List.copyOf(contexts);
@@ -179,6 +182,10 @@ public record BenchConfig(
     }
     lengths(where, "decode.contexts", decode.contexts(), false);
     nonNegative(where, "decode.warmup", decode.warmup());
+    if (!(decode.warmupSeconds() >= 0) || Double.isInfinite(decode.warmupSeconds())) {
+      throw new BadInputException(where + ": decode.warmup_seconds must be a finite number >= 0, got "
+          + decode.warmupSeconds());
+    }
     positive(where, "decode.repeats", decode.repeats());
     lengths(where, "prefill.lengths", prefill.lengths(), false);
     lengths(where, "prefill.student_lengths", prefill.studentLengths(), true);

@@ -22,6 +22,7 @@ class BenchConfigTest {
     assertEquals(512, cpu.model().dModel());
     assertEquals(8, cpu.model().layers());
     assertEquals(List.of(1024, 4096, 16384, 65536, 131072), cpu.decode().contexts());
+    assertTrue(cpu.decode().warmupSeconds() > 0, "the CPU figures need a warm JIT");
     assertEquals(List.of(BenchModel.TEACHER, BenchModel.LINEAR, BenchModel.HYBRID), cpu.models());
     assertEquals(784, cpu.table2().promptLength());
     BenchConfig smoke = BenchConfig.load(BenchSmokeTest.repoFile("configs/bench/smoke.yaml"));
@@ -74,6 +75,10 @@ class BenchConfigTest {
     String z = smoke().replace("  repeats: 1\nprefill:", "  repeats: 0\nprefill:");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(z, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.repeats must be > 0"), e.getMessage());
+    String w = smoke().replace("  warmup_seconds: 0.05", "  warmup_seconds: -1.0");
+    e = assertThrows(BadInputException.class, () -> BenchConfig.parse(w, "x.yaml"));
+    assertTrue(e.getMessage().contains("decode.warmup_seconds must be a finite number >= 0, got -1.0"),
+        e.getMessage());
     assertThrows(BadInputException.class, () -> BenchConfig.load(Path.of("no/such.yaml")));
   }
 
