@@ -124,10 +124,6 @@ public record AblationConfig(
    */
   static String where(YamlConfigs.Located<?> at, String key) {
     Integer line = at.lines().get(key);
-    if (line == null) {
-      // YamlConfigs.lines records top-level keys as ".key".
-      line = at.lines().get("." + key);
-    }
     if (line == null && key.endsWith("]")) {
       line = at.lines().get(key + ".name");
     }

@@ -226,7 +226,8 @@ public final class YamlConfigs {
         switch (t) {
           case FIELD_NAME:
             pendingField = p.currentName();
-            String prefix = stack.isEmpty() ? "" : stack.peek() + ".";
+            // The document's own mapping is on the stack as "": its keys have no prefix.
+            String prefix = stack.isEmpty() || stack.peek().isEmpty() ? "" : stack.peek() + ".";
             out.putIfAbsent(prefix + pendingField, p.currentLocation().getLineNr());
             break;
           case START_OBJECT:
