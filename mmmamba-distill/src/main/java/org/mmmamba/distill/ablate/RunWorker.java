@@ -1,14 +1,13 @@
 package org.mmmamba.distill.ablate;
 
-import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
+import org.mmmamba.distill.ChildJvm;
 import org.mmmamba.distill.Distillation;
 import org.mmmamba.distill.Reports;
 import org.mmmamba.distill.recipe.Recipes;
@@ -51,30 +50,9 @@ final class RunWorker {
 
   /** Runs {@code base} with {@code overrides} in a child JVM (this JVM's java, classpath, heap and -D options). */
   static void runIsolated(Path base, List<String> overrides, boolean resume, String label) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command()
-        .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
-          || a.startsWith("-XX:MaxDirectMemorySize") || a.startsWith("-D")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(RunWorker.class.getName());
-    cmd.add(base.toAbsolutePath().toString());
-    cmd.add(Boolean.toString(resume));
-    cmd.addAll(overrides);
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
-    int rc;
-    try {
-      rc = p.waitFor();
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running " + label, e);
-    }
+    List<String> args = new ArrayList<>(List.of(base.toAbsolutePath().toString(), Boolean.toString(resume)));
+    args.addAll(overrides);
+    int rc = ChildJvm.run(RunWorker.class, args, label);
     if (rc == 2) {
       throw new BadInputException(label + ": the run's config was rejected (see the error above)");
     }

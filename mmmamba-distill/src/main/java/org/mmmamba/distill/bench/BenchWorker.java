@@ -2,18 +2,16 @@ package org.mmmamba.distill.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.mmmamba.core.Devices;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.RandomWeights;
+import org.mmmamba.distill.ChildJvm;
 
 /**
  * Runs one benchmark point in a fresh JVM, so its peak RSS is not inflated by memory that earlier points freed
@@ -64,27 +62,9 @@ public final class BenchWorker {
       Path cfg = tmp.resolve("config.json");
       Path out = tmp.resolve("result.json");
       Files.writeString(cfg, StrictYaml.jsonMapper().writeValueAsString(c));
-      List<String> cmd = new ArrayList<>();
-      cmd.add(javaBinary());
-      cmd.addAll(jvmOptions());
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(BenchWorker.class.getName());
-      cmd.add(cfg.toString());
-      cmd.add(which.id());
-      cmd.add(phase.id());
-      cmd.add(Integer.toString(length));
-      cmd.add(out.toString());
-      Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      int rc;
-      try {
-        rc = p.waitFor();
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while measuring " + which.id() + " " + phase.id() + " " + length);
-      }
+      String label = which.id() + " " + phase.id() + " " + length;
+      int rc = ChildJvm.run(BenchWorker.class,
+          List.of(cfg.toString(), which.id(), phase.id(), Integer.toString(length), out.toString()), label);
       if (rc != 0 || !Files.exists(out)) {
         throw new IllegalStateException("bench worker for " + which.id() + " " + phase.id() + " " + length
             + " failed (exit " + rc + "); see its messages above");
@@ -97,24 +77,6 @@ public final class BenchWorker {
         deleteTree(tmp);
       }
     }
-  }
-
-  /** The running JVM's java launcher. */
-  static String javaBinary() {
-    return ProcessHandle.current().info().command()
-        .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-  }
-
-  /** Heap, direct-memory and system-property options of this JVM (no agents or debug flags). */
-  static List<String> jvmOptions() {
-    List<String> out = new ArrayList<>();
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
-          || a.startsWith("-XX:MaxDirectMemorySize") || a.startsWith("-D")) {
-        out.add(a);
-      }
-    }
-    return out;
   }
 
   private static void deleteTree(Path dir) {

@@ -10,38 +10,29 @@ import org.mmmamba.distill.recipe.Recipes;
 import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.recipe.YamlConfigs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mmmamba distill}: the three-stage recipe from a YAML run config. */
 @Command(name = "distill", mixinStandardHelpOptions = true,
     description = "Distil a teacher into mmMamba students (stage 1, stage 2, stage 3 per student layout, eval).")
 final class DistillCommand implements Callable<Integer> {
+  @Mixin RunOptions run;
+
   @Option(names = "--config", required = true, description = "Run YAML (see docs/config.md).")
   Path config;
-
-  @Option(names = "--set", description = "Override a key: --set stages.stage3.lr=1e-5 (repeatable).")
-  List<String> overrides = new ArrayList<>();
-
-  @Option(names = "--resume", description = "Continue an interrupted run from its output directory.")
-  boolean resume;
 
   @Option(names = "--layers", description = "Train only these layers in stages 1-2 (e.g. 0-3 or 0,2,5); "
       + "merge the parts with `mmmamba merge`.")
   String layers;
 
-  @Option(names = "--force", description = "Start afresh in a non-empty run directory (its checkpoints are replaced).")
-  boolean force;
-
-  @Option(names = "--verbose", description = "Print stack traces on errors.")
-  boolean verbose;
-
   @Override
   public Integer call() throws Exception {
-    YamlConfigs.Located<RunConfig> at = Recipes.load(config, overrides);
+    YamlConfigs.Located<RunConfig> at = Recipes.load(config, run.overrides);
     List<String> cmd = new ArrayList<>(List.of("distill", "--config", config.toString()));
-    overrides.forEach(s -> cmd.addAll(List.of("--set", s)));
+    cmd.addAll(run.asArgs());
     Distillation.Result r = Distillation.run(at,
-        new Distillation.Options(resume, layers == null ? null : LayerRanges.parse(layers), cmd, force));
+        new Distillation.Options(run.resume, layers == null ? null : LayerRanges.parse(layers), cmd, run.force));
     if (!r.eval().isEmpty()) {
       Reports.write(r);
       System.out.println(Reports.table(r));

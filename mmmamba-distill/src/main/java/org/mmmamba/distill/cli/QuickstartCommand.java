@@ -10,6 +10,7 @@ import org.mmmamba.distill.recipe.Recipes;
 import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.recipe.YamlConfigs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,20 +21,10 @@ import picocli.CommandLine.Option;
     description = "Distil the bundled shapes teacher into linear and hybrid mmMamba students and compare all three "
         + "(writes runs/quickstart/report.json and report.md).")
 final class QuickstartCommand implements Callable<Integer> {
+  @Mixin RunOptions run;
+
   @Option(names = "--config", description = "Run YAML (default: configs/quickstart.yaml of this checkout).")
   Path config;
-
-  @Option(names = "--set", description = "Override a key, e.g. --set stages.stage3.steps=100 (repeatable).")
-  List<String> overrides = new ArrayList<>();
-
-  @Option(names = "--resume", description = "Continue an interrupted quickstart.")
-  boolean resume;
-
-  @Option(names = "--force", description = "Start afresh in a non-empty run directory (its checkpoints are replaced).")
-  boolean force;
-
-  @Option(names = "--verbose", description = "Print stack traces on errors.")
-  boolean verbose;
 
   @Override
   public Integer call() throws Exception {
@@ -42,12 +33,12 @@ final class QuickstartCommand implements Callable<Integer> {
     List<String> sets = new ArrayList<>();
     Path teacher = home.resolve("models/shapes-teacher");
     sets.add("teacher.path=" + teacher.toAbsolutePath());
-    sets.addAll(overrides);
+    sets.addAll(run.overrides);
     YamlConfigs.Located<RunConfig> at = Recipes.load(cfg, sets);
     List<String> cmd = new ArrayList<>(List.of("quickstart"));
-    overrides.forEach(s -> cmd.addAll(List.of("--set", s)));
+    cmd.addAll(run.asArgs());
     long t0 = System.nanoTime();
-    Distillation.Result r = Distillation.run(at, new Distillation.Options(resume, null, cmd, force));
+    Distillation.Result r = Distillation.run(at, new Distillation.Options(run.resume, null, cmd, run.force));
     Reports.write(r);
     System.out.println();
     System.out.println(Reports.table(r));
