@@ -24,7 +24,8 @@ final class BenchMarkdown {
         .append(BenchOutputs.str(m, "torch_threads")).append(" torch threads; allocator: ")
         .append(BenchOutputs.str(m, "allocator")).append("; DJL ").append(BenchOutputs.str(m, "djl_version"))
         .append(" / PyTorch ").append(BenchOutputs.str(m, "pytorch_version"))
-        .append(Boolean.TRUE.equals(m.get("mkl")) ? " (MKL)" : "").append("; Java ")
+        .append(Boolean.TRUE.equals(m.get("mkl")) ? " (MKL, MKL_CBWR " + BenchOutputs.str(m, "mkl_cbwr") + ")" : "")
+        .append("; Java ")
         .append(BenchOutputs.str(m, "java_version")).append("; ").append(BenchOutputs.str(m, "date")).append(".\n");
     sb.append("Load average at start / end: ").append(BenchOutputs.str(m, "load_avg_start")).append(" / ")
         .append(BenchOutputs.str(m, "load_avg_end")).append(" (other processes share the CPU: figures are noisy; "

@@ -34,6 +34,8 @@ final class MachineInfo {
     m.put("pytorch_version", engine.getVersion());
     m.put("engine", engine.getEngineName());
     m.put("mkl", engine.hasCapability("MKL"));
+    // Strict reproducible mode (AUTO,STRICT) makes single-token GEMVs ~1.7x slower: say which mode ran.
+    m.put("mkl_cbwr", env("MKL_CBWR") == null ? "unset" : env("MKL_CBWR"));
     m.put("java_version", System.getProperty("java.version"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("mem_total_bytes", memTotal());
