@@ -45,6 +45,8 @@ public final class LinePlot {
   }
 
   /** tab10: distinguishable, and familiar from matplotlib. */
+  /** Points sampled along each drawn segment when choosing where the legend goes. */
+  private static final int LEGEND_SAMPLES = 16;
   private static final Color[] PALETTE = {
     new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
     new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
@@ -283,6 +285,7 @@ public final class LinePlot {
     }
 
     // series, clipped to the plot area
+    List<double[]> drawn = new ArrayList<>(); // points along every drawn line, for the legend's placement
     Shape oldClip = g.getClip();
     g.clip(new Rectangle2D.Double(plot.getX() + 0.5, plot.getY() + 0.5, plot.getWidth() - 1, plot.getHeight() - 1));
     for (int i = 0; i < series.size(); i++) {
@@ -300,8 +303,14 @@ public final class LinePlot {
         double px = ax.toPixel(s.x()[k], plot.getMinX(), plot.getMaxX());
         double py = ay.toPixel(s.y()[k], plot.getMaxY(), plot.getMinY());
         if (penDown) {
+          double[] prev = pts.get(pts.size() - 1);
+          for (int t = 1; t <= LEGEND_SAMPLES; t++) {
+            double f = t / (double) LEGEND_SAMPLES;
+            drawn.add(new double[] {prev[0] + f * (px - prev[0]), prev[1] + f * (py - prev[1])});
+          }
           path.lineTo(px, py);
         } else {
+          drawn.add(new double[] {px, py});
           path.moveTo(px, py);
           penDown = true;
         }
@@ -316,10 +325,11 @@ public final class LinePlot {
       }
     }
     g.setClip(oldClip);
-    drawLegend(g, plot);
+    drawLegend(g, plot, drawn);
   }
 
-  private void drawLegend(Graphics2D g, Rectangle2D plot) {
+  /** The legend goes in the plot corner that hides the fewest drawn points (top right on ties). */
+  private void drawLegend(Graphics2D g, Rectangle2D plot, List<double[]> drawn) {
     if (series.isEmpty()) {
       return;
     }
@@ -333,8 +343,9 @@ public final class LinePlot {
     }
     double w = 10 + lineLen + 8 + textW + 10;
     double h = 8 + rowH * series.size() + 4;
-    double x0 = plot.getMaxX() - w - 10;
-    double y0 = plot.getMinY() + 10;
+    double[] at = legendCorner(plot, w, h, drawn);
+    double x0 = at[0];
+    double y0 = at[1];
     g.setStroke(new BasicStroke(1f));
     g.setColor(new Color(255, 255, 255, 230));
     g.fill(new Rectangle2D.Double(x0, y0, w, h));
@@ -351,6 +362,27 @@ public final class LinePlot {
       g.setColor(Color.BLACK);
       g.drawString(series.get(i).name(), (float) (x0 + 10 + lineLen + 8), (float) (cy + fm.getAscent() / 2.0 - 1));
     }
+  }
+
+  /**
+   * Top-left position of a w × h legend: the corner of {@code plot} (top right, top left, bottom right, bottom
+   * left, in that order of preference) whose box covers the fewest of the {@code drawn} points.
+   */
+  static double[] legendCorner(Rectangle2D plot, double w, double h, List<double[]> drawn) {
+    double[][] corners = {
+        {plot.getMaxX() - w - 10, plot.getMinY() + 10}, {plot.getMinX() + 10, plot.getMinY() + 10},
+        {plot.getMaxX() - w - 10, plot.getMaxY() - h - 10}, {plot.getMinX() + 10, plot.getMaxY() - h - 10}};
+    double[] best = corners[0];
+    long fewest = Long.MAX_VALUE;
+    for (double[] c : corners) {
+      Rectangle2D box = new Rectangle2D.Double(c[0] - 4, c[1] - 4, w + 8, h + 8);
+      long hidden = drawn.stream().filter(p -> box.contains(p[0], p[1])).count();
+      if (hidden < fewest) {
+        fewest = hidden;
+        best = c;
+      }
+    }
+    return best;
   }
 
   private static BasicStroke stroke(int i) {

@@ -79,6 +79,29 @@ class LinePlotTest {
   }
 
   @Test
+  void legendAvoidsTheData() throws IOException {
+    java.awt.geom.Rectangle2D plot = new java.awt.geom.Rectangle2D.Double(100, 50, 600, 400);
+    List<double[]> none = List.of();
+    assertArrayEquals(new double[] {590, 60}, LinePlot.legendCorner(plot, 100, 50, none), "top right by default");
+    // A rising diagonal (pixel y grows downwards) fills the top-right and bottom-left corners: top left is free.
+    List<double[]> diagonal = new java.util.ArrayList<>();
+    for (int i = 0; i <= 100; i++) {
+      diagonal.add(new double[] {100 + 6 * i, 450 - 4 * i});
+    }
+    assertArrayEquals(new double[] {110, 60}, LinePlot.legendCorner(plot, 100, 50, diagonal));
+    // Only the top is busy: bottom right.
+    List<double[]> top = new java.util.ArrayList<>();
+    for (int i = 0; i <= 100; i++) {
+      top.add(new double[] {100 + 6 * i, 70});
+    }
+    assertArrayEquals(new double[] {590, 390}, LinePlot.legendCorner(plot, 100, 50, top));
+    // The whole plot, drawn: written for people to look at.
+    double[] x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    Files.createDirectories(Path.of("target", "test-plots"));
+    LinePlot.builder().title("rising").series("a", x, x).build().write(Path.of("target", "test-plots", "legend.png"));
+  }
+
+  @Test
   void linearTicksAreNice() {
     LinePlot.Axis a = LinePlot.Axis.linearAxis(0.13, 0.87);
     assertEquals(List.of(0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0), a.major);
