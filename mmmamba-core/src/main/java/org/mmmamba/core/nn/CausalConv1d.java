@@ -44,6 +44,10 @@ public final class CausalConv1d {
 
   /** The last K-1 raw inputs of (prefix ++ in): the conv state to carry to the next call. (B, K-1, C). */
   public static NDArray nextPrefix(NDArray in, NDArray prefix, int k) {
+    long l = in.getShape().get(1);
+    if (k > 1 && l >= k - 1) {
+      return in.get(":, {}:, :", l - (k - 1)); // all from the input: no need to build prefix ++ input
+    }
     NDArray padded = withPrefix(in, prefix, k);
     long total = padded.getShape().get(1);
     return padded.get(":, {}:, :", total - (k - 1));

@@ -17,6 +17,11 @@ public final class GatedRmsNorm {
 
   /** Applies the norm; returns (B, L, I). */
   public static NDArray apply(NDArray y, NDArray g, NDArray w, int groupSize, boolean normBeforeGate, double eps) {
+    // Its half-dozen (B, L, I) temporaries are freed on return.
+    return Scopes.keepOnly(() -> compute(y, g, w, groupSize, normBeforeGate, eps));
+  }
+
+  private static NDArray compute(NDArray y, NDArray g, NDArray w, int groupSize, boolean normBeforeGate, double eps) {
     Shape s = y.getShape();
     long inner = s.get(s.dimension() - 1);
     NDArray gate = Activations.silu(g);

@@ -1,6 +1,8 @@
 package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -8,7 +10,6 @@ import ai.djl.nn.core.Linear;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.ssd.ScanResult;
 import org.mmmamba.core.ssd.Ssd;
-import org.mmmamba.core.nn.Scalars;
 
 /**
  * The Mamba-2 mixer (method.md §2.3), in the paper's names.
@@ -72,22 +73,24 @@ public final class Mamba2Mixer implements Mixer {
     long b = s.get(0);
     long l = s.get(1);
     int h = cfg.numHeads();
-    NDArray xbc = lin(u, p.wX()).concat(lin(u, p.wB()), -1).concat(lin(u, p.wC()), -1);
+    // Temporaries are freed as each step ends (Scopes.keepOnly): at prefill length L every one of them is an
+    // (L, channels) tensor, and a layer's worth of them at once made the student's prefill peak above the teacher's.
+    NDArray xbc = Scopes.keepOnly(() -> NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
     NDArray g = lin(u, p.wG());
     NDArray r = lin(u, p.wDt());
     boolean continuing = cache != null && cache.started();
     NDArray prefix = continuing ? cache.convState() : null;
-    NDArray conv = Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix));
+    NDArray conv = Scopes.keepOnly(() -> Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix)));
     NDArray nextPrefix = cache != null && cfg.convKernel() > 1
-        ? CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel()) : null;
+        ? Scopes.keepOnly(() -> CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel())) : null;
     int xc = cfg.xChannels();
     int bc = cfg.bChannels();
-    NDArray x = conv.get(":, :, :{}", xc).reshape(b, l, cfg.xGroups(), cfg.headDim());
-    NDArray bm = conv.get(":, :, {}:{}", xc, xc + bc).reshape(b, l, cfg.bGroups(), cfg.stateDim());
-    NDArray cm = conv.get(":, :, {}:", xc + bc).reshape(b, l, cfg.cGroups(), cfg.stateDim());
-    x = expand(x, h / cfg.xGroups());
-    bm = expand(bm, h / cfg.bGroups());
-    cm = expand(cm, h / cfg.cGroups());
+    NDArray x = Scopes.keepOnly(() -> expand(conv.get(":, :, :{}", xc).reshape(b, l, cfg.xGroups(), cfg.headDim()),
+        h / cfg.xGroups()));
+    NDArray bm = Scopes.keepOnly(() -> expand(conv.get(":, :, {}:{}", xc, xc + bc)
+        .reshape(b, l, cfg.bGroups(), cfg.stateDim()), h / cfg.bGroups()));
+    NDArray cm = Scopes.keepOnly(() -> expand(conv.get(":, :, {}:", xc + bc)
+        .reshape(b, l, cfg.cGroups(), cfg.stateDim()), h / cfg.cGroups()));
     NDArray dt = dt(r);
     NDArray a = p.aLog().exp().neg();
     NDArray y;
@@ -103,7 +106,8 @@ public final class Mamba2Mixer implements Mixer {
       }
     }
     if (cfg.useD()) {
-      y = y.add(x.mul(p.d().reshape(h, 1)));
+      NDArray yScan = y;
+      y = Scopes.keepOnly(() -> yScan.add(x.mul(p.d().reshape(h, 1))));
     }
     NDArray yFlat = y.reshape(b, l, cfg.innerDim());
     return GatedRmsNorm.apply(yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());

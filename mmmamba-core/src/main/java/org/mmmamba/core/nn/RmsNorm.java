@@ -12,7 +12,6 @@ public final class RmsNorm {
    * @param eps added to the mean square
    */
   public static NDArray apply(NDArray x, NDArray w, double eps) {
-    NDArray ms = x.square().mean(new int[] {-1}, true);
-    return x.div(ms.add(eps).sqrt()).mul(w);
+    return Scopes.keepOnly(() -> x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w));
   }
 }

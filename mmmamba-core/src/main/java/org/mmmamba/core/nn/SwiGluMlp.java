@@ -22,8 +22,9 @@ public final class SwiGluMlp {
 
   /** x (B, L, D) -> (B, L, D). */
   public NDArray forward(NDArray x) {
-    NDArray g = Activations.silu(Linear.linear(x, wGate).singletonOrThrow());
-    NDArray up = Linear.linear(x, wUp).singletonOrThrow();
-    return Linear.linear(g.mul(up), wDown).singletonOrThrow();
+    // The (B, L, F) gate, its SiLU and the up projection are freed before W_down runs.
+    NDArray h = Scopes.keepOnly(() ->
+        Activations.silu(Linear.linear(x, wGate).singletonOrThrow()).mul(Linear.linear(x, wUp).singletonOrThrow()));
+    return Linear.linear(h, wDown).singletonOrThrow();
   }
 }
