@@ -75,12 +75,14 @@ public final class Mamba2Mixer implements Mixer {
     int h = cfg.numHeads();
     // Temporaries are freed as each step ends (Scopes.keepOnly): at prefill length L every one of them is an
     // (L, channels) tensor, and a layer's worth of them at once made the student's prefill peak above the teacher's.
-    NDArray xbc = Scopes.keepOnly(() -> NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
+    NDArray xbc = Scopes.keepOnly(() ->
+        NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
     NDArray g = lin(u, p.wG());
     NDArray r = lin(u, p.wDt());
     boolean continuing = cache != null && cache.started();
     NDArray prefix = continuing ? cache.convState() : null;
-    NDArray conv = Scopes.keepOnly(() -> Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix)));
+    NDArray conv = Scopes.keepOnly(() ->
+        Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix)));
     NDArray nextPrefix = cache != null && cfg.convKernel() > 1
         ? Scopes.keepOnly(() -> CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel())) : null;
     int xc = cfg.xChannels();
