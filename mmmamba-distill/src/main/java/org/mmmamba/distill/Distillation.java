@@ -175,7 +175,11 @@ public final class Distillation {
           // Every input is checked: from here on the run writes.
           Files.createDirectories(out);
           org.mmmamba.core.io.AtomicText.writeString(out.resolve("config.yaml"), yaml(c));
-          manifest.write(out.resolve("manifest.json"));
+          if (o.resume()) {
+            manifest.writeResumed(out.resolve("manifest.json"));
+          } else {
+            manifest.write(out.resolve("manifest.json"));
+          }
           Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o);
           TrainingRun.Summary s1 = layerwise(ctx, 1, c.stages().stage1(), all, layers);
           TrainingRun.Summary s2 = layerwise(ctx, 2, c.stages().stage2(), all, layers);

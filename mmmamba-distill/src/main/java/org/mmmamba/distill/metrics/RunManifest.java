@@ -1,8 +1,10 @@
 package org.mmmamba.distill.metrics;
 
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +42,9 @@ import org.mmmamba.core.io.AtomicText;
  *   "system": {"os": "Linux 6.1 amd64", "cpus": 2, "max_heap_bytes": ..., "allocator": "jemalloc"},
  *   "git_commit": "ae14eff...",                        (omitted when not found)
  *   "inputs": {"teacher/config.json": {"path": "/abs/...", "bytes": 1234, "sha256": "..."}, ...},
- *   "extra": {...}
- * }
+ *   "extra": {...},
+ *   "resumes": [{"start_time": ..., "command": [...], "versions": {...}, "system": {...}, "git_commit": ...}]
+ * }                                                    (resumes: one entry per --resume, see writeResumed)
  * </pre>
  *
  * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit is read from
@@ -84,6 +87,46 @@ public final class RunManifest {
   /** Writes {@code manifest.json} (or any path) atomically. */
   public void write(Path file) {
     AtomicText.writeString(file, toJsonString());
+  }
+
+  /**
+   * Records a resumed run: {@code file}'s manifest (what started the run) is kept as it is and gets this one's
+   * {@code start_time}, {@code command}, {@code versions}, {@code system} and {@code git_commit} appended to its
+   * {@code resumes} list, so the history of the run directory is not lost. Without a readable manifest at
+   * {@code file}, this one is written instead.
+   */
+  public void writeResumed(Path file) {
+    ObjectNode old = null;
+    if (Files.isRegularFile(file)) {
+      try {
+        JsonNode n = MAPPER.readTree(file.toFile());
+        old = n instanceof ObjectNode o ? o : null;
+      } catch (IOException e) {
+        old = null; // unreadable: replaced by this manifest (the caller has validated the run directory)
+      }
+    }
+    if (old == null) {
+      write(file);
+      return;
+    }
+    ObjectNode entry = MAPPER.createObjectNode();
+    for (String key : List.of("start_time", "command", "versions", "system", "git_commit")) {
+      if (json.has(key)) {
+        entry.set(key, json.get(key).deepCopy());
+      }
+    }
+    JsonNode list = old.get("resumes");
+    ArrayNode resumes = list instanceof ArrayNode a ? a : old.putArray("resumes");
+    resumes.add(entry);
+    AtomicText.writeString(file, text(old));
+  }
+
+  private static String text(JsonNode n) {
+    try {
+      return MAPPER.writeValueAsString(n) + "\n";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Collects the fields; {@link #build} hashes the inputs and reads versions. */

@@ -64,6 +64,30 @@ class RunManifestTest {
   }
 
   @Test
+  void resumesAreAppendedAndTheOriginalKept() throws IOException {
+    Path file = dir.resolve("manifest.json");
+    RunManifest first = RunManifest.builder().startTime(Instant.parse("2026-01-02T03:04:05Z"))
+        .command(List.of("distill", "--config", "run.yaml")).config("seed: 1\n").seed(1).build();
+    first.write(file);
+    for (int i = 0; i < 2; i++) {
+      RunManifest.builder().startTime(Instant.parse("2026-01-0" + (3 + i) + "T00:00:00Z"))
+          .command(List.of("distill", "--config", "run.yaml", "--resume")).config("seed: 1\n").seed(1).build()
+          .writeResumed(file);
+    }
+    JsonNode j = new ObjectMapper().readTree(file.toFile());
+    assertEquals("2026-01-02T03:04:05Z", j.get("start_time").asText(), "the original start is kept");
+    assertEquals(3, j.get("command").size(), "the original command is kept");
+    assertEquals(2, j.get("resumes").size());
+    assertEquals("2026-01-04T00:00:00Z", j.get("resumes").get(1).get("start_time").asText());
+    assertEquals("--resume", j.get("resumes").get(0).get("command").get(3).asText());
+    assertTrue(j.get("resumes").get(0).has("versions"));
+    // No manifest yet (or an unreadable one): the resumed run's manifest is written as it is.
+    Path fresh = dir.resolve("fresh.json");
+    first.writeResumed(fresh);
+    assertEquals(first.toJsonString(), Files.readString(fresh));
+  }
+
+  @Test
   void manifestRecordsEverything() throws IOException {
     Path teacher = Files.createDirectories(dir.resolve("teacher"));
     Files.writeString(teacher.resolve("config.json"), "abc");
