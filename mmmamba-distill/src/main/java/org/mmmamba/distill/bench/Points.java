@@ -51,9 +51,8 @@ final class Points {
     SplittableRandom rng = new SplittableRandom(c.seed() + context);
     long token = rng.nextInt(model.config().vocabSize());
     long cacheBytes;
-    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
-    // Capacity for the context plus every step, so no KV buffer is regrown while timing.
     warmJit(c.decode().warmupSeconds(), model, token, m);
+    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
     // Capacity for the context plus every step, so no KV buffer is regrown while timing.
     try (ModelCache cache = model.newCache(m, 1, context + warmup + repeats + 1)) {
       fill(cache, model, context, m);
