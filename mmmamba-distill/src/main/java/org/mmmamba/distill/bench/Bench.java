@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.mmmamba.core.Devices;
 import org.mmmamba.core.Offline;
-import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.RandomWeights;
@@ -68,19 +68,28 @@ public final class Bench {
       log.accept(String.format("bench: floors: bandwidth %.1f GB/s (copy %.1f, read %.1f), matmul %.1f GFLOP/s",
           start.bandwidthGBps(), start.copyGBps(), start.readGBps(), start.matmulGflops()));
       for (BenchModel which : config.models()) {
-        List<Point> points = points(config, which);
-        if (config.isolate()) {
-          for (Point p : points) {
-            BenchResult r = BenchWorker.runIsolated(config, which, p.phase(), p.length(), outDir);
-            done(results, r, start, config, outDir, machine, log);
-          }
-        } else {
-          DecoderConfig dc = BenchModels.config(config, which);
-          try (DecoderModel model = RandomWeights.model(dc, m, dtype, config.seed())) {
-            for (Point p : points) {
-              BenchResult r = Points.run(config, which, p.phase(), p.length(), model, m);
+        DecoderModel model = config.isolate() ? null
+            : RandomWeights.model(BenchModels.config(config, which), m, dtype, config.seed());
+        try {
+          Map<Integer, List<BenchResult>> rounds = new TreeMap<>();
+          for (Point p : points(config, which)) {
+            BenchResult r = config.isolate()
+                ? BenchWorker.runIsolated(config, which, p.phase(), p.length(), outDir)
+                : Points.run(config, which, p.phase(), p.length(), model, m);
+            if (p.phase() != Phase.DECODE || config.decode().rounds() == 1) {
               done(results, r, start, config, outDir, machine, log);
+              continue;
             }
+            List<BenchResult> got = rounds.computeIfAbsent(p.length(), k -> new ArrayList<>());
+            got.add(r);
+            line(r, start, config, log, " (round " + got.size() + " of " + config.decode().rounds() + ")");
+            if (got.size() == config.decode().rounds()) {
+              done(results, BenchResult.pooled(got), start, config, outDir, machine, log);
+            }
+          }
+        } finally {
+          if (model != null) {
+            model.close();
           }
         }
       }
@@ -107,19 +116,34 @@ public final class Bench {
 
   private static void done(List<BenchResult> results, BenchResult r, HardwareFloors floors, BenchConfig config,
       Path outDir, Map<String, Object> machine, Consumer<String> log) {
-    BenchResult f = Floors.apply(r, config, floors);
     results.add(r);
-    log.accept(String.format("bench: %-7s %-7s %7d: %10.2f ms [%.2f..%.2f] floor %.2f ms (x%.1f), peak RSS %s, "
-        + "cache %s", r.model().id(), r.phase().id(), r.context(), r.latencyMs(), r.latencyMinMs(), r.latencyMaxMs(),
-        f.floorMs(), f.floorRatio(), BenchOutputs.gib(r.peakBytes()), BenchOutputs.gib(r.cacheBytes())));
+    line(r, floors, config, log, config.decode().rounds() > 1 && r.phase() == Phase.DECODE ? " (all rounds)" : "");
     BenchReport partial = new BenchReport(machine, floors, floors, floors, config, results);
     AtomicText.writeString(outDir.resolve(PARTIAL), BenchOutputs.json(partial));
   }
 
-  /** The points of one model, in run order: decode contexts, prefill lengths, Table 2. */
+  private static void line(BenchResult r, HardwareFloors floors, BenchConfig config, Consumer<String> log,
+      String note) {
+    BenchResult f = Floors.apply(r, config, floors);
+    log.accept(String.format("bench: %-7s %-7s %7d: %10.2f ms [%.2f..%.2f] floor %.2f ms (x%.1f), peak RSS %s, "
+        + "cache %s%s", r.model().id(), r.phase().id(), r.context(), r.latencyMs(), r.latencyMinMs(), r.latencyMaxMs(),
+        f.floorMs(), f.floorRatio(), BenchOutputs.gib(r.peakBytes()), BenchOutputs.gib(r.cacheBytes()), note));
+  }
+
+  /**
+   * The points of one model, in run order: decode contexts ({@code decode.rounds} passes, alternately increasing
+   * and decreasing), prefill lengths, Table 2.
+   */
   static List<Point> points(BenchConfig c, BenchModel which) {
     List<Point> out = new ArrayList<>();
-    c.decode().contexts().stream().sorted().forEach(l -> out.add(new Point(Phase.DECODE, l)));
+    List<Integer> up = c.decode().contexts().stream().sorted().toList();
+    for (int round = 0; round < c.decode().rounds(); round++) {
+      List<Integer> order = new ArrayList<>(up);
+      if (round % 2 == 1) {
+        java.util.Collections.reverse(order);
+      }
+      order.forEach(l -> out.add(new Point(Phase.DECODE, l)));
+    }
     c.prefillLengths(which).stream().sorted().forEach(l -> out.add(new Point(Phase.PREFILL, l)));
     out.add(new Point(Phase.TABLE2, c.table2().promptLength()));
     return out;

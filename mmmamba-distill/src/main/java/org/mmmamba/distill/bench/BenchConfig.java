@@ -70,8 +70,11 @@ public record BenchConfig(
    *     DJL's Java side only after some hundred calls, and a cold step is 1.5x slower (each point may be a
    *     fresh JVM)
    * @param repeats timed steps per context
+   * @param rounds times each context is measured (each in its own JVM when isolated), alternately in increasing
+   *     and decreasing context order; the steps of all rounds are pooled. On a shared machine speed drifts over
+   *     minutes, and in one increasing pass that drift would read as a dependence on context
    */
-  public record Decode(List<Integer> contexts, int warmup, double warmupSeconds, int repeats) {
+  public record Decode(List<Integer> contexts, int warmup, double warmupSeconds, int repeats, int rounds) {
     /** Defensive copy. */
     public Decode {
       contexts = contexts == null ? null : List.copyOf(contexts);
@@ -187,6 +190,7 @@ public record BenchConfig(
           + decode.warmupSeconds());
     }
     positive(where, "decode.repeats", decode.repeats());
+    positive(where, "decode.rounds", decode.rounds());
     lengths(where, "prefill.lengths", prefill.lengths(), false);
     lengths(where, "prefill.student_lengths", prefill.studentLengths(), true);
     nonNegative(where, "prefill.warmup", prefill.warmup());

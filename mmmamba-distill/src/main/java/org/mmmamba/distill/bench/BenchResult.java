@@ -28,6 +28,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param prefillMs table2: median prefill time (first token included)
  * @param decodeMs table2: median time of the remaining decode steps
  * @param newTokens table2: tokens generated
+ * @param samplesMs decode: every timed step, in run order (all rounds)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BenchResult(
@@ -52,21 +53,63 @@ public record BenchResult(
     Double tokensPerS,
     Double prefillMs,
     Double decodeMs,
-    Integer newTokens) {
+    Integer newTokens,
+    java.util.List<Double> samplesMs) {
+
+  /** Defensive copy. */
+  public BenchResult {
+    samplesMs = samplesMs == null ? null : java.util.List.copyOf(samplesMs);
+  }
 
   /** A result without floors. */
   static BenchResult measured(BenchModel model, Phase phase, int context, Stats t, MemoryWindow mem, long cacheBytes,
       long weightsBytes, Double tokensPerS, Double prefillMs, Double decodeMs, Integer newTokens) {
+    return measured(model, phase, context, t, mem, cacheBytes, weightsBytes, tokensPerS, prefillMs, decodeMs,
+        newTokens, null);
+  }
+
+  /** A result without floors, with its raw samples. */
+  static BenchResult measured(BenchModel model, Phase phase, int context, Stats t, MemoryWindow mem, long cacheBytes,
+      long weightsBytes, Double tokensPerS, Double prefillMs, Double decodeMs, Integer newTokens,
+      java.util.List<Double> samplesMs) {
     return new BenchResult(model, phase, context, t.n(), t.median(), t.min(), t.max(), t.q1(), t.q3(),
         mem.peakBytes(), mem.baselineBytes(), cacheBytes, weightsBytes, mem.reset(), null, null, null, null,
-        tokensPerS, prefillMs, decodeMs, newTokens);
+        tokensPerS, prefillMs, decodeMs, newTokens, samplesMs);
+  }
+
+  /**
+   * Decode rounds of one point pooled into one result: statistics over every round's steps, the highest peak
+   * and the lowest baseline of the rounds (each round is a fresh process when isolated).
+   *
+   * @throws IllegalArgumentException unless every round is a decode result of the same point with samples
+   */
+  static BenchResult pooled(java.util.List<BenchResult> rounds) {
+    BenchResult first = rounds.get(0);
+    java.util.List<Double> all = new java.util.ArrayList<>();
+    long peak = Long.MIN_VALUE;
+    long baseline = Long.MAX_VALUE;
+    boolean reset = true;
+    for (BenchResult r : rounds) {
+      if (r.phase != Phase.DECODE || r.model != first.model || r.context != first.context || r.samplesMs == null) {
+        throw new IllegalArgumentException("cannot pool " + r.model + " " + r.phase + " " + r.context + " with "
+            + first.model + " " + first.phase + " " + first.context);
+      }
+      all.addAll(r.samplesMs);
+      peak = Math.max(peak, r.peakBytes);
+      baseline = Math.min(baseline, r.baselineBytes);
+      reset &= r.peakReset;
+    }
+    Stats t = Stats.of(all.stream().mapToDouble(Double::doubleValue).toArray());
+    return new BenchResult(first.model, Phase.DECODE, first.context, t.n(), t.median(), t.min(), t.max(), t.q1(),
+        t.q3(), peak, baseline, first.cacheBytes, first.weightsBytes, reset, null, null, null, null,
+        1e3 / t.median(), null, null, null, all);
   }
 
   /** This result with its floor. */
   BenchResult withFloor(double floor, String basis, double work) {
     return new BenchResult(model, phase, context, repeats, latencyMs, latencyMinMs, latencyMaxMs, latencyQ1Ms,
         latencyQ3Ms, peakBytes, baselineBytes, cacheBytes, weightsBytes, peakReset, floor, latencyMs / floor, basis,
-        work, tokensPerS, prefillMs, decodeMs, newTokens);
+        work, tokensPerS, prefillMs, decodeMs, newTokens, samplesMs);
   }
 
   /**

@@ -69,7 +69,7 @@ final class Points {
     BenchResult.MemoryWindow mem = w.end();
     Stats t = Stats.of(ms);
     return BenchResult.measured(which, Phase.DECODE, context, t, mem, cacheBytes, weightBytes(model), 1e3 / t.median(),
-        null, null, null);
+        null, null, null, java.util.Arrays.stream(ms).boxed().toList());
   }
 
   /**

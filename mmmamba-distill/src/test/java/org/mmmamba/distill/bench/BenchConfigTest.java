@@ -32,7 +32,7 @@ class BenchConfigTest {
 
   @Test
   void unknownKeyNamesFileKeyAndLine() throws Exception {
-    String y = smoke().replace("  repeats: 1\nprefill:", "  repeats: 1\n  repeets: 3\nprefill:");
+    String y = smoke().replace("  rounds: 2\nprefill:", "  rounds: 2\n  repeets: 3\nprefill:");
     int line = lineOf(y, "repeets");
     BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
     assertTrue(e.getMessage().startsWith("x.yaml: unknown key 'decode.repeets' at line " + line), e.getMessage());
@@ -72,9 +72,12 @@ class BenchConfigTest {
     String y = smoke().replace("hybrid_attention_layers: [0, 2]", "hybrid_attention_layers: [0, 9]");
     BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
     assertTrue(e.getMessage().contains("hybrid_attention_layers[1] = 9"), e.getMessage());
-    String z = smoke().replace("  repeats: 1\nprefill:", "  repeats: 0\nprefill:");
+    String z = smoke().replace("  repeats: 1\n  rounds: 2\nprefill:", "  repeats: 0\n  rounds: 2\nprefill:");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(z, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.repeats must be > 0"), e.getMessage());
+    String rr = smoke().replace("  rounds: 2", "  rounds: 0");
+    e = assertThrows(BadInputException.class, () -> BenchConfig.parse(rr, "x.yaml"));
+    assertTrue(e.getMessage().contains("decode.rounds must be > 0"), e.getMessage());
     String w = smoke().replace("  warmup_seconds: 0.05", "  warmup_seconds: -1.0");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(w, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.warmup_seconds must be a finite number >= 0, got -1.0"),

@@ -70,6 +70,11 @@ class BenchSmokeTest {
       assertTrue(r.get("cache_bytes").asLong() > 0, key);
       assertTrue(r.get("weights_bytes").asLong() > 0, key);
       assertTrue(r.get("peak_bytes").asLong() > 0, key + " peak RSS (Linux /proc)");
+      if (r.get("phase").asText().equals("decode")) {
+        // smoke.yaml: 2 rounds of 1 timed step, pooled
+        assertEquals(2, r.get("samples_ms").size(), key);
+        assertEquals(2, r.get("repeats").asInt(), key);
+      }
       if (r.get("phase").asText().equals("table2")) {
         assertTrue(r.get("tokens_per_s").asDouble() > 0, key);
         assertEquals(4, r.get("new_tokens").asInt());
@@ -110,5 +115,6 @@ class BenchSmokeTest {
     assertEquals(BenchModel.HYBRID, r.model());
     assertEquals(64, r.context());
     assertTrue(r.latencyMs() > 0 && r.cacheBytes() > 0 && r.weightsBytes() > 0);
+    assertEquals(List.of(r.latencyMs()), r.samplesMs(), "the child's step times come back with its result");
   }
 }
