@@ -228,6 +228,9 @@ public record BenchConfig(
       if (xs.get(i) < 1) {
         throw new BadInputException(where + ": " + key + "[" + i + "] must be >= 1, got " + xs.get(i));
       }
+      if (xs.subList(0, i).contains(xs.get(i))) {
+        throw new BadInputException(where + ": " + key + "[" + i + "] = " + xs.get(i) + " is listed twice");
+      }
     }
   }
 

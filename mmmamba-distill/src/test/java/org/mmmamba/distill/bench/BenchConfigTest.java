@@ -75,6 +75,9 @@ class BenchConfigTest {
     String z = smoke().replace("  repeats: 1\n  rounds: 2\nprefill:", "  repeats: 0\n  rounds: 2\nprefill:");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(z, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.repeats must be > 0"), e.getMessage());
+    String dup = smoke().replace("  contexts: [16, 64]", "  contexts: [16, 64, 16]");
+    e = assertThrows(BadInputException.class, () -> BenchConfig.parse(dup, "x.yaml"));
+    assertTrue(e.getMessage().contains("decode.contexts[2] = 16 is listed twice"), e.getMessage());
     String rr = smoke().replace("  rounds: 2", "  rounds: 0");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(rr, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.rounds must be > 0"), e.getMessage());
