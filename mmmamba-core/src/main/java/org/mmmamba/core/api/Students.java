@@ -111,7 +111,11 @@ public final class Students {
     }
   }
 
-  private static void writeSeeding(Path out, Path teacherDir, HybridLayout layout, InitStrategy init, long seed,
+  /**
+   * Writes {@code out/seeding.json}: the teacher, layout, init strategy, seed and Mamba-2 conv/chunk sizes a student
+   * checkpoint was converted with.
+   */
+  public static void writeSeeding(Path out, Path teacherDir, HybridLayout layout, InitStrategy init, long seed,
       int convKernel, int chunkSize) {
     ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode o = om.createObjectNode();

@@ -4,9 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +22,6 @@ import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
-import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
@@ -251,18 +247,10 @@ public final class MmMamba {
       if (Files.exists(rec)) {
         Files.copy(rec, out.resolve("teacher-training.json"));
       }
-      ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      ObjectNode o = om.createObjectNode();
-      o.put("teacher", teacherDir.toAbsolutePath().normalize().toString());
-      o.put("layout", layout.toString());
-      o.put("init", init.spelling());
-      o.put("seed", seed);
-      o.put("conv_kernel", Seeder.DEFAULT_CONV_KERNEL);
-      o.put("chunk_size", Seeder.DEFAULT_CHUNK_SIZE);
-      AtomicText.writeString(out.resolve(Students.SEEDING_FILE), om.writeValueAsString(o) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy the teacher's side files to " + out, e);
     }
+    Students.writeSeeding(out, teacherDir, layout, init, seed, Seeder.DEFAULT_CONV_KERNEL, Seeder.DEFAULT_CHUNK_SIZE);
     return out;
   }
 
