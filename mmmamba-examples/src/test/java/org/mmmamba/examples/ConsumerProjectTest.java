@@ -1,6 +1,7 @@
 package org.mmmamba.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -42,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@code mmmamba-core} and {@code mmmamba-distill} ({@code target/*.jar} when it is newer than
  *       {@code target/classes}, as in {@code verify}; otherwise a jar of {@code target/classes}, as in a plain
  *       {@code test} run).
- *   <li>The consumer project (test resource {@code consumer/}: a POM with the one dependency, a {@code Main} that
- *       loads the bundled teacher through {@code MmMamba}, converts it and asks it a question) is copied to a
+ *   <li>The consumer project (test resource {@code consumer/}: a POM with the library and the native engine it
+ *       chose, a {@code Main} that loads the bundled teacher through {@code Models}, converts it and asks it a
+ *       question); its dependency tree without the engine must hold no picocli, Logback or pytorch-native-*) is copied to a
  *       temporary directory and built with {@code mvn -B -o -q package} against that repository, which also
  *       writes its runtime class path.
  *   <li>Its {@code Main} runs with {@code java -cp} on exactly that class path (every entry from the temporary
@@ -83,6 +85,17 @@ class ConsumerProjectTest {
 
     String cp = Files.readString(project.resolve("target/classpath.txt")).strip();
     assertTrue(cp.contains("mmmamba-distill-" + version + ".jar"), "class path lacks mmmamba-distill: " + cp);
+    // The library brings no CLI, no logging backend and no native engine: the consumer chose pytorch-native-cpu.
+    Run tree = start(List.of(maven(), "-B", "-o", "-q", "-Dmaven.repo.local=" + repo, "-Dmmmamba.version=" + version,
+        "-P", "!cpu-engine", "-f", project.resolve("pom.xml").toString(),
+        "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:tree",
+        "-DoutputFile=" + project.resolve("target/library-tree.txt")), project);
+    finish(tree, 300, "mvn dependency:tree of the consumer project without its engine");
+    String libraryTree = Files.readString(project.resolve("target/library-tree.txt"));
+    assertTrue(libraryTree.contains("mmmamba-distill"), libraryTree);
+    for (String unwanted : List.of("picocli", "logback", "pytorch-native")) {
+      assertFalse(libraryTree.contains(unwanted), "the library brings " + unwanted + ":\n" + libraryTree);
+    }
     for (String entry : cp.split(File.pathSeparator)) {
       assertTrue(entry.startsWith(repo.toString()), "class path entry outside the test repository: " + entry);
     }

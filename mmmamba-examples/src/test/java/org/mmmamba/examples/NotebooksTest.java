@@ -19,13 +19,13 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.mmmamba.core.Offline;
-import org.mmmamba.distill.api.MmMamba;
+import org.mmmamba.app.MmMamba;
 
 /**
  * Executes every notebook of {@code mmmamba-examples/notebooks/} cell by cell through JShell
  * ({@link NotebookRunner}); any rejected snippet, unresolved reference or exception fails the build with the
  * notebook, the cell number and the snippet. Also checks IJava's conventions: nbformat 4, the {@code java}
- * kernelspec, a first cell {@code %maven org.mmmamba:mmmamba-distill:VERSION} of this build's version, and
+ * kernelspec, a first cell {@code %maven org.mmmamba:mmmamba-examples:VERSION} of this build's version, and
  * {@code Offline.init()} as the first Java statement.
  *
  * <p>The notebooks use the committed teacher ({@code models/shapes-teacher}) through {@link MmMamba#home()}.
@@ -109,8 +109,8 @@ class NotebooksTest {
         name + ": language_info");
     List<String> code = codeCells(nb);
     String version = System.getProperty("mmmamba.version", "0.1.0-SNAPSHOT");
-    assertTrue(!code.isEmpty() && code.get(0).strip().equals("%maven org.mmmamba:mmmamba-distill:" + version),
-        name + ": the first code cell must be exactly %maven org.mmmamba:mmmamba-distill:" + version);
+    assertTrue(!code.isEmpty() && code.get(0).strip().equals("%maven org.mmmamba:mmmamba-examples:" + version),
+        name + ": the first code cell must be exactly %maven org.mmmamba:mmmamba-examples:" + version);
     assertTrue(code.size() > 1 && firstStatement(code.get(1)).startsWith("Offline.init()"),
         name + ": the first Java statement (second code cell) must be Offline.init()");
   }

@@ -4,16 +4,30 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
+import org.mmmamba.core.config.HybridLayout;
+import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.SafetensorsWriter;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelIo;
+import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.seed.InitStrategy;
+import org.mmmamba.core.seed.Seeder;
 
 /**
- * The front door for notebooks and the CLI: load any supported checkpoint (Llama, Qwen2, InternLM2, HF
- * Mamba2, mmMamba students) and run it.
+ * The one front door for models: load, save and convert every supported checkpoint (text-only decoders: Llama,
+ * Qwen2, InternLM2, HF Mamba2, mmMamba students; vision-language models: HoVLE teachers and their students). It
+ * is a thin facade over {@link ModelIo} (decoders) and {@link VlmIo} (vision-language models); the CLI, the
+ * notebook facade and the recipe all load and save through it.
+ *
+ * <p>Offline mode: see {@link Offline}.
  *
  * <pre>{@code
  * try (NDManager m = NDManager.newBaseManager();
@@ -32,9 +46,90 @@ public final class Models {
 
   private Models() {}
 
-  /** Loads a checkpoint directory (config.json + safetensors) in {@code dtype}. */
+  /** Loads a text-only checkpoint directory (config.json + safetensors) in {@code dtype}. */
   public static DecoderModel load(Path dir, NDManager m, DataType dtype) {
     return ModelIo.load(dir, m, dtype);
+  }
+
+  /** Loads a vision-language checkpoint directory (HoVLE layout: a teacher, or a student of one) in {@code dtype}. */
+  public static VisionLanguageModel loadVlm(Path dir, NDManager m, DataType dtype) {
+    return VlmIo.load(dir, m, dtype);
+  }
+
+  /** Saves a text-only model (config.json + sharded safetensors) to {@code dir}. */
+  public static void save(DecoderModel model, Path dir) {
+    ModelIo.save(model, dir);
+  }
+
+  /** Saves a vision-language model (config.json + sharded safetensors, HoVLE layout) to {@code dir}. */
+  public static void save(VisionLanguageModel model, Path dir) {
+    VlmIo.save(model, dir);
+  }
+
+  /**
+   * Seeds a student in memory (method.md §2.4): every layer the layout does not keep as attention becomes a Mamba-2
+   * mixer with W_C = W_Q, W_B = W_K, W_x = W_V (unless {@code init} is scratch), W_O = the teacher's; everything
+   * else is copied. Default conv kernel and chunk size. The student borrows the teacher's vision weights: keep the
+   * teacher open while it is used.
+   */
+  public static VisionLanguageModel convert(VisionLanguageModel teacher, HybridLayout layout, InitStrategy init,
+      long seed) {
+    DecoderModel t = teacher.decoder();
+    DecoderModel s = Seeder.seed(t.config(), t.weights(), layout, init, seed, Seeder.DEFAULT_CONV_KERNEL,
+        Seeder.DEFAULT_CHUNK_SIZE, t.weights().manager().getParentManager());
+    return teacher.withDecoder(s);
+  }
+
+  /**
+   * Seeds a student from a teacher checkpoint and writes it to {@code out}, which must be missing or empty. A
+   * HoVLE teacher gives a HoVLE-layout student with the teacher's {@code tokenizer.json} (and its
+   * {@code training.json} as {@code teacher-training.json}); a Llama/InternLM2 teacher gives an mmMamba checkpoint
+   * via {@link Students#convert}. Both get a {@code seeding.json}.
+   *
+   * @return {@code out}
+   * @throws BadInputException for a bad teacher, layout or output directory
+   */
+  public static Path convert(Path teacherDir, HybridLayout layout, InitStrategy init, long seed, Path out) {
+    if (!Files.isRegularFile(teacherDir.resolve("config.json"))) {
+      throw new BadInputException(teacherDir + ": no config.json (not a checkpoint directory)");
+    }
+    if (!VlmConfigs.isVlm(teacherDir)) {
+      Students.convert(teacherDir, layout, init, seed, out);
+      return out;
+    }
+    requireEmpty(out);
+    try (NDManager m = NDManager.newBaseManager();
+        VisionLanguageModel teacher = VlmIo.load(teacherDir, m, DataType.FLOAT32);
+        VisionLanguageModel student = convert(teacher, layout, init, seed)) {
+      VlmIo.save(student, out);
+    }
+    try {
+      Files.copy(teacherDir.resolve("tokenizer.json"), out.resolve("tokenizer.json"));
+      Path rec = teacherDir.resolve("training.json");
+      if (Files.exists(rec)) {
+        Files.copy(rec, out.resolve("teacher-training.json"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the teacher's side files to " + out, e);
+    }
+    Students.writeSeeding(out, teacherDir, layout, init, seed, Seeder.DEFAULT_CONV_KERNEL, Seeder.DEFAULT_CHUNK_SIZE);
+    return out;
+  }
+
+  private static void requireEmpty(Path out) {
+    if (!Files.exists(out)) {
+      return;
+    }
+    if (!Files.isDirectory(out)) {
+      throw new BadInputException(out + ": output exists and is not a directory");
+    }
+    try (Stream<Path> s = Files.list(out)) {
+      if (s.findAny().isPresent()) {
+        throw new BadInputException(out + ": output directory is not empty");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot inspect " + out, e);
+    }
   }
 
   /** Runs the model on {@code ids} and writes tensor {@code logits} (float32 [B, L, V]) to {@code out}. */

@@ -1,6 +1,6 @@
 /**
  * The library's front door for notebooks and for Java code that depends on {@code mmmamba-distill}: one static
- * facade ({@link org.mmmamba.distill.api.MmMamba}) over the same public APIs the command line runs, plus two
+ * facade ({@link org.mmmamba.app.MmMamba}) over the same public APIs the command line runs, plus two
  * helpers notebooks need ({@link org.mmmamba.distill.api.ImageQa} to put image questions to a model,
  * {@link org.mmmamba.distill.api.Pictures} to show images).
  *

@@ -3,6 +3,7 @@ package org.mmmamba.distill.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +19,7 @@ import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.seed.Seeder;
-import org.mmmamba.distill.robust.Fx;
+import org.mmmamba.distill.TinyRuns;
 import org.mmmamba.distill.stage.TrainableSets;
 
 /**
@@ -43,9 +44,9 @@ class NativeMemorySoakTest {
 
   @Test
   void liveArraysAreFlatPerStageAndReturnToTheStartingLevel() throws Exception {
-    Path teacher = Fx.teacher();
+    Path teacher = TinyRuns.teacher(tmp.resolve("teacher"));
     String sched = "schedule: {type: wsd, warmup: 4, stable: 32, decay: 4}";
-    Path cfg = Fx.write(tmp.resolve("soak.yaml"), String.join("\n",
+    Path cfg = Files.writeString(tmp.resolve("soak.yaml"), String.join("\n",
         "run: {name: soak, out_dir: " + tmp.resolve("out") + ", seed: 5, device: cpu}",
         "teacher: {path: " + teacher + "}",
         "data: {batch_size: 4, synthetic: {seed: 2, train: 64, test: 16}}",

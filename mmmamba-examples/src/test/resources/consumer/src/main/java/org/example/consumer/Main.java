@@ -1,13 +1,20 @@
 package org.example.consumer;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.mmmamba.core.Offline;
+import org.mmmamba.core.api.Models;
+import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.distill.api.ImageQa;
-import org.mmmamba.distill.api.MmMamba;
+import org.mmmamba.distill.data.ShapesConfig;
 import org.mmmamba.distill.data.ShapesSample;
+import org.mmmamba.distill.data.ShapesTask;
 
 /**
  * Loads a vision-language teacher through mmmamba-distill's public API, seeds a hybrid Mamba-2 student from it
@@ -19,10 +26,15 @@ public final class Main {
   public static void main(String[] args) {
     Offline.init();
     Path teacherDir = Path.of(args[0]);
-    ShapesSample q = MmMamba.shapesSamples(42, 1).get(0);
-    try (VisionLanguageModel teacher = MmMamba.loadTeacher(teacherDir);
-        VisionLanguageModel student = MmMamba.convert(teacher, "head-interleaved:2", "inherit_mimic");
-        ImageQa qa = MmMamba.imageQa(teacherDir)) {
+    ShapesSample q;
+    try (Stream<ShapesSample> s = ShapesTask.generate(ShapesConfig.defaults(), 42, 1, "sample")) {
+      q = s.findFirst().orElseThrow();
+    }
+    try (NDManager m = NDManager.newBaseManager();
+        VisionLanguageModel teacher = Models.loadVlm(teacherDir, m, DataType.FLOAT32);
+        VisionLanguageModel student = Models.convert(teacher, HybridLayout.parse("head-interleaved:2"),
+            InitStrategy.parse("inherit_mimic"), 0);
+        ImageQa qa = ImageQa.forModel(teacherDir)) {
       System.out.println("teacher layers: " + kinds(teacher.decoder().config().layerKinds()));
       System.out.println("student layers: " + kinds(student.decoder().config().layerKinds()));
       System.out.println("question: " + q.question() + " | reference: " + q.answer()

@@ -1,0 +1,45 @@
+package org.mmmamba.app.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.mmmamba.core.Devices;
+import org.mmmamba.core.api.InputLimits;
+import org.mmmamba.core.api.Models;
+import org.mmmamba.core.model.DecoderModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mmmamba logits}: full forward pass, logits [batch, length, vocab] as float32 safetensors. */
+@Command(name = "logits", mixinStandardHelpOptions = true,
+    description = "Run a model on token ids and write its logits (tensor 'logits', float32 [batch, length, vocab]).")
+final class LogitsCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "HF-format checkpoint directory (config.json + safetensors).")
+  Path model;
+
+  @Option(names = "--input-ids", required = true, description = "JSON file {\"input_ids\": [[...], ...]} (rows of equal length).")
+  Path inputIds;
+
+  @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically).")
+  Path out;
+
+  @Option(names = "--max-length", defaultValue = "0", description = "Longest row allowed, generated tokens "
+      + "included (default: the model's max_position_embeddings; see docs/robustness.md).")
+  long maxLength;
+
+  @Mixin CommonOptions common;
+
+  @Override
+  public Integer call() {
+    OutPaths.requireWritableFile(out, "--out");
+    long[][] ids = InputIds.read(inputIds);
+    try (NDManager m = Devices.newManager(common.device);
+        DecoderModel dm = Models.load(model, m, Devices.dtype(common.dtype))) {
+      InputLimits.check(inputIds.toString(), dm.config(), ids, 0, maxLength);
+      Models.writeLogits(dm, ids, out);
+    }
+    System.out.println("wrote " + out);
+    return 0;
+  }
+}
