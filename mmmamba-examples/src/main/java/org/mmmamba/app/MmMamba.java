@@ -28,7 +28,7 @@ import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.Distillation;
-import org.mmmamba.distill.api.ImageQa;
+import org.mmmamba.distill.eval.ImageQa;
 import org.mmmamba.app.report.Reports;
 import org.mmmamba.app.bench.Bench;
 import org.mmmamba.app.bench.BenchConfig;

@@ -30,6 +30,8 @@ import org.mmmamba.distill.data.ShapesTask;
 import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.Evaluation;
 import org.mmmamba.distill.eval.Evaluator;
+import org.mmmamba.distill.eval.ImageQa;
+import org.mmmamba.app.report.Pictures;
 
 /**
  * The facade over a tiny teacher trained for one step: conversion in memory equals conversion to disk, the

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
-import org.mmmamba.distill.api.Pictures;
+import org.mmmamba.app.report.Pictures;
 
 /**
  * Stands in for IJava's display functions when {@link NotebookRunner} executes a notebook: the JShell session

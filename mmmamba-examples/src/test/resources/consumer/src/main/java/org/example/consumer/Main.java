@@ -11,7 +11,7 @@ import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.seed.InitStrategy;
-import org.mmmamba.distill.api.ImageQa;
+import org.mmmamba.distill.eval.ImageQa;
 import org.mmmamba.distill.data.ShapesConfig;
 import org.mmmamba.distill.data.ShapesSample;
 import org.mmmamba.distill.data.ShapesTask;

@@ -1,4 +1,4 @@
-package org.mmmamba.distill.api;
+package org.mmmamba.distill.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,7 +29,6 @@ import org.mmmamba.core.vision.RgbImage;
 import org.mmmamba.core.vision.VisionConfig;
 import org.mmmamba.distill.data.ShapesSample;
 import org.mmmamba.distill.data.TaskData;
-import org.mmmamba.distill.eval.Evaluation;
 
 /**
  * Puts one question about one image to vision-language models that share a tokenizer, chat template and image

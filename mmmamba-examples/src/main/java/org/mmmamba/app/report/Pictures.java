@@ -1,4 +1,4 @@
-package org.mmmamba.distill.api;
+package org.mmmamba.app.report;
 
 import java.awt.Color;
 import java.awt.Font;
