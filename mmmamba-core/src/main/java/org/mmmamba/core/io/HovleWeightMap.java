@@ -1,17 +1,17 @@
 package org.mmmamba.core.io;
 
-import static org.mmmamba.core.model.ParamNames.EMBED;
-import static org.mmmamba.core.model.ParamNames.FINAL_NORM;
-import static org.mmmamba.core.model.ParamNames.LLM_TOK_EMBED;
-import static org.mmmamba.core.model.ParamNames.LM_HEAD;
-import static org.mmmamba.core.model.ParamNames.VISION_CLASS;
-import static org.mmmamba.core.model.ParamNames.VISION_PATCH_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PATCH_W;
-import static org.mmmamba.core.model.ParamNames.VISION_POS;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ1_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ1_W;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ2_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ2_W;
+import static org.mmmamba.core.config.ParamNames.EMBED;
+import static org.mmmamba.core.config.ParamNames.FINAL_NORM;
+import static org.mmmamba.core.config.ParamNames.LLM_TOK_EMBED;
+import static org.mmmamba.core.config.ParamNames.LM_HEAD;
+import static org.mmmamba.core.config.ParamNames.VISION_CLASS;
+import static org.mmmamba.core.config.ParamNames.VISION_PATCH_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PATCH_W;
+import static org.mmmamba.core.config.ParamNames.VISION_POS;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ1_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ1_W;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ2_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ2_W;
 
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;

@@ -1,13 +1,13 @@
 package org.mmmamba.core.io;
 
-import static org.mmmamba.core.model.ParamNames.EMBED;
-import static org.mmmamba.core.model.ParamNames.FINAL_NORM;
-import static org.mmmamba.core.model.ParamNames.LM_HEAD;
-import static org.mmmamba.core.model.ParamNames.attn;
-import static org.mmmamba.core.model.ParamNames.attnNorm;
-import static org.mmmamba.core.model.ParamNames.mamba;
-import static org.mmmamba.core.model.ParamNames.mlp;
-import static org.mmmamba.core.model.ParamNames.mlpNorm;
+import static org.mmmamba.core.config.ParamNames.EMBED;
+import static org.mmmamba.core.config.ParamNames.FINAL_NORM;
+import static org.mmmamba.core.config.ParamNames.LM_HEAD;
+import static org.mmmamba.core.config.ParamNames.attn;
+import static org.mmmamba.core.config.ParamNames.attnNorm;
+import static org.mmmamba.core.config.ParamNames.mamba;
+import static org.mmmamba.core.config.ParamNames.mlp;
+import static org.mmmamba.core.config.ParamNames.mlpNorm;
 
 import java.util.ArrayList;
 import java.util.List;

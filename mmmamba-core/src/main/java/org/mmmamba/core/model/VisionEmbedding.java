@@ -1,13 +1,13 @@
 package org.mmmamba.core.model;
 
-import static org.mmmamba.core.model.ParamNames.VISION_CLASS;
-import static org.mmmamba.core.model.ParamNames.VISION_PATCH_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PATCH_W;
-import static org.mmmamba.core.model.ParamNames.VISION_POS;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ1_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ1_W;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ2_B;
-import static org.mmmamba.core.model.ParamNames.VISION_PROJ2_W;
+import static org.mmmamba.core.config.ParamNames.VISION_CLASS;
+import static org.mmmamba.core.config.ParamNames.VISION_PATCH_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PATCH_W;
+import static org.mmmamba.core.config.ParamNames.VISION_POS;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ1_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ1_W;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ2_B;
+import static org.mmmamba.core.config.ParamNames.VISION_PROJ2_W;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;

@@ -1,5 +1,6 @@
 package org.mmmamba.core.model;
 
+import org.mmmamba.core.config.ParamNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -18,7 +18,7 @@ import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.config.ModelFamily;
 import org.mmmamba.core.model.DecoderModel;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.Weights;
 

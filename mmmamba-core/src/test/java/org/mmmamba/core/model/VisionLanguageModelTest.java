@@ -1,5 +1,6 @@
 package org.mmmamba.core.model;
 
+import org.mmmamba.core.config.ParamNames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -14,7 +14,7 @@ import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.model.DecoderModel;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.nn.Mamba2Mixer;
 

@@ -24,7 +24,7 @@ import org.mmmamba.core.config.ModelFamily;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelIo;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 
 /** Seeding values against method.md §2.4, bit-exact inheritance (also from a packed InternLM2 checkpoint). */

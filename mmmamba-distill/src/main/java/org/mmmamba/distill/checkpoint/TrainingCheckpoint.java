@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;

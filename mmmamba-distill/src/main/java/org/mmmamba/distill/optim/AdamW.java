@@ -20,7 +20,7 @@ import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsFile;
 import org.mmmamba.core.io.SafetensorsWriter;
-import org.mmmamba.distill.checkpoint.TensorIo;
+import org.mmmamba.core.io.TensorIo;
 
 /**
  * AdamW with the semantics of {@code torch.optim.AdamW} (single-tensor path, {@code amsgrad=False},

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.NdArrays;
 import org.mmmamba.core.io.SafetensorsWriter;
-import org.mmmamba.distill.checkpoint.TensorIo;
+import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.distill.data.Batch;
 
 /**

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.SafetensorsWriter;
@@ -222,7 +223,7 @@ class AdamWTest {
           Path parFile = dir.resolve("params.safetensors");
           opt.save(optFile);
           SafetensorsWriter w = new SafetensorsWriter();
-          params.forEach((n, a) -> org.mmmamba.distill.checkpoint.TensorIo.put(w, n, a));
+          params.forEach((n, a) -> org.mmmamba.core.io.TensorIo.put(w, n, a));
           w.write(parFile);
           opt.close();
           m.close();
@@ -230,7 +231,7 @@ class AdamWTest {
           params = newParams(m, new Random(999)); // different values, overwritten by the load
           try (org.mmmamba.core.io.CheckpointReader r = org.mmmamba.core.io.CheckpointReader.open(parFile)) {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-              org.mmmamba.distill.checkpoint.TensorIo.copyInto(r, e.getKey(), e.getValue());
+              org.mmmamba.core.io.TensorIo.copyInto(r, e.getKey(), e.getValue());
             }
           }
           opt = new AdamW(params, cfg, WeightDecay.official());

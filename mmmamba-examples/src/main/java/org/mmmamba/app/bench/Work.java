@@ -4,7 +4,7 @@ import java.util.Map;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 
 /**

@@ -15,7 +15,7 @@ import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.config.ModelFamily;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelCache;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,4 +1,4 @@
-package org.mmmamba.core.model;
+package org.mmmamba.core.config;
 
 /**
  * Canonical parameter names: one naming scheme inside the runtime, whatever checkpoint family the weights

@@ -1,4 +1,4 @@
-package org.mmmamba.distill.checkpoint;
+package org.mmmamba.core.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,11 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.io.CheckpointReader;
-import org.mmmamba.core.io.Dtype;
-import org.mmmamba.core.io.NdArrays;
-import org.mmmamba.core.io.SafetensorsWriter;
-import org.mmmamba.core.io.TensorInfo;
 
 /**
  * Moves live training arrays to and from safetensors files without disturbing the arrays' identity.
