@@ -5,6 +5,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -26,12 +35,16 @@ import java.util.Map;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Strict YAML binding of run configs to immutable records.
+ * The one strict YAML binder of the project: every YAML it reads (runs, teacher training, ablations, bench) is
+ * bound here to immutable records, and every failure is one {@link BadInputException} line naming file, key and
+ * line.
  *
- * <p>Steps: the user's file is bound strictly on its own (an unknown key or a wrong type fails with the file and
+ * <p>Configs with bundled defaults (runs, teachers, ablations: {@link #load}): the user's file is bound strictly on its own (an unknown key or a wrong type fails with the file and
  * line); then it is deep-merged over the bundled defaults, {@code --set key.path=value} overrides are applied
  * (each must name an existing key), and the result is bound again. {@link Located} keeps the line of every key
  * so that {@code validate()} can name file, line and key for impossible values too.
+ *
+ * <p>Configs without defaults (bench: {@link #bindComplete}) must spell out every key.
  */
 public final class YamlConfigs {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -299,5 +312,104 @@ public final class YamlConfigs {
     }
     int i = s.indexOf('\n');
     return i < 0 ? s : s.substring(0, i);
+  }
+
+  // ---------------------------------------------------------------------- configs without defaults (bench)
+
+  private static final Pattern MISSING = Pattern.compile("Missing (?:required )?creator property '([^']+)'");
+
+  /** A mapper with the all-keys-required settings (also used to write such records back as YAML). */
+  public static ObjectMapper completeYamlMapper() {
+    ObjectMapper om = YAMLMapper.builder().disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).build();
+    complete(om);
+    return om;
+  }
+
+  /** A JSON mapper with the same naming and strictness (hand-over files between processes). */
+  public static ObjectMapper completeJsonMapper() {
+    ObjectMapper om = JsonMapper.builder().disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).build();
+    complete(om);
+    return om;
+  }
+
+  private static void complete(ObjectMapper om) {
+    om.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    om.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    om.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    om.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+    om.enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
+    om.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+      om.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+    }
+  }
+
+  /**
+   * Binds a config that has no defaults file (bench configs): every key required, unknown keys, nulls, floats for
+   * integers and quoted numbers rejected; each failure is one line naming {@code where}, the key path (e.g.
+   * {@code decode.contexts[2]}) and the line.
+   */
+  public static <T> T bindComplete(String text, String where, Class<T> type) {
+    try {
+      T v = completeYamlMapper().readValue(text, type);
+      if (v == null) {
+        throw new BadInputException(where + ": empty config");
+      }
+      return v;
+    } catch (UnrecognizedPropertyException e) {
+      String key = join(completePath(e), e.getPropertyName());
+      throw new BadInputException(where + ": unknown key '" + key + "'" + atLine(e.getLocation())
+          + " (known keys here: " + String.join(", ", known(e)) + ")", e);
+    } catch (JsonMappingException e) {
+      Matcher m = MISSING.matcher(e.getOriginalMessage());
+      if (m.find()) {
+        throw new BadInputException(where + ": missing key '" + join(completePath(e), m.group(1)) + "'"
+            + atLine(e.getLocation()), e);
+      }
+      String key = completePath(e);
+      throw new BadInputException(where + ": bad value for key '" + (key.isEmpty() ? "(top level)" : key) + "'"
+          + atLine(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()), e);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(where + ": not valid YAML" + atLine(e.getLocation()) + ": "
+          + firstLine(e.getOriginalMessage()), e);
+    }
+  }
+
+  /** The dotted key path, with [i] for list elements. */
+  private static String completePath(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String join(String parent, String name) {
+    if (parent.endsWith("." + name) || parent.equals(name)) {
+      return parent;
+    }
+    return parent.isEmpty() ? name : parent + "." + name;
+  }
+
+  private static java.util.List<String> known(UnrecognizedPropertyException e) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (e.getKnownPropertyIds() != null) {
+      for (Object o : e.getKnownPropertyIds()) {
+        out.add(String.valueOf(o));
+      }
+    }
+    java.util.Collections.sort(out);
+    return out;
+  }
+
+  private static String atLine(JsonLocation loc) {
+    return loc == null || loc.getLineNr() <= 0 ? "" : " at line " + loc.getLineNr();
   }
 }

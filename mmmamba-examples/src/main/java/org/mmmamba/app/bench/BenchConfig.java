@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.core.BadInputException;
 
 /**
@@ -137,7 +138,7 @@ public record BenchConfig(
 
   /** Parses and validates YAML text; {@code where} names its source in errors. */
   public static BenchConfig parse(String yaml, String where) {
-    return StrictYaml.read(yaml, where, BenchConfig.class).validate(where);
+    return YamlConfigs.bindComplete(yaml, where, BenchConfig.class).validate(where);
   }
 
   /** Checks every field; the message names {@code where} and the key. */

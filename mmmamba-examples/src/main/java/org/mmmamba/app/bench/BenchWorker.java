@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.core.Devices;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
@@ -33,7 +34,7 @@ public final class BenchWorker {
       if (args.length != 5) {
         throw new IllegalArgumentException("usage: BenchWorker CONFIG.json MODEL PHASE LENGTH OUT.json");
       }
-      BenchConfig c = StrictYaml.jsonMapper().readValue(Path.of(args[0]).toFile(), BenchConfig.class);
+      BenchConfig c = YamlConfigs.completeJsonMapper().readValue(Path.of(args[0]).toFile(), BenchConfig.class);
       BenchResult r = runHere(c, BenchModel.parse(args[1]), Phase.parse(args[2]), Integer.parseInt(args[3]));
       AtomicText.writeString(Path.of(args[4]), BenchOutputs.mapper().writeValueAsString(r));
     } catch (Exception | Error e) {
@@ -61,7 +62,7 @@ public final class BenchWorker {
       tmp = Files.createTempDirectory(outDir.toAbsolutePath(), ".bench-worker");
       Path cfg = tmp.resolve("config.json");
       Path out = tmp.resolve("result.json");
-      Files.writeString(cfg, StrictYaml.jsonMapper().writeValueAsString(c));
+      Files.writeString(cfg, YamlConfigs.completeJsonMapper().writeValueAsString(c));
       String label = which.id() + " " + phase.id() + " " + length;
       int rc = ChildJvm.run(BenchWorker.class,
           List.of(cfg.toString(), which.id(), phase.id(), Integer.toString(length), out.toString()), label);
