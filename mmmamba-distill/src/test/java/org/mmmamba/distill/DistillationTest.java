@@ -25,6 +25,9 @@ import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
+import org.mmmamba.distill.stage.DistilTheNew;
+import org.mmmamba.distill.stage.DistilTheWhole;
+import org.mmmamba.distill.stage.EndToEnd;
 import org.mmmamba.distill.stage.TrainableSets;
 
 /**
@@ -57,8 +60,8 @@ class DistillationTest {
       Map<String, float[]> init = floats(seeded);
       Map<String, float[]> s1 = read(tmp.resolve("full/stage1/mixers.safetensors"));
       Map<String, float[]> s2 = read(tmp.resolve("full/stage2/mixers.safetensors"));
-      List<String> stage1 = TrainableSets.names(1, seeded.config(), null);
-      List<String> stage2 = TrainableSets.names(2, seeded.config(), null);
+      List<String> stage1 = TrainableSets.names(new DistilTheNew(null).roles(), seeded.config(), null);
+      List<String> stage2 = TrainableSets.names(new DistilTheWhole(null).roles(), seeded.config(), null);
       assertEquals(init.keySet().stream().filter(n -> n.contains(".mamba.")).toList().size(), s1.size());
       int changed1 = 0;
       for (String n : s1.keySet()) {
@@ -86,7 +89,7 @@ class DistillationTest {
       for (String student : List.of("linear", "hybrid")) {
         try (VisionLanguageModel s = VlmIo.load(tmp.resolve("full/students/" + student + "/model"), m,
             DataType.FLOAT32)) {
-          List<String> stage3 = TrainableSets.names(3, s.decoder().config(), null);
+          List<String> stage3 = TrainableSets.names(new EndToEnd(null).roles(), s.decoder().config(), null);
           Map<String, float[]> sw = floats(s.decoder());
           int changed3 = 0;
           for (String n : sw.keySet()) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.seed.InitStrategy;
+import org.mmmamba.distill.data.BrokenSamplePolicy;
 
 /**
  * A distillation run, as a complete record of the experiment (docs/config.md documents every key; defaults in
@@ -79,6 +81,42 @@ public record RunConfig(
   /** The output directory. */
   public Path outDir() {
     return Path.of(run.outDir());
+  }
+
+  /** The config as YAML (snake_case keys), as a run directory records it in {@code config.yaml}. */
+  public String toYaml() {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .writeValueAsString(this);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Stage 1 "distil the new", typed (call after {@link #validate}). */
+  public LayerwiseStageConfig distilTheNew() {
+    return LayerwiseStageConfig.of(stages.stage1());
+  }
+
+  /** Stage 2 "distil the whole", typed (call after {@link #validate}). */
+  public LayerwiseStageConfig distilTheWhole() {
+    return LayerwiseStageConfig.of(stages.stage2());
+  }
+
+  /** Stage 3 "end to end", typed (call after {@link #validate}). */
+  public EndToEndStageConfig endToEnd() {
+    return EndToEndStageConfig.of(stages.stage3());
+  }
+
+  /** {@code data.broken_samples}, typed (call after {@link #validate}). */
+  public BrokenSamplePolicy brokenSamplePolicy() {
+    return BrokenSamplePolicy.valueOf(data.brokenSamples().toUpperCase(Locale.ROOT));
+  }
+
+  /** {@code init.strategy}, typed (call after {@link #validate}). */
+  public InitStrategy initStrategy() {
+    return InitStrategy.parse(init.strategy());
   }
 
   /** Checks every value; errors name file, line and key. */

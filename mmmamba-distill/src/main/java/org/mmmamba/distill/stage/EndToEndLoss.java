@@ -3,7 +3,6 @@ package org.mmmamba.distill.stage;
 import ai.djl.ndarray.NDArray;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
-import org.mmmamba.distill.loss.KlDivergence;
 
 /**
  * The stage-3 loss (method.md §3): KL(teacher || student) on next-token distributions of the whole model

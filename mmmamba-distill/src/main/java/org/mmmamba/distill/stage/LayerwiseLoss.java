@@ -7,7 +7,6 @@ import java.util.TreeMap;
 import org.mmmamba.core.model.DecoderLayer;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
-import org.mmmamba.distill.loss.LayerMse;
 
 /**
  * The teacher-forced, layer-wise loss of stages 1 and 2 (method.md §3). Every converted layer sees the

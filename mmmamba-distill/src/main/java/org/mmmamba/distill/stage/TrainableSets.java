@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 
 /**
  * Which parameters each stage trains (method.md §3), as named sets over canonical names. Everything else is
- * frozen. This is the only place that decides it.
+ * frozen. The stages ({@link DistilTheNew}, {@link DistilTheWhole}, {@link EndToEnd}) name their sets from these.
  *
  * <ul>
  *   <li>Stage 1 "distill the new": conv (weight, bias), W_dt, dt_bias, A_log, W_G, gated-norm weight (and D when used).
@@ -30,34 +30,18 @@ public final class TrainableSets {
 
   private TrainableSets() {}
 
-  /** Stage number (1, 2, 3) to its roles. */
-  public static List<String> roles(int stage) {
-    switch (stage) {
-      case 1:
-        return NEW_PARAMS;
-      case 2: {
-        List<String> r = new ArrayList<>(NEW_PARAMS);
-        r.addAll(INHERITED);
-        return r;
-      }
-      case 3:
-        return END_TO_END;
-      default:
-        throw new IllegalArgumentException("stage " + stage);
-    }
-  }
-
   /**
-   * Canonical names trained in {@code stage} for a student of config {@code c}, restricted to the Mamba-2
-   * layers in {@code layers} (null = all); names absent from the config (e.g. D when unused) are skipped.
+   * Canonical names of {@code roles} for a student of config {@code c} (a stage's {@link Stage#roles()}),
+   * restricted to the Mamba-2 layers in {@code layers} (null = all); names absent from the config (e.g. D when
+   * unused) are skipped.
    */
-  public static List<String> names(int stage, DecoderConfig c, List<Integer> layers) {
+  public static List<String> names(List<String> roles, DecoderConfig c, List<Integer> layers) {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
       if (c.kind(i) != LayerKind.MAMBA2 || (layers != null && !layers.contains(i))) {
         continue;
       }
-      for (String role : roles(stage)) {
+      for (String role : roles) {
         if (role.equals("D") && !c.mamba().useD() || role.equals("conv.bias") && !c.mamba().convBias()) {
           continue;
         }

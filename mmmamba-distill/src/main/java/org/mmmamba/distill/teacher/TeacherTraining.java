@@ -23,7 +23,7 @@ import org.mmmamba.core.config.ModelFamily;
 import org.mmmamba.core.config.RopeScaling;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.io.AtomicText;
-import org.mmmamba.core.model.ParamNames;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
@@ -43,7 +43,9 @@ import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.eval.Evaluator;
 import org.mmmamba.distill.optim.AdamWConfig;
 import org.mmmamba.distill.optim.WeightDecay;
+import org.mmmamba.distill.recipe.NonFinitePolicy;
 import org.mmmamba.distill.recipe.RunConfig;
+import org.mmmamba.distill.recipe.StageTraining;
 import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.distill.stage.Schedules;
 import org.mmmamba.distill.train.TrainingRun;
@@ -122,7 +124,8 @@ public final class TeacherTraining {
         RunConfig.Stage t = c.train();
         TrainingRun.Settings s = new TrainingRun.Settings("teacher", t.steps(), Schedules.of(t),
             AdamWConfig.torchDefaults(t.weightDecay()), WeightDecay.official(), t.clip(), t.gradAccum(),
-            c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(t.onNonFinite()), null);
+            c.checkpoint().every(), c.checkpoint().keep(),
+            StageTraining.of(t).onNonFinite() == NonFinitePolicy.STOP, null);
         boolean answerOnly = Boolean.TRUE.equals(t.answerOnly());
         TrainingRun.Summary sum = TrainingRun.run(out.resolve("train"), s, trainable, batches,
             b -> crossEntropy(vlm, root, b, dt, answerOnly), resume);

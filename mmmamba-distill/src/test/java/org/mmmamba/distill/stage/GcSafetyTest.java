@@ -84,9 +84,9 @@ class GcSafetyTest {
     }
   }
 
-  static Map<String, NDArray> params(DecoderModel s, int stage) {
+  static Map<String, NDArray> params(DecoderModel s, Stage stage) {
     Map<String, NDArray> p = new LinkedHashMap<>();
-    for (String n : TrainableSets.names(stage, s.config(), null)) {
+    for (String n : stage.trainableNames(s.config(), null)) {
       p.put(n, s.weights().get(n));
     }
     return p;
@@ -106,10 +106,10 @@ class GcSafetyTest {
       NDArray next = teacher.ids(m, new long[][] {{5, 9, 40, 0, 3, 7, 11, 2, 1}, {2, 8, 13, 21, 34, 1, 6, 9, 2}});
       for (int rep = 0; rep < 3; rep++) {
         LayerwiseLoss lw = new LayerwiseLoss(teacher, linear, List.of(0, 1), 1000, false, 2);
-        Map<String, NDArray> p2 = params(linear, 2);
+        Map<String, NDArray> p2 = params(linear, new DistilTheWhole(null));
         assertSame(grads(p2, () -> lw.loss(embeds), false), grads(p2, () -> lw.loss(embeds), true));
         EndToEndLoss e2e = new EndToEndLoss(teacher, hybrid, 2.0, 0.5);
-        Map<String, NDArray> p3 = params(hybrid, 3);
+        Map<String, NDArray> p3 = params(hybrid, new EndToEnd(null));
         assertSame(grads(p3, () -> e2e.loss(embeds, mask, next), false),
             grads(p3, () -> e2e.loss(embeds, mask, next), true));
       }

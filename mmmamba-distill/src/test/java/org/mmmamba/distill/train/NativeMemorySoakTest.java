@@ -20,6 +20,9 @@ import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.TinyRuns;
+import org.mmmamba.distill.stage.DistilTheNew;
+import org.mmmamba.distill.stage.DistilTheWhole;
+import org.mmmamba.distill.stage.EndToEnd;
 import org.mmmamba.distill.stage.TrainableSets;
 
 /**
@@ -96,7 +99,7 @@ class NativeMemorySoakTest {
       }
     }
     DecoderConfig linear = Seeder.studentConfig(VlmConfigs.read(teacher).stack(), HybridLayout.linear(), 2, 4);
-    int extraMoments = 2 * (TrainableSets.names(2, linear, null).size() - TrainableSets.names(1, linear, null).size());
+    int extraMoments = 2 * (TrainableSets.names(new DistilTheWhole(null).roles(), linear, null).size() - TrainableSets.names(new DistilTheNew(null).roles(), linear, null).size());
     assertEquals(extraMoments, level(stages, "stage2") - level(stages, "stage1"), "stage 1 -> 2\n" + report);
     assertEquals(RandomWeights.canonicalShapes(linear).size(), level(stages, "stage3:b") - level(stages, "stage3:a"),
         "student a -> b\n" + report);

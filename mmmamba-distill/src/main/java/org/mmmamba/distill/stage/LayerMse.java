@@ -1,4 +1,4 @@
-package org.mmmamba.distill.loss;
+package org.mmmamba.distill.stage;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,0 +1,112 @@
+package org.mmmamba.distill.stage;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import org.mmmamba.core.api.Models;
+import org.mmmamba.core.config.HybridLayout;
+import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.seed.Seeder;
+import org.mmmamba.distill.data.ModelInputs;
+import org.mmmamba.distill.recipe.EndToEndStageConfig;
+import org.mmmamba.distill.recipe.RunConfig;
+import org.mmmamba.distill.recipe.StageTraining;
+import org.mmmamba.distill.train.TrainingRun;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 3 "end to end" (docs/method.md): once per student layout, the student is seeded from the teacher, its
+ * Mamba-2 layers take stage 2's result, and W_C, W_B, W_x, W_G, W_dt, conv and the gated norm of every Mamba-2
+ * layer train against KL(teacher || student) over the whole model ({@link EndToEndLoss}). Output:
+ * {@code students/NAME/train/} and the loadable student {@code students/NAME/model/}.
+ *
+ * @param config its settings ({@code stages.stage3})
+ */
+public record EndToEnd(EndToEndStageConfig config) implements Stage {
+  private static final Logger LOG = LoggerFactory.getLogger(EndToEnd.class);
+
+  @Override
+  public String label() {
+    return "stage3";
+  }
+
+  @Override
+  public List<String> roles() {
+    return TrainableSets.END_TO_END;
+  }
+
+  @Override
+  public StageTraining training() {
+    return config.training();
+  }
+
+  /** The student's directory in the run directory. */
+  public Path dir(Path runDir, String student) {
+    return runDir.resolve("students").resolve(student);
+  }
+
+  /**
+   * Seeds, trains and saves one student ({@code dir/model}, with the teacher's tokenizer and training record).
+   *
+   * @param all the all-Mamba student holding stage 2's result
+   * @param keep receives the student's model (the caller closes it after evaluation)
+   * @return the loop's summary, null when the stage is off
+   */
+  public TrainingRun.Summary train(StageContext ctx, RunConfig.Student st, DecoderModel all,
+      List<VisionLanguageModel> keep) throws IOException {
+    RunConfig c = ctx.config();
+    HybridLayout layout = HybridLayout.parse(st.layout());
+    DecoderModel tdec = ctx.teacher().decoder();
+    DecoderModel student = Seeder.seed(tdec.config(), tdec.weights(), layout, c.initStrategy(), c.run().seed(),
+        c.init().convKernel(), c.init().chunkSize(), ctx.root());
+    VisionLanguageModel vlm = ctx.teacher().withDecoder(student);
+    keep.add(vlm);
+    // Mamba-2 layers start from stages 1-2.
+    for (String name : student.weights().names()) {
+      if (name.contains(".mamba.") && all.weights().contains(name)) {
+        // In place (index_put_), not copyTo(): that swaps the target's storage for a Java direct buffer, which
+        // then holds a trainable parameter outside torch's memory and counts against MaxDirectMemorySize.
+        student.weights().get(name).set(new NDIndex("..."), all.weights().get(name));
+      }
+    }
+    Path dir = dir(c.outDir(), st.name());
+    Path modelDir = dir.resolve("model");
+    StageTraining s = training();
+    TrainingRun.Summary sum = null;
+    if (s.trains()) {
+      Map<String, NDArray> trainable = Mixers.trainable(student.weights(), trainableNames(student.config(), null));
+      EndToEndLoss loss = new EndToEndLoss(tdec, student, config.temperature(), config.ceWeight());
+      boolean answerOnly = config.answerOnly();
+      try {
+        sum = TrainingRun.run(dir.resolve("train"), ctx.settings(label() + ":" + st.name(), s, false), trainable,
+            ctx.stream(s, 3), b -> {
+              NDArray ids = ModelInputs.ids(ctx.root(), b);
+              NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dtype())
+                  : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dtype());
+              NDArray next = ModelInputs.nextIds(ids);
+              return loss.loss(ctx.embeds(b), mask, next);
+            }, ctx.resume());
+      } finally {
+        Mixers.freeze(trainable);
+      }
+    } else {
+      LOG.info("{} ({}): skipped", label(), st.name());
+    }
+    Models.save(vlm, modelDir);
+    Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
+        : Path.of(c.teacher().path()).resolve("tokenizer.json");
+    Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    Path rec = Path.of(c.teacher().path()).resolve("training.json");
+    if (Files.exists(rec)) {
+      Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
+    }
+    return sum;
+  }
+}
