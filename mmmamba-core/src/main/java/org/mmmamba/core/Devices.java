@@ -12,10 +12,6 @@ import java.util.Locale;
  * otherwise; BF16 is refused because DJL 0.36 aborts the JVM on BF16 arrays.
  */
 public final class Devices {
-  static {
-    Offline.init();
-  }
-
   private Devices() {}
 
   /** "auto", "cpu", "gpu" or "gpuN". */

@@ -4,9 +4,12 @@ package org.mmmamba.core;
  * Forces DJL into offline mode before any DJL class is loaded.
  *
  * <p>DJL's {@code Engine} static initialiser probes the EC2 metadata address unless offline mode and
- * {@code OPT_OUT_TRACKING} are set. Every public entry point of this library that may touch DJL calls
- * {@link #init()} first (model loaders, {@code Tensors}, the CLI), so a researcher using the library from
- * a notebook or their own {@code main} never sends traffic, whatever their environment says.
+ * {@code OPT_OUT_TRACKING} are set. The libraries ({@code mmmamba-core}, {@code mmmamba-distill}) do not call this
+ * from their classes: it is set once at each entry point. The application's entry points do it first thing (the
+ * CLI's {@code main}, the notebook facade {@code MmMamba}, the benchmark and ablation workers, the JMH benchmarks),
+ * and so must a library user: call {@code Offline.init()} at the top of your {@code main} (or first cell of a
+ * notebook) before any DJL class loads, or start the JVM with {@code -Dai.djl.offline=true
+ * -DOPT_OUT_TRACKING=true} and {@code DJL_OFFLINE=true} in the environment.
  */
 public final class Offline {
   private static volatile boolean done;

@@ -37,10 +37,6 @@ import org.mmmamba.core.seed.Seeder;
  * }</pre>
  */
 public final class Models {
-  static {
-    Offline.init();
-  }
-
   /** Positions per logits chunk when writing logits (bounds memory at (B, chunk, V)). */
   public static final int LOGITS_CHUNK = 256;
 

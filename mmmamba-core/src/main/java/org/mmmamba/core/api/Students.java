@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HfConfigs;
 import org.mmmamba.core.config.HybridLayout;
@@ -34,10 +33,6 @@ import org.mmmamba.core.seed.Seeder;
  * }</pre>
  */
 public final class Students {
-  static {
-    Offline.init();
-  }
-
   /** Teacher files copied beside the student's weights when present (tokenizer and generation settings). */
   public static final List<String> SIDE_FILES = List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.model",
       "special_tokens_map.json", "generation_config.json", "chat_template.jinja");

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Consumer;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 
 /**
  * Bridge between checkpoint tensors and DJL {@link NDArray}s.
@@ -18,12 +17,6 @@ import org.mmmamba.core.Offline;
  * PyTorch engine aborts the JVM on BFLOAT16.
  */
 public final class NdArrays {
-  static {
-    // DJL's Engine phones home from its static initialiser unless offline mode is set first. Callers
-    // who created their NDManager before touching this class must have called Offline.init() themselves.
-    Offline.init();
-  }
-
   private NdArrays() {}
 
   /**

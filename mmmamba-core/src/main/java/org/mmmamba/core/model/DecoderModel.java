@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
@@ -30,10 +29,6 @@ import org.mmmamba.core.nn.SwiGluMlp;
  * the sequence (prefill, then one token at a time); without one, positions start at 0 and nothing is kept.
  */
 public final class DecoderModel implements AutoCloseable {
-  static {
-    Offline.init();
-  }
-
   private final DecoderConfig config;
   private final Weights weights;
   private final List<DecoderLayer> layers;

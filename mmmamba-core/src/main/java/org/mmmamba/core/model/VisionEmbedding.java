@@ -16,7 +16,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import java.util.Arrays;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
@@ -26,7 +25,7 @@ import org.mmmamba.core.config.VlmConfig;
  *   <li>Patch embedding: the Conv2d(C -> D, kernel = stride = p) is a matmul over unfolded patches, with the
  *       weight stored as a (D, C*p*p) matrix whose columns are in the conv's (c, ky, kx) order.
  *   <li>Learned position embeddings {@code vision.pos[1:]} (row 0 is the unused class slot), resized bicubically
- *       ({@link Bicubic}) when the tile's grid differs from the stored one.
+ *       ({@link TorchBicubic}) when the tile's grid differs from the stored one.
  *   <li>Pixel shuffle 0.5: 2x2 neighbouring patches are concatenated into one token ({@link #pixelShuffle}).
  *   <li>MLP projector: Linear(4D, D), exact (erf) GELU as torch {@code nn.GELU()}, Linear(D, D).
  * </ol>
@@ -37,10 +36,6 @@ import org.mmmamba.core.config.VlmConfig;
  * <p>The tensors live in a {@link Weights} store this object reads but does not own.
  */
 public final class VisionEmbedding {
-  static {
-    Offline.init();
-  }
-
   private final VlmConfig config;
   private final Weights weights;
 
@@ -170,7 +165,7 @@ public final class VisionEmbedding {
   public NDArray positions(NDArray like, int g) {
     NDArray pos = weights.get(VISION_POS).get(like.getManager(), new NDIndex("1:"));
     int g0 = config.grid();
-    return g == g0 ? pos : Bicubic.resize2d(like.getManager(), pos, g0, g);
+    return g == g0 ? pos : TorchBicubic.resize2d(like.getManager(), pos, g0, g);
   }
 
   /**

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;
 
@@ -33,10 +32,6 @@ import org.mmmamba.core.config.VlmConfig;
  * <p>Shapes: B batch, L length, D hidden, V vocab, T_i tiles of sample i, S tile side.
  */
 public final class VisionLanguageModel implements AutoCloseable {
-  static {
-    Offline.init();
-  }
-
   private final VlmConfig config;
   private final Weights visionWeights;
   private final VisionEmbedding vision;

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.AtomicText;
@@ -29,10 +28,6 @@ import org.mmmamba.core.io.WeightMap;
  * when large. Every file is replaced atomically.
  */
 public final class VlmIo {
-  static {
-    Offline.init();
-  }
-
   private VlmIo() {}
 
   /**

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
@@ -46,10 +45,6 @@ import org.mmmamba.core.model.Weights;
  * identity), so we do not pretend to convert them.
  */
 public final class Seeder {
-  static {
-    Offline.init();
-  }
-
   /** mmMamba's conv kernel (d_conv). */
   public static final int DEFAULT_CONV_KERNEL = 2;
   /** mmMamba's SSD chunk size. */

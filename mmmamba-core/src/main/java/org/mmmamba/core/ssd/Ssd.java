@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import org.mmmamba.core.Offline;
 
 /**
  * Mamba-2 SSD (state space duality) math: parameter-free functions on DJL {@code NDArray}s.
@@ -42,10 +41,6 @@ import org.mmmamba.core.Offline;
  * inside a {@code GradientCollector}).
  */
 public final class Ssd {
-  static {
-    Offline.init();
-  }
-
   private Ssd() {}
 
   /**

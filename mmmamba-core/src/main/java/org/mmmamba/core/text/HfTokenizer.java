@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 
 /**
  * A Hugging Face {@code tokenizer.json} run by DJL's native tokenizers library, loaded only from a local
@@ -74,7 +73,6 @@ public final class HfTokenizer implements Tokenizer {
     for (long id : vocab.values()) {
       maxId = Math.max(maxId, id);
     }
-    Offline.init();
     HuggingFaceTokenizer hf;
     try {
       hf =

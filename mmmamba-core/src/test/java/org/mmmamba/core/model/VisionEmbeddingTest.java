@@ -86,7 +86,7 @@ class VisionEmbeddingTest {
     double[] ramp = {-0.10546875, 0.2265625, 0.7734375, 1.10546875};
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray grid = m.create(new double[] {1, 2, 3, 4}, new Shape(4, 1));
-      double[] got = Bicubic.resize2d(m, grid, 2, 4).toDoubleArray();
+      double[] got = TorchBicubic.resize2d(m, grid, 2, 4).toDoubleArray();
       double[] want = new double[16];
       for (int i = 0; i < 4; i++) {
         for (int j = 0; j < 4; j++) {
@@ -104,7 +104,7 @@ class VisionEmbeddingTest {
   void bicubicMatchesDirectKernel() {
     int[][] cases = {{4, 6}, {4, 2}, {3, 7}, {5, 5}, {6, 4}};
     for (int[] c : cases) {
-      double[][] got = Bicubic.matrix(c[0], c[1]);
+      double[][] got = TorchBicubic.matrix(c[0], c[1]);
       for (int o = 0; o < c[1]; o++) {
         double src = (o + 0.5) * c[0] / c[1] - 0.5;
         double[] want = new double[c[0]];
@@ -115,7 +115,7 @@ class VisionEmbeddingTest {
         assertArrayEquals(want, got[o], 1e-13, c[0] + "->" + c[1] + " row " + o);
       }
     }
-    double[][] id = Bicubic.matrix(5, 5);
+    double[][] id = TorchBicubic.matrix(5, 5);
     for (int i = 0; i < 5; i++) {
       for (int j = 0; j < 5; j++) {
         assertEquals(i == j ? 1.0 : 0.0, id[i][j], 0.0);
@@ -147,7 +147,7 @@ class VisionEmbeddingTest {
       assertArrayEquals(rest, vlm.vision().positions(like, 4).toDoubleArray(), 0.0);
       // a 24x24 tile has a 6x6 grid: the 4x4 table resized separably, rows then columns
       double[] got = vlm.vision().positions(like, 6).toDoubleArray();
-      double[][] mat = Bicubic.matrix(4, 6);
+      double[][] mat = TorchBicubic.matrix(4, 6);
       for (int i = 0; i < 6; i++) {
         for (int j = 0; j < 6; j++) {
           for (int d = 0; d < 16; d++) {

@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsWriter;
@@ -58,10 +57,6 @@ import org.slf4j.LoggerFactory;
  * <p>One writer per run directory.
  */
 public final class TrainingCheckpoint {
-  static {
-    Offline.init();
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(TrainingCheckpoint.class);
 
   /** Directory name prefix. */

@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Devices;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
@@ -28,10 +27,6 @@ import org.mmmamba.distill.data.TaskData;
  * and notebooks call {@link #run}.
  */
 public final class Evaluation {
-  static {
-    Offline.init();
-  }
-
   private Evaluation() {}
 
   /**

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.generate.GenerationConfig;
@@ -46,10 +45,6 @@ import org.mmmamba.distill.data.TaskData;
  * }</pre>
  */
 public final class ImageQa implements AutoCloseable {
-  static {
-    Offline.init();
-  }
-
   private final Tokenizer tokenizer;
   private final PromptBuilder prompts;
   private final ImagePreprocessor images;

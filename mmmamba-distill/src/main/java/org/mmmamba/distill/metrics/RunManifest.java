@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 
 /**
@@ -52,10 +51,6 @@ import org.mmmamba.core.io.AtomicText;
  * running git. Input files are hashed with SHA-256, streamed.
  */
 public final class RunManifest {
-  static {
-    Offline.init();
-  }
-
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
 

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsFile;
 import org.mmmamba.core.io.SafetensorsWriter;
@@ -49,10 +48,6 @@ import org.mmmamba.core.io.TensorIo;
  * the hyperparameters for the record. Not thread-safe.
  */
 public final class AdamW implements AutoCloseable {
-  static {
-    Offline.init();
-  }
-
   /** Prefix of every tensor this optimiser saves. */
   public static final String PREFIX = "optim.";
 

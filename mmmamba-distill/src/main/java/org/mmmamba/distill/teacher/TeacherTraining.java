@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mmmamba.core.Devices;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.ModelFamily;
@@ -59,10 +58,6 @@ import org.slf4j.LoggerFactory;
  * {@code out_dir/eval.json}.
  */
 public final class TeacherTraining {
-  static {
-    Offline.init();
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(TeacherTraining.class);
   /** Classpath resource holding every default. */
   public static final String DEFAULTS = "/org/mmmamba/distill/teacher/teacher-defaults.yaml";

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.nn.Scalars;
 import org.mmmamba.distill.optim.AdamW;
 import org.mmmamba.distill.optim.GradClip;
@@ -30,7 +29,7 @@ import org.mmmamba.distill.optim.NonFinite;
  *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it), measures the
  *       global norm and clips it to {@code maxGradNorm} (torch's {@code clip_grad_norm_});
  *   <li>if loss and norm are finite, AdamW updates the parameters in place at {@code lr = schedule.lr(pos)};
- *       otherwise the update is skipped and reported ({@link StepResult#nonFinite()});
+ *       otherwise the update is skipped and reported ({@link StepOutcome#nonFinite()});
  *   <li>always (also after an exception) zeroes the gradients with {@code grad.zero_()}, which clears NaN
  *       (never {@code zeroGradients()}, see {@link Gradients}), and closes the gradient handles.
  * </ol>
@@ -40,10 +39,6 @@ import org.mmmamba.distill.optim.NonFinite;
  * advance on applied updates. Both are checkpointed. Single-threaded: grad mode is thread-local in DJL.
  */
 public final class GradientStep {
-  static {
-    Offline.init();
-  }
-
   private final Map<String, NDArray> trainable;
   private final AdamW optimizer;
   private final LrSchedule schedule;
@@ -118,7 +113,7 @@ public final class GradientStep {
    *
    * @throws IllegalArgumentException if {@code microBatches} &lt; 1 or a loss is not a scalar
    */
-  public StepResult run(int microBatches, MicroBatchLoss fn) {
+  public StepOutcome run(int microBatches, MicroBatchLoss fn) {
     if (microBatches < 1) {
       throw new IllegalArgumentException("microBatches must be >= 1, got " + microBatches);
     }
@@ -182,7 +177,7 @@ public final class GradientStep {
       }
     }
     position = pos + 1;
-    return new StepResult(pos, lossSum / microBatches, norm, lr, nf, microBatches);
+    return new StepOutcome(pos, lossSum / microBatches, norm, lr, nf, microBatches);
   }
 
   /** A scalar array's value as a double (one host read). */

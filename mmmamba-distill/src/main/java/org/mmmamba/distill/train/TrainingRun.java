@@ -119,7 +119,7 @@ public final class TrainingRun {
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
-          StepResult r = gs.run(s.gradAccum(), micro -> {
+          StepOutcome r = gs.run(s.gradAccum(), micro -> {
             Batch b = data.next();
             stepTokens[0] += realTokens(b);
             return fn.loss(b);

@@ -105,7 +105,7 @@ class GradientStepTest {
       double first = 0;
       double last = 0;
       for (int s = 0; s < 200; s++) {
-        StepResult res = gs.run(2, micro -> pb.loss(r, N / 2));
+        StepOutcome res = gs.run(2, micro -> pb.loss(r, N / 2));
         assertEquals(s, res.step());
         assertTrue(res.applied());
         if (s == 0) {
@@ -162,7 +162,7 @@ class GradientStepTest {
         GradientStep gs = pb.stepper(Double.POSITIVE_INFINITY);
         int kk = k;
         Random r = new Random(4); // same rows in the same order for both k
-        StepResult res = gs.run(k, micro -> pb.loss(r, N / kk));
+        StepOutcome res = gs.run(k, micro -> pb.loss(r, N / kk));
         norms[k - 1] = res.gradNorm();
         assertEquals(k, res.microBatches());
         gs.optimizer().close();
@@ -180,14 +180,14 @@ class GradientStepTest {
       gs.run(1, micro -> pb.loss(r, N));
       gs.run(1, micro -> pb.loss(r, N));
       float[] before = pb.trainable.get("layers.0.W").toFloatArray();
-      StepResult bad = gs.run(1, micro -> pb.loss(r, N).mul(Float.NaN));
+      StepOutcome bad = gs.run(1, micro -> pb.loss(r, N).mul(Float.NaN));
       assertEquals(NonFinite.LOSS, bad.nonFinite());
       assertFalse(bad.applied());
       assertArrayEquals(before, pb.trainable.get("layers.0.W").toFloatArray(), 0f, "no update on a skipped step");
       assertEquals(2, gs.optimizer().steps());
       assertEquals(3, gs.position(), "the schedule moves on");
       assertGradientsZero(pb);
-      StepResult good = gs.run(1, micro -> pb.loss(r, N));
+      StepOutcome good = gs.run(1, micro -> pb.loss(r, N));
       assertTrue(good.applied());
       assertTrue(Double.isFinite(good.gradNorm()));
       gs.optimizer().close();
@@ -202,7 +202,7 @@ class GradientStepTest {
       Map<String, NDArray> t = Map.of("p", p);
       try (AdamW opt = new AdamW(t, AdamWConfig.mmMamba(), WeightDecay.all())) {
         GradientStep gs = new GradientStep(t, opt, new LrSchedule.Constant(0.1, 0), 1.0);
-        StepResult res = gs.run(1, micro -> p.sqrt().sum()); // d√p/dp = ∞ at p = 0
+        StepOutcome res = gs.run(1, micro -> p.sqrt().sum()); // d√p/dp = ∞ at p = 0
         assertEquals(2.0, res.loss(), 1e-6);
         assertEquals(NonFinite.GRAD_NORM, res.nonFinite());
         assertArrayEquals(new float[] {0f, 4f}, p.toFloatArray(), 0f);

@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.AtomicText;
@@ -40,10 +39,6 @@ import org.slf4j.LoggerFactory;
  * default ({@link Options#isolate}), so that memory goes back to the OS between runs.
  */
 public final class Ablation {
-  static {
-    Offline.init();
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(Ablation.class);
   /** Classpath resource holding the defaults of an ablation file. */
   public static final String DEFAULTS = "/org/mmmamba/app/ablate/ablation-defaults.yaml";

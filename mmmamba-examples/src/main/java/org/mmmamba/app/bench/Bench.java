@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.mmmamba.core.Devices;
-import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.RandomWeights;
@@ -28,10 +27,6 @@ import org.mmmamba.core.model.RandomWeights;
  * {@code prefill_memory.png}. While running, {@code bench.partial.json} holds the points done so far.
  */
 public final class Bench {
-  static {
-    Offline.init();
-  }
-
   private Bench() {}
 
   /** Runs the benchmark, printing one progress line per point to stderr. */

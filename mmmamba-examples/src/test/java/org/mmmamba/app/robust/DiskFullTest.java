@@ -48,13 +48,13 @@ class DiskFullTest {
     Path reference = FaultRuns.reference();
     Path copy = Files.createDirectories(tmp.resolve("copy"));
     Path cfg = Fx.write(tmp.resolve("cfg.yaml"), FaultRuns.yaml(Fx.teacher(), mnt.resolve("out")));
-    ProcessBuilder pb = ChildJvm.builder(List.of("unshare", "-m", "sh", "-c", SCRIPT, "sh"), List.of(),
+    ProcessBuilder pb = CliProcess.builder(List.of("unshare", "-m", "sh", "-c", SCRIPT, "sh"), List.of(),
         List.of("distill", "--config", cfg.toString()), tmp.resolve("log"));
     Map<String, String> env = pb.environment();
     env.put("SIZE", "640k");
     env.put("MNT", mnt.toString());
     env.put("COPY", copy.toString());
-    ChildJvm.Result r = ChildJvm.run(pb, 300);
+    CliProcess.Result r = CliProcess.run(pb, 300);
     assertEquals(Main.IO_ERROR, r.code(), r.toString());
     List<String> lines = r.errorLines();
     assertEquals(1, lines.size(), r.toString());
@@ -68,7 +68,7 @@ class DiskFullTest {
         + FaultRuns.progress(out) + "/" + FaultRuns.TOTAL_STEPS + ")");
     // Resume what the full disk held, on a roomy one.
     Path cfg2 = Fx.write(tmp.resolve("cfg2.yaml"), FaultRuns.yaml(Fx.teacher(), out));
-    ChildJvm.Result resumed = ChildJvm.run(ChildJvm.builder(List.of(), List.of(),
+    CliProcess.Result resumed = CliProcess.run(CliProcess.builder(List.of(), List.of(),
         List.of("distill", "--config", cfg2.toString(), "--resume"), tmp.resolve("log2")), 300);
     assertEquals(0, resumed.code(), resumed.toString());
     FaultRuns.assertSameResults(reference, out);

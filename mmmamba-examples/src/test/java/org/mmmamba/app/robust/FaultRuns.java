@@ -57,7 +57,7 @@ final class FaultRuns {
     if (reference == null) {
       Path dir = Fx.sharedRoot().resolve("fault-reference");
       Path cfg = config(dir);
-      ChildJvm.Result r = ChildJvm.run(ChildJvm.builder(List.of(), List.of(),
+      CliProcess.Result r = CliProcess.run(CliProcess.builder(List.of(), List.of(),
           List.of("distill", "--config", cfg.toString()), dir.resolve("log")), 300);
       assertEquals(0, r.code(), r.toString());
       reference = dir.resolve("out");

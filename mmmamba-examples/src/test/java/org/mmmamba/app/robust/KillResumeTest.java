@@ -49,7 +49,7 @@ class KillResumeTest {
       if (i > 0) {
         args.add("--resume");
       }
-      ProcessBuilder pb = ChildJvm.builder(List.of(), List.of(), args, tmp.resolve("log" + i));
+      ProcessBuilder pb = CliProcess.builder(List.of(), List.of(), args, tmp.resolve("log" + i));
       Process p = pb.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (p.isAlive() && FaultRuns.progress(out) < target && System.nanoTime() < deadline) {
@@ -59,13 +59,13 @@ class KillResumeTest {
       int at = FaultRuns.progress(out);
       p.destroyForcibly(); // SIGKILL
       int code = p.waitFor();
-      assertEquals(137, code, "the child was not killed (it ended by itself?): " + ChildJvm.result(pb, code));
+      assertEquals(137, code, "the child was not killed (it ended by itself?): " + CliProcess.result(pb, code));
       int checked = FaultRuns.assertCheckpointsLoadable(out, true);
       report.add("kill " + (i + 1) + " at ~" + at + "/" + FaultRuns.TOTAL_STEPS + " steps (target " + target
           + "): " + checked + " checkpoints readable");
       i++;
     }
-    ChildJvm.Result last = ChildJvm.run(ChildJvm.builder(List.of(), List.of(),
+    CliProcess.Result last = CliProcess.run(CliProcess.builder(List.of(), List.of(),
         List.of("distill", "--config", cfg.toString(), "--resume"), tmp.resolve("log-final")), 300);
     assertEquals(0, last.code(), last.toString());
     report.forEach(r -> System.out.println("KillResumeTest: " + r));

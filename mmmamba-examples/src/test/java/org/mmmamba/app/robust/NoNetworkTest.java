@@ -61,7 +61,7 @@ class NoNetworkTest {
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
         "-Djava.io.tmpdir=" + tmp.resolve("javatmp"), "-Duser.home=" + tmp.resolve("home"),
         "-Dai.djl.pytorch.num_threads=1", "-cp",
-        ChildJvm.classpath(), "org.mmmamba.app.cli.Main"));
+        CliProcess.classpath(), "org.mmmamba.app.cli.Main"));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.resolve("work").toFile());
     Map<String, String> env = pb.environment();
@@ -72,7 +72,7 @@ class NoNetworkTest {
     env.put("MMMAMBA_HOME", tmp.resolve("mhome").toString());
     Path log = tmp.resolve("log-" + name);
     pb.redirectOutput(log.toFile()).redirectError(Path.of(log + ".err").toFile());
-    ChildJvm.Result r = ChildJvm.run(pb, 300);
+    CliProcess.Result r = CliProcess.run(pb, 300);
     assertEquals(0, r.code(), name + ": " + r);
     for (String bad : List.of("ownload", "telemetry", "UnknownHost", "Network is unreachable")) {
       assertFalse(r.err().contains(bad) || r.out().contains(bad), name + " mentions '" + bad + "': " + r);
@@ -192,14 +192,14 @@ class NoNetworkTest {
     Path model = Fx.llama(tmp.resolve("m"));
     Path ids = Fx.write(tmp.resolve("ids.json"), BadInputCases.GOOD_IDS);
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-verbose:class", "-cp", ChildJvm.classpath(),
+        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-verbose:class", "-cp", CliProcess.classpath(),
         "org.mmmamba.app.cli.Main", "logits", "--model", model.toString(), "--input-ids", ids.toString(),
         "--out", tmp.resolve("l.safetensors").toString(), "--device", "cpu"));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("DJL_OFFLINE") || k.equals("OPT_OUT_TRACKING"));
     Path log = tmp.resolve("log");
     pb.redirectOutput(log.toFile()).redirectError(Path.of(log + ".err").toFile());
-    ChildJvm.Result r = ChildJvm.run(pb, 120);
+    CliProcess.Result r = CliProcess.run(pb, 120);
     assertEquals(0, r.code(), r.err());
     List<String> loads = r.out().lines().filter(l -> l.contains("[class,load]")).toList();
     int offline = indexOf(loads, " org.mmmamba.core.Offline ");

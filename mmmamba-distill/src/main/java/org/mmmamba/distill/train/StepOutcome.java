@@ -12,7 +12,7 @@ import org.mmmamba.distill.optim.NonFinite;
  * @param nonFinite what was not finite; anything but {@link NonFinite#NONE} means the update was skipped
  * @param microBatches the number of micro-batches accumulated
  */
-public record StepResult(long step, double loss, double gradNorm, double lr, NonFinite nonFinite, int microBatches) {
+public record StepOutcome(long step, double loss, double gradNorm, double lr, NonFinite nonFinite, int microBatches) {
   /** True if AdamW updated the parameters in this step. */
   public boolean applied() {
     return nonFinite == NonFinite.NONE;

@@ -1,7 +1,6 @@
 package org.mmmamba.distill.train;
 
 import ai.djl.ndarray.NDManager;
-import org.mmmamba.core.Offline;
 
 /**
  * Counts the native arrays alive in this JVM: every array attached to any manager below DJL's system
@@ -9,10 +8,6 @@ import org.mmmamba.core.Offline;
  * per step; a count that grows with the number of steps is a leak.
  */
 public final class LiveArrays {
-  static {
-    Offline.init();
-  }
-
   private LiveArrays() {}
 
   /** The number of live arrays in all managers (walks the manager tree; not free on huge models). */

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Runs {@code mmmamba} in a child JVM on the test classpath, the way the launcher would (DJL offline, one
  * intra-op thread so that runs are bitwise reproducible and do not fight the test JVM for the cores).
  */
-final class ChildJvm {
-  private ChildJvm() {}
+final class CliProcess {
+  private CliProcess() {}
 
   /** The test classpath (surefire's, else this JVM's). */
   static String classpath() {

@@ -6,18 +6,18 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Bicubic resampling with the semantics of torch {@code F.interpolate(mode='bicubic', align_corners=False)}:
+ * TorchBicubic resampling with the semantics of torch {@code F.interpolate(mode='bicubic', align_corners=False)}:
  * Keys' cubic kernel with a = -0.75, source coordinate {@code (dst + 0.5) * in / out - 0.5} (not clamped), the
  * four taps floor(src) - 1 .. floor(src) + 2 clamped to the border.
  *
  * <p>Resampling is linear in the input, so it is done as precomputed interpolation matrices (built on the host)
  * and matmuls: gradients flow to the resampled table (HoVLE's position embeddings).
  */
-public final class Bicubic {
+public final class TorchBicubic {
   /** The cubic-convolution coefficient torch uses. */
   public static final double A = -0.75;
 
-  private Bicubic() {}
+  private TorchBicubic() {}
 
   /** The (out, in) matrix M with y = M x resampling a length-{@code in} signal to length {@code out}. */
   public static double[][] matrix(int in, int out) {
