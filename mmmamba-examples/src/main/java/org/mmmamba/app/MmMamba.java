@@ -181,7 +181,7 @@ public final class MmMamba {
   // ------------------------------------------------------------------------------------------ converting
 
   /**
-   * Seeds a student in memory (before any training, method.md §2.4): every layer the layout does not keep as
+   * Seeds a student in memory (before any training, docs/method.md §2.4): every layer the layout does not keep as
    * attention becomes a Mamba-2 mixer with W_C = W_Q, W_B = W_K, W_x = W_V (unless {@code init} is scratch),
    * W_O = the teacher's, and the new parameters as {@code init} sets them; everything else is copied. Default
    * conv kernel (2) and chunk size (128).

@@ -63,7 +63,7 @@ public final class Models {
   }
 
   /**
-   * Seeds a student in memory (method.md §2.4): every layer the layout does not keep as attention becomes a Mamba-2
+   * Seeds a student in memory (docs/method.md §2.4): every layer the layout does not keep as attention becomes a Mamba-2
    * mixer with W_C = W_Q, W_B = W_K, W_x = W_V (unless {@code init} is scratch), W_O = the teacher's; everything
    * else is copied. Default conv kernel and chunk size. The student borrows the teacher's vision weights: keep the
    * teacher open while it is used.

@@ -9,9 +9,9 @@ import org.mmmamba.core.BadInputException;
 
 /**
  * Which decoder layers of a student stay softmax attention; every other layer becomes a Mamba-2 mixer
- * (method.md §4). The linear student is the layout with no attention layer.
+ * (docs/method.md §4). The linear student is the layout with no attention layer.
  *
- * <p>Named strategies for n layers and k attention layers (method.md §4, PAPER Table 6). The layers are cut
+ * <p>Named strategies for n layers and k attention layers (docs/method.md §4, PAPER Table 6). The layers are cut
  * into k consecutive groups; group i is [floor(i*n/k), floor((i+1)*n/k)). When k divides n the groups are
  * equal; otherwise group sizes differ by at most one (the fair spread), and every group is non-empty when
  * k &lt;= n, so the k indices are distinct.

@@ -52,7 +52,7 @@ public record Mamba2Config(
     double dtMin,
     double dtMax) {
 
-  /** The mmMamba mixer for an attention layer with H heads, G kv heads and head dim P (method.md §2). */
+  /** The mmMamba mixer for an attention layer with H heads, G kv heads and head dim P (docs/method.md §2). */
   public static Mamba2Config mmMamba(int numHeads, int numKvHeads, int headDim, int convKernel, int chunkSize) {
     return new Mamba2Config(
         numHeads, headDim, headDim, numKvHeads, numKvHeads, numHeads, convKernel, true, chunkSize, false,

@@ -4,7 +4,7 @@ import java.util.List;
 import org.mmmamba.core.BadInputException;
 
 /**
- * A HoVLE-style decoder-only vision-language model (method.md §1, §6): a patch embedding, a 0.5 pixel shuffle
+ * A HoVLE-style decoder-only vision-language model (docs/method.md §1, §6): a patch embedding, a 0.5 pixel shuffle
  * and an MLP projector make image tokens; they replace the {@code <IMG_CONTEXT>} placeholders among the text
  * embeddings, and the joint sequence runs through one stack of decoder layers: the holistic embedding module's
  * {@code numEmbeddingLayers} layers followed by the LLM's layers, numbered globally 0..numLayers-1.

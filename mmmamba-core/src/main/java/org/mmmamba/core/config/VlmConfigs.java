@@ -13,7 +13,7 @@ import org.mmmamba.core.BadInputException;
 
 /**
  * Reads and writes the {@code config.json} of a {@link VlmConfig}, in this project's own documented layout
- * (HoVLE's real config.json was not available; see method.md §8):
+ * (HoVLE's real config.json was not available; see docs/method.md §8):
  *
  * <pre>
  * {

@@ -17,7 +17,7 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * The HoVLE checkpoint layout (method.md §6) as a {@link WeightMap}: HF names and shapes on the left, canonical
+ * The HoVLE checkpoint layout (docs/method.md §6) as a {@link WeightMap}: HF names and shapes on the left, canonical
  * names ({@code model.ParamNames}) on the right. D hidden, V vocab, C channels, p patch, N patches per tile, E
  * embedding layers.
  *
@@ -80,7 +80,7 @@ public final class HovleWeightMap {
 
   /**
    * Where global layer {@code g} lives: {@code embedding_model.encoder.g.} for g &lt; E, else
-   * {@code language_model.model.layers.(g-E).} (method.md §1).
+   * {@code language_model.model.layers.(g-E).} (docs/method.md §1).
    */
   public static String layerPrefix(VlmConfig c, int g) {
     int e = c.numEmbeddingLayers();

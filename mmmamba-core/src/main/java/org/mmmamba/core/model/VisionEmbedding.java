@@ -19,7 +19,7 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * HoVLE's image-token maker (method.md §6): tiles of normalised pixels to image tokens in the LLM's width.
+ * HoVLE's image-token maker (docs/method.md §6): tiles of normalised pixels to image tokens in the LLM's width.
  *
  * <ol>
  *   <li>Patch embedding: the Conv2d(C -> D, kernel = stride = p) is a matmul over unfolded patches, with the
@@ -169,7 +169,7 @@ public final class VisionEmbedding {
   }
 
   /**
-   * Pixel shuffle with ratio 0.5, HoVLE's token order (method.md §6): x (T, g*g, C) with patch (r, c) at row
+   * Pixel shuffle with ratio 0.5, HoVLE's token order (docs/method.md §6): x (T, g*g, C) with patch (r, c) at row
    * r*g + c -> (T, (g/2)^2, 4C) where token (i, j), at row i*(g/2) + j, is the concatenation
    * [p(2i, 2j), p(2i, 2j+1), p(2i+1, 2j), p(2i+1, 2j+1)].
    */

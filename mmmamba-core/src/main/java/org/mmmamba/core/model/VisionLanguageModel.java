@@ -14,7 +14,7 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * A HoVLE-style decoder-only vision-language model (method.md §1, §6): {@link VisionEmbedding} makes image
+ * A HoVLE-style decoder-only vision-language model (docs/method.md §1, §6): {@link VisionEmbedding} makes image
  * tokens, {@link #inputEmbeds} splices them into the text embeddings at the {@code <IMG_CONTEXT>} positions, and
  * one {@link DecoderModel} runs the joint sequence through the embedding module's layers and the LLM's layers
  * (global indices 0..n-1, positions 0..L-1 throughout), then the LLM's final norm and LM head.

@@ -12,7 +12,7 @@ import org.mmmamba.core.ssd.ScanResult;
 import org.mmmamba.core.ssd.Ssd;
 
 /**
- * The Mamba-2 mixer (method.md §2.3), in the paper's names.
+ * The Mamba-2 mixer (docs/method.md §2.3), in the paper's names.
  *
  * <pre>
  *   x = W_x u, B = W_B u, C = W_C u          (mmMamba: W_x = W_V, W_B = W_K, W_C = W_Q, inherited)

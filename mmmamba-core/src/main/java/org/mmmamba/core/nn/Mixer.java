@@ -17,7 +17,7 @@ public sealed interface Mixer permits Attention, Mamba2Mixer {
 
   /**
    * The mixer output before the output projection W_O, (B, L, H, P): the quantity the layer-wise distillation
-   * loss compares (method.md §3). Stateless (positions start at 0).
+   * loss compares (docs/method.md §3). Stateless (positions start at 0).
    */
   NDArray mixBeforeOutput(NDArray u);
 

@@ -4,7 +4,7 @@ import java.util.Locale;
 import org.mmmamba.core.BadInputException;
 
 /**
- * How a converted layer's Mamba-2 mixer is initialised from the teacher's attention (method.md §2.4, PAPER
+ * How a converted layer's Mamba-2 mixer is initialised from the teacher's attention (docs/method.md §2.4, PAPER
  * Table 4). In every strategy W_O is the teacher's (the official code always reuses the attention's output
  * projection). The values of each rule are in {@link MambaInit}.
  */

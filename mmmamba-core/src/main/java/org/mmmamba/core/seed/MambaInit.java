@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 
 /**
  * The initial value of every parameter of a converted Mamba-2 mixer that is not inherited, one method per
- * parameter, each with its rule for every {@link InitStrategy} (method.md §2.4, read in the official
+ * parameter, each with its rule for every {@link InitStrategy} (docs/method.md §2.4, read in the official
  * {@code mamba2.py} {@code init_weights}). Values are returned row-major as double[] in the canonical shapes of
  * {@code model.ParamNames}; the caller casts them to the model's dtype.
  *
@@ -34,7 +34,7 @@ public final class MambaInit {
    * Conv weight (C, K); tap K-1 multiplies the current token.
    *
    * <ul>
-   *   <li>INHERIT_MIMIC: identity, w[:, K-1] = 1, other taps 0 (method.md §2.4 "conv: weight[:,0,1] = 1"), so
+   *   <li>INHERIT_MIMIC: identity, w[:, K-1] = 1, other taps 0 (docs/method.md §2.4 "conv: weight[:,0,1] = 1"), so
    *       the conv passes [x|B|C] through and the block sees SiLU(V), SiLU(K), SiLU(Q).
    *   <li>INHERIT, SCRATCH: PyTorch default depthwise Conv1d, fan_in = K: U(-1/sqrt(K), 1/sqrt(K)).
    * </ul>
@@ -50,14 +50,14 @@ public final class MambaInit {
     return uniform(w, 1 / Math.sqrt(k), rng);
   }
 
-  /** Conv bias (C): 0 for INHERIT_MIMIC (method.md §2.4); PyTorch default U(-1/sqrt(K), 1/sqrt(K)) otherwise. */
+  /** Conv bias (C): 0 for INHERIT_MIMIC (docs/method.md §2.4); PyTorch default U(-1/sqrt(K), 1/sqrt(K)) otherwise. */
   public static double[] convBias(InitStrategy s, int channels, int k, SplittableRandom rng) {
     double[] b = new double[channels];
     return s == InitStrategy.INHERIT_MIMIC ? b : uniform(b, 1 / Math.sqrt(k), rng);
   }
 
   /**
-   * W_dt (H, D), the dt projection ({@code in_proj}, W_gamma in method.md): 0 for INHERIT_MIMIC, so at init dt
+   * W_dt (H, D), the dt projection ({@code in_proj}, W_gamma in docs/method.md): 0 for INHERIT_MIMIC, so at init dt
    * is input-independent, dt = softplus(dt_bias); PyTorch default Linear U(-1/sqrt(D), 1/sqrt(D)) otherwise.
    */
   public static double[] wDt(InitStrategy s, int heads, int hidden, SplittableRandom rng) {
@@ -70,9 +70,9 @@ public final class MambaInit {
    *
    * <ul>
    *   <li>INHERIT_MIMIC: softplus^-1(dt0), dt0 = exp(U(log DT_MIN, log DT_MAX)) clamped &gt;= DT_FLOOR, computed
-   *       as dt0 + log(-expm1(-dt0)) (Mamba-2's dt init; method.md §2.4). So softplus(dt_bias) is in
+   *       as dt0 + log(-expm1(-dt0)) (Mamba-2's dt init; docs/method.md §2.4). So softplus(dt_bias) is in
    *       [1e-3, 1e-1].
-   *   <li>INHERIT, SCRATCH: 0 (method.md §2.4 "mimic_init=false ... dt_bias = 0").
+   *   <li>INHERIT, SCRATCH: 0 (docs/method.md §2.4 "mimic_init=false ... dt_bias = 0").
    * </ul>
    */
   public static double[] dtBias(InitStrategy s, int heads, SplittableRandom rng) {
@@ -90,7 +90,7 @@ public final class MambaInit {
   }
 
   /**
-   * A_log (H), with A = -exp(A_log): 1 for every head under INHERIT_MIMIC (A = -e, method.md §2.4);
+   * A_log (H), with A = -exp(A_log): 1 for every head under INHERIT_MIMIC (A = -e, docs/method.md §2.4);
    * log(U(A_MIN, A_MAX)) otherwise.
    */
   public static double[] aLog(InitStrategy s, int heads, SplittableRandom rng) {
@@ -103,14 +103,14 @@ public final class MambaInit {
 
   /**
    * W_G (H*P, D), the gate projection, in every strategy: xavier_uniform with gain 2^-2.5,
-   * bound = gain * sqrt(6 / (fan_in + fan_out)) (method.md §2.4).
+   * bound = gain * sqrt(6 / (fan_in + fan_out)) (docs/method.md §2.4).
    */
   public static double[] wG(InitStrategy s, int inner, int hidden, SplittableRandom rng) {
     double bound = GATE_GAIN * Math.sqrt(6.0 / (hidden + inner));
     return uniform(new double[inner * hidden], bound, rng);
   }
 
-  /** The gated-norm weight (P), shared by all heads: 1 in every strategy (method.md §2.4 "g_norm weight = 1"). */
+  /** The gated-norm weight (P), shared by all heads: 1 in every strategy (docs/method.md §2.4 "g_norm weight = 1"). */
   public static double[] normWeight(InitStrategy s, int headDim) {
     double[] w = new double[headDim];
     java.util.Arrays.fill(w, 1.0);
@@ -118,7 +118,7 @@ public final class MambaInit {
   }
 
   /**
-   * W_C, W_B or W_x (rows, D) under SCRATCH (method.md §2.4 "inherit_qkv=false: default nn.Linear init"):
+   * W_C, W_B or W_x (rows, D) under SCRATCH (docs/method.md §2.4 "inherit_qkv=false: default nn.Linear init"):
    * U(-1/sqrt(D), 1/sqrt(D)). The other strategies inherit these from the teacher and never call this.
    */
   public static double[] scratchProjection(int rows, int hidden, SplittableRandom rng) {

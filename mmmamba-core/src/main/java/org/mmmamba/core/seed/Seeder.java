@@ -22,7 +22,7 @@ import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.Weights;
 
 /**
- * Attention to Mamba-2 seeding (method.md §2.4): builds a student (family {@link ModelFamily#MMMAMBA}) from a
+ * Attention to Mamba-2 seeding (docs/method.md §2.4): builds a student (family {@link ModelFamily#MMMAMBA}) from a
  * Transformer teacher, in one place.
  *
  * <ul>
@@ -154,7 +154,7 @@ public final class Seeder {
       case "W_x":
         return inheritedOrScratch(teacher, w, ParamNames.attn(i, "W_V"), init, mc.xChannels(), d, rng, consumed);
       case "W_O":
-        // Always the teacher's output projection, also from scratch (method.md §2.4).
+        // Always the teacher's output projection, also from scratch (docs/method.md §2.4).
         return copy(teacher, ParamNames.attn(i, "W_O"), consumed);
       case "W_G":
         return make(w, MambaInit.wG(init, mc.innerDim(), d, rng), mc.innerDim(), d);

@@ -5,7 +5,7 @@ import org.mmmamba.core.BadInputException;
 /**
  * The {@code <image>} placeholder of LLaVA-style data and its expansion into HoVLE's image tokens:
  * {@code <img>} + {@code tokensPerTile * numTiles} x {@code <IMG_CONTEXT>} + {@code </img>}
- * (method.md §6).
+ * (docs/method.md §6).
  */
 public final class ImagePlaceholders {
   /** The placeholder written in dataset text. */

@@ -6,7 +6,7 @@ import org.mmmamba.core.BadInputException;
 
 /**
  * Encodes a conversation through a {@link ChatTemplate} and a {@link Tokenizer} into ids, a label mask
- * and the positions of the image tokens (method.md §6).
+ * and the positions of the image tokens (docs/method.md §6).
  *
  * <p>Each template segment is tokenised on its own and the pieces are concatenated, so no token
  * straddles a prompt/answer boundary and the label mask is exact. Each {@code <image>} placeholder is

@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The 0.5 pixel shuffle of InternVL/HoVLE ({@code pixel_shuffle}, {@code ps_version="v2"}): every
- * 2 x 2 block of patch features becomes one token with 4x the width (method.md §6).
+ * 2 x 2 block of patch features becomes one token with 4x the width (docs/method.md §6).
  *
  * <p>Shapes: T tiles, an h x w patch grid (h, w even), D features. Input (T, h, w, D); output
  * (T, (h/2)(w/2), 4D). Output token {@code (i, j)}, at index {@code i * (w/2) + j}, is the

@@ -5,7 +5,7 @@ import org.mmmamba.core.BadInputException;
 
 /**
  * How images become model input: tile size, patch size, dynamic tiling bounds, normalisation and the
- * pixel-shuffle ratio (method.md §6).
+ * pixel-shuffle ratio (docs/method.md §6).
  *
  * <p>HoVLE uses 448-pixel tiles, 14-pixel patches (32 x 32 patches per tile), 1 to 12 tiles plus a
  * thumbnail, ImageNet mean/std and a 0.5 pixel shuffle, giving 256 tokens per tile. Tiny test models

@@ -24,7 +24,7 @@ class VisionEmbeddingTest {
 
   /**
    * Each patch vector encodes its own (row, col) (plus 100 * tile): token (i, j) must be
-   * [p(2i,2j), p(2i,2j+1), p(2i+1,2j), p(2i+1,2j+1)] (method.md §6).
+   * [p(2i,2j), p(2i,2j+1), p(2i+1,2j), p(2i+1,2j+1)] (docs/method.md §6).
    */
   @Test
   void pixelShuffleOrderHandCase() {

@@ -64,7 +64,7 @@ class VlmIoTest {
     }
   }
 
-  /** The file's key names, written out by hand from method.md §6 for E = 2 embedding + 2 LLM layers. */
+  /** The file's key names, written out by hand from docs/method.md §6 for E = 2 embedding + 2 LLM layers. */
   @Test
   void keyNamesAreHovles() {
     Path dir = tmp.resolve("keys");

@@ -20,7 +20,7 @@ import org.mmmamba.core.nn.Mamba2Mixer;
 
 /**
  * With inherit_mimic, a freshly seeded mixer is a decayed causal linear attention over the teacher's q, k, v
- * (method.md §2.4, [INF] reading). The twin below is written from that formula in plain loops over double[];
+ * (docs/method.md §2.4, [INF] reading). The twin below is written from that formula in plain loops over double[];
  * it uses the spec's constants (identity conv, W_dt = 0, A = -e, norm weight 1) rather than the seeded tensors,
  * and the teacher's W_Q/W_K/W_V/W_O, so it checks the seeding and the mixer at once:
  *
@@ -80,7 +80,7 @@ class MimicTwinTest {
     return model.weights().get(name).toDoubleArray();
   }
 
-  /** The decayed linear attention of method.md §2.4, from the formula; (B, L, D) row-major. */
+  /** The decayed linear attention of docs/method.md §2.4, from the formula; (B, L, D) row-major. */
   static double[] twin(double[] u, int batch, int len, int d, int heads, int kvHeads, int p, double[] wq,
       double[] wk, double[] wv, double[] wo, double[] wg, double[] dtBias) {
     double a = -Math.E; // A = -exp(A_log), A_log = 1

@@ -27,7 +27,7 @@ import org.mmmamba.core.model.ModelIo;
 import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 
-/** Seeding values against method.md §2.4, bit-exact inheritance (also from a packed InternLM2 checkpoint). */
+/** Seeding values against docs/method.md §2.4, bit-exact inheritance (also from a packed InternLM2 checkpoint). */
 class SeederTest {
   static {
     Offline.init();

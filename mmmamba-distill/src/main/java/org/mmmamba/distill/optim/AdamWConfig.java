@@ -3,7 +3,7 @@ package org.mmmamba.distill.optim;
 /**
  * The hyperparameters of {@link AdamW} other than the learning rate, which comes from an {@link LrSchedule}
  * step by step. Defaults are torch's ({@code betas=(0.9, 0.999), eps=1e-8}); the official mmMamba runs use
- * {@code weightDecay = 0.05} ({@code method.md} §3).
+ * {@code weightDecay = 0.05} ({@code docs/method.md} §3).
  *
  * @param beta1 decay of the first moment m, in [0, 1)
  * @param beta2 decay of the second moment v, in [0, 1)

@@ -98,7 +98,7 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosin
 
   /**
    * Warmup-stable-decay: transformers {@code get_wsd_schedule} with {@code warmup_type="linear"},
-   * {@code decay_type="cosine"}, which the official mmMamba runs use ({@code method.md} §3) with
+   * {@code decay_type="cosine"}, which the official mmMamba runs use ({@code docs/method.md} §3) with
    * {@code numCycles = 0.5} and {@code minLrRatio = 0}. With {@code w, s, d} the phase lengths and
    * {@code r = minLrRatio}:
    *

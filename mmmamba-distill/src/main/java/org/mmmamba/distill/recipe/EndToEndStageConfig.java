@@ -1,7 +1,7 @@
 package org.mmmamba.distill.recipe;
 
 /**
- * The settings of stage 3 "end to end" (method.md §3.3).
+ * The settings of stage 3 "end to end" (docs/method.md §3.3).
  *
  * @param training the loop's settings
  * @param temperature the KL temperature

@@ -3,7 +3,7 @@ package org.mmmamba.distill.recipe;
 import java.util.Locale;
 
 /**
- * The settings of a layer-wise stage (1 "distil the new" or 2 "distil the whole", method.md §3.1-3.2).
+ * The settings of a layer-wise stage (1 "distil the new" or 2 "distil the whole", docs/method.md §3.1-3.2).
  *
  * @param training the loop's settings
  * @param lossScale the loss multiplier (1000 in the released code)

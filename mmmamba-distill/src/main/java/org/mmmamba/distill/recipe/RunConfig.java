@@ -11,7 +11,7 @@ import org.mmmamba.distill.data.BrokenSamplePolicy;
 
 /**
  * A distillation run, as a complete record of the experiment (docs/config.md documents every key; defaults in
- * {@code distill-defaults.yaml}). Stages 1 and 2 convert every layer (method.md §3); stage 3 trains one student
+ * {@code distill-defaults.yaml}). Stages 1 and 2 convert every layer (docs/method.md §3); stage 3 trains one student
  * per entry of {@code students}, each with its own hybrid layout, all starting from the stage-2 result.
  *
  * @param run name, output directory, seed, device, dtype

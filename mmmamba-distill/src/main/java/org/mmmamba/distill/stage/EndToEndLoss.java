@@ -5,7 +5,7 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * The stage-3 loss (method.md §3): KL(teacher || student) on next-token distributions of the whole model
+ * The stage-3 loss (docs/method.md §3): KL(teacher || student) on next-token distributions of the whole model
  * (batchmean over the batch, summed over positions and vocabulary), with logits computed a chunk of positions
  * at a time; optional answer-only mask and cross-entropy term.
  */

@@ -6,7 +6,7 @@ import ai.djl.nn.core.Linear;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * The end-to-end loss of stage 3 (method.md §3): KL(teacher || student) between next-token distributions at
+ * The end-to-end loss of stage 3 (docs/method.md §3): KL(teacher || student) between next-token distributions at
  * temperature T, {@code KLDivLoss(reduction="batchmean")} semantics: summed over positions and vocabulary,
  * divided by the batch size. An optional position mask (B, L) in {0, 1} restricts the sum (answer-only).
  *

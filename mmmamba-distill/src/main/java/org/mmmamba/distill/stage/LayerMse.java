@@ -3,7 +3,7 @@ package org.mmmamba.distill.stage;
 import ai.djl.ndarray.NDArray;
 
 /**
- * The layer-wise loss of stages 1 and 2 (method.md §3): mean squared error between the student mixer's output
+ * The layer-wise loss of stages 1 and 2 (docs/method.md §3): mean squared error between the student mixer's output
  * and the teacher attention's output for the same input, both (B, L, H, P) before W_O by default. Pad and image
  * positions are included, as in the reference code.
  */

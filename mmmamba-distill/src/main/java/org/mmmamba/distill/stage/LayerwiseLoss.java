@@ -9,7 +9,7 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * The teacher-forced, layer-wise loss of stages 1 and 2 (method.md §3). Every converted layer sees the
+ * The teacher-forced, layer-wise loss of stages 1 and 2 (docs/method.md §3). Every converted layer sees the
  * <em>teacher's</em> hidden state at its input; the teacher's output carries the residual stream on, so layers
  * are independent and the student model is never run end to end:
  *

@@ -7,7 +7,7 @@ import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.ParamNames;
 
 /**
- * Which parameters each stage trains (method.md §3), as named sets over canonical names. Everything else is
+ * Which parameters each stage trains (docs/method.md §3), as named sets over canonical names. Everything else is
  * frozen. The stages ({@link DistilTheNew}, {@link DistilTheWhole}, {@link EndToEnd}) name their sets from these.
  *
  * <ul>

@@ -11,7 +11,7 @@ import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
  * An ablation: a grid of distillation variants of one base run, each evaluated, next to the paper's numbers for
- * the same rows (PAPER Tables 3-6, method.md §3-4). Bound strictly from YAML by {@link Ablation#load}; defaults in
+ * the same rows (PAPER Tables 3-6, docs/method.md §3-4). Bound strictly from YAML by {@link Ablation#load}; defaults in
  * {@code ablation-defaults.yaml}.
  *
  * <p>Rows with the same overrides ({@link #set} + the row's {@code set}) share one distillation run, which trains

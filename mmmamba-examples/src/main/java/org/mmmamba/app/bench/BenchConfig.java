@@ -99,7 +99,7 @@ public record BenchConfig(
   }
 
   /**
-   * Table 2 recipe (method.md §5): a prompt of image-token embeddings plus text, then greedy decoding.
+   * Table 2 recipe (docs/method.md §5): a prompt of image-token embeddings plus text, then greedy decoding.
    *
    * @param imageTokens synthetic image-token embeddings at the start of the prompt (768 in the paper)
    * @param textTokens text tokens after the image

@@ -117,7 +117,7 @@ final class Points {
   }
 
   /**
-   * Table 2 (method.md §5): a prompt of {@code image_tokens} synthetic image-token embeddings (random, at the
+   * Table 2 (docs/method.md §5): a prompt of {@code image_tokens} synthetic image-token embeddings (random, at the
    * embedding table's scale) followed by {@code text_tokens} text tokens, then {@code new_tokens} greedy
    * tokens (the first from the prefill's logits). Total time = prefill + decode.
    */
