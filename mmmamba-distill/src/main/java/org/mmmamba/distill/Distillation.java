@@ -149,7 +149,7 @@ public final class Distillation {
             ResumeCheck.verify(c, List.of(stage1, stage2, stage3), all, layers, studentConfigs, o.layers() != null);
           }
           RunManifest manifest = RunManifest.builder().command(o.commandLine()).config(c.toYaml())
-              .seed(c.run().seed()).teacherDir("teacher", teacherDir).gitSearchStart(Path.of("")).build();
+              .seed(c.run().seed()).teacherDir("teacher", teacherDir).build();
           if (o.resume()) {
             RunDirectory.checkSameInputs(out.resolve("manifest.json"), manifest.toJson(), "teacher/");
           }

@@ -23,7 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.io.AtomicText;
@@ -39,16 +39,16 @@ import org.mmmamba.core.io.AtomicText;
  *   "config": "...resolved YAML text...",
  *   "versions": {"java": "17.0.15", "java_vendor": "...", "djl": "0.36.0", "pytorch": "2.7.1", "mmmamba": "..."},
  *   "system": {"os": "Linux 6.1 amd64", "cpus": 2, "max_heap_bytes": ..., "allocator": "jemalloc"},
- *   "git_commit": "ae14eff...",                        (omitted when not found)
+ *   "git_commit": "ae14eff...",                        (omitted when the build had no git checkout)
  *   "inputs": {"teacher/config.json": {"path": "/abs/...", "bytes": 1234, "sha256": "..."}, ...},
  *   "extra": {...},
  *   "resumes": [{"start_time": ..., "command": [...], "versions": {...}, "system": {...}, "git_commit": ...}]
  * }                                                    (resumes: one entry per --resume, see writeResumed)
  * </pre>
  *
- * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit is read from
- * {@code .git} files (HEAD, loose refs, packed-refs, worktree {@code gitdir}/{@code commondir}) without
- * running git. Input files are hashed with SHA-256, streamed.
+ * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit is the one this
+ * library was built from, recorded at build time by buildnumber-maven-plugin in the resource
+ * {@code org/mmmamba/distill/metrics/git.properties}. Input files are hashed with SHA-256, streamed.
  */
 public final class RunManifest {
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -130,7 +130,7 @@ public final class RunManifest {
     private List<String> command = List.of();
     private String config;
     private Long seed;
-    private Path gitSearchStart = Path.of("").toAbsolutePath();
+    private Properties build = buildProperties();
     private final Map<String, Path> inputs = new LinkedHashMap<>();
     private final Map<String, String> extra = new LinkedHashMap<>();
     private Map<String, String> env = System.getenv();
@@ -161,9 +161,9 @@ public final class RunManifest {
       return this;
     }
 
-    /** Where to start looking for {@code .git} (default: the working directory). */
-    public Builder gitSearchStart(Path dir) {
-      gitSearchStart = dir.toAbsolutePath();
+    /** The build-time git properties (default: the ones recorded in this library's jar; for tests). */
+    Builder buildInfo(Properties p) {
+      build = Objects.requireNonNull(p);
       return this;
     }
 
@@ -248,7 +248,10 @@ public final class RunManifest {
       } else {
         s.put("allocator", alloc);
       }
-      gitCommit(gitSearchStart).ifPresent(c -> o.put("git_commit", c));
+      String commit = build.getProperty("git.commit.id", "");
+      if (SHA.matcher(commit).matches()) {
+        o.put("git_commit", commit);
+      }
       ObjectNode in = o.putObject("inputs");
       for (Map.Entry<String, Path> e : inputs.entrySet()) {
         Path p = e.getValue();
@@ -290,58 +293,18 @@ public final class RunManifest {
   }
 
   /**
-   * The commit checked out in the repository containing {@code start}, read from the {@code .git} files;
-   * empty if there is no repository or the ref cannot be resolved.
+   * The git properties recorded when this library was built ({@code git.commit.id}, "unknown" when it was built
+   * outside a git checkout).
    */
-  public static Optional<String> gitCommit(Path start) {
-    try {
-      for (Path d = start.toAbsolutePath(); d != null; d = d.getParent()) {
-        Path dotGit = d.resolve(".git");
-        if (Files.isDirectory(dotGit)) {
-          return resolveHead(dotGit, dotGit);
-        }
-        if (Files.isRegularFile(dotGit)) { // a worktree or submodule: "gitdir: <path>"
-          String line = Files.readString(dotGit, StandardCharsets.UTF_8).trim();
-          if (!line.startsWith("gitdir:")) {
-            return Optional.empty();
-          }
-          Path gitDir = d.resolve(line.substring(7).trim()).normalize();
-          Path common = gitDir;
-          Path commonFile = gitDir.resolve("commondir");
-          if (Files.isRegularFile(commonFile)) {
-            common = gitDir.resolve(Files.readString(commonFile, StandardCharsets.UTF_8).trim()).normalize();
-          }
-          return resolveHead(gitDir, common);
-        }
+  public static Properties buildProperties() {
+    Properties p = new Properties();
+    try (InputStream in = RunManifest.class.getResourceAsStream("git.properties")) {
+      if (in != null) {
+        p.load(in);
       }
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty(); // provenance is best effort; never fail a run over it
+    } catch (IOException e) {
+      // provenance is best effort; never fail a run over it
     }
-    return Optional.empty();
-  }
-
-  private static Optional<String> resolveHead(Path gitDir, Path commonDir) throws IOException {
-    String head = Files.readString(gitDir.resolve("HEAD"), StandardCharsets.UTF_8).trim();
-    if (!head.startsWith("ref:")) {
-      return SHA.matcher(head).matches() ? Optional.of(head) : Optional.empty();
-    }
-    String ref = head.substring(4).trim();
-    for (Path base : List.of(gitDir, commonDir)) {
-      Path loose = base.resolve(ref);
-      if (Files.isRegularFile(loose)) {
-        String sha = Files.readString(loose, StandardCharsets.UTF_8).trim();
-        return SHA.matcher(sha).matches() ? Optional.of(sha) : Optional.empty();
-      }
-    }
-    Path packed = commonDir.resolve("packed-refs");
-    if (Files.isRegularFile(packed)) {
-      for (String line : Files.readAllLines(packed, StandardCharsets.UTF_8)) {
-        String[] parts = line.trim().split(" ");
-        if (parts.length == 2 && parts[1].equals(ref) && SHA.matcher(parts[0]).matches()) {
-          return Optional.of(parts[0]);
-        }
-      }
-    }
-    return Optional.empty();
+    return p;
   }
 }

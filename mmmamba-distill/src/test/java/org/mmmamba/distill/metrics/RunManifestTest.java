@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.BadInputException;
@@ -39,28 +39,12 @@ class RunManifestTest {
   }
 
   @Test
-  void gitCommitFromLooseRefsPackedRefsAndWorktrees() throws IOException {
-    Path repo = dir.resolve("repo");
-    Path git = repo.resolve(".git");
-    Files.createDirectories(git.resolve("refs/heads"));
-    Files.writeString(git.resolve("HEAD"), "ref: refs/heads/main\n");
-    Files.writeString(git.resolve("packed-refs"), "# pack-refs with: peeled\n" + A + " refs/heads/main\n");
-    Path sub = Files.createDirectories(repo.resolve("a/b"));
-    assertEquals(Optional.of(A), RunManifest.gitCommit(sub), "packed ref, found from a subdirectory");
-    Files.writeString(git.resolve("refs/heads/main"), B + "\n");
-    assertEquals(Optional.of(B), RunManifest.gitCommit(repo), "a loose ref wins over packed-refs");
-    // a worktree: .git is a file pointing into the main repository
-    Path wtMeta = Files.createDirectories(git.resolve("worktrees/wt"));
-    Files.writeString(wtMeta.resolve("HEAD"), "ref: refs/heads/feat\n");
-    Files.writeString(wtMeta.resolve("commondir"), "../..\n");
-    Files.writeString(git.resolve("refs/heads/feat"), C + "\n");
-    Path wt = Files.createDirectories(dir.resolve("wt"));
-    Files.writeString(wt.resolve(".git"), "gitdir: " + wtMeta + "\n");
-    assertEquals(Optional.of(C), RunManifest.gitCommit(wt));
-    Files.writeString(wtMeta.resolve("HEAD"), A + "\n");
-    assertEquals(Optional.of(A), RunManifest.gitCommit(wt), "detached HEAD");
-    Files.writeString(git.resolve("HEAD"), "ref: refs/heads/none\n");
-    assertEquals(Optional.empty(), RunManifest.gitCommit(repo));
+  void theBuildRecordsItsGitCommit() {
+    // buildnumber-maven-plugin writes it at build time; this module is always built from a git checkout.
+    Properties p = RunManifest.buildProperties();
+    assertTrue(p.getProperty("git.commit.id", "").matches("[0-9a-f]{40}"), "build-time commit: " + p);
+    assertEquals(p.getProperty("git.commit.id"), RunManifest.builder().env(Map.of()).build().toJson()
+        .get("git_commit").asText());
   }
 
   @Test
@@ -93,16 +77,15 @@ class RunManifestTest {
     Files.writeString(teacher.resolve("config.json"), "abc");
     Files.write(teacher.resolve("model.safetensors"), new byte[0]);
     Files.writeString(teacher.resolve("README.md"), "not hashed");
-    Path repo = dir.resolve("repo");
-    Files.createDirectories(repo.resolve(".git"));
-    Files.writeString(repo.resolve(".git/HEAD"), B + "\n");
+    Properties build = new Properties();
+    build.setProperty("git.commit.id", B);
     RunManifest m = RunManifest.builder()
         .startTime(Instant.parse("2026-01-02T03:04:05Z"))
         .command(List.of("distill", "--config", "run.yaml"))
         .config("seed: 42\n")
         .seed(42)
         .teacherDir("teacher", teacher)
-        .gitSearchStart(repo)
+        .buildInfo(build)
         .env(Map.of("MMMAMBA_ALLOCATOR", "jemalloc"))
         .extra("stage", "all")
         .build();
@@ -126,7 +109,9 @@ class RunManifestTest {
     assertEquals(3, in.get("teacher/config.json").get("bytes").asLong());
     assertEquals("all", j.get("extra").get("stage").asText());
 
-    RunManifest bare = RunManifest.builder().gitSearchStart(dir).env(Map.of()).build();
+    Properties unknown = new Properties();
+    unknown.setProperty("git.commit.id", "unknown");
+    RunManifest bare = RunManifest.builder().buildInfo(unknown).env(Map.of()).build();
     assertFalse(bare.toJson().has("git_commit"));
     assertTrue(bare.toJson().get("system").get("allocator").isNull());
     assertThrows(BadInputException.class,

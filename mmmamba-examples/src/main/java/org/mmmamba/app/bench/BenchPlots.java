@@ -18,13 +18,13 @@ final class BenchPlots {
     String ctx = "context (K tokens, log scale)";
     String len = "prompt length (K tokens, log scale)";
     chart(r, Phase.DECODE, false, "Next-token decode latency vs context (" + dims + ")", ctx,
-        "latency per token (ms, log scale)", true).write(dir.resolve("decode_latency.png"));
+        "latency per token (ms, log scale)", true).writeIfPossible(dir.resolve("decode_latency.png"));
     chart(r, Phase.DECODE, true, "Decode peak memory (process RSS) vs context (" + dims + ")", ctx,
-        "peak memory (GiB)", false).write(dir.resolve("decode_memory.png"));
+        "peak memory (GiB)", false).writeIfPossible(dir.resolve("decode_memory.png"));
     chart(r, Phase.PREFILL, false, "Prefill latency vs prompt length (" + dims + ")", len,
-        "prefill time (ms, log scale)", true).write(dir.resolve("prefill_latency.png"));
+        "prefill time (ms, log scale)", true).writeIfPossible(dir.resolve("prefill_latency.png"));
     chart(r, Phase.PREFILL, true, "Prefill peak memory (process RSS) vs prompt length (" + dims + ")", len,
-        "peak memory (GiB)", false).write(dir.resolve("prefill_memory.png"));
+        "peak memory (GiB)", false).writeIfPossible(dir.resolve("prefill_memory.png"));
   }
 
   private static LinePlot chart(BenchReport r, Phase phase, boolean memory, String title, String x, String y,

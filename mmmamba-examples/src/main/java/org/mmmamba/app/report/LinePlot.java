@@ -3,15 +3,7 @@ package org.mmmamba.app.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.Shape;
-import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
-import java.awt.geom.Line2D;
-import java.awt.geom.Path2D;
-import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,23 +11,37 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 import org.mmmamba.core.io.AtomicText;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A line chart as a PNG, drawn with Java2D: title, axis labels (put the unit in them, e.g. "loss (nats)"),
- * ticks with grid lines, a legend, several series, optional log₁₀ x and y axes.
+ * A line chart as a PNG, drawn by JFreeChart: title, axis labels (put the unit in them, e.g. "loss (nats)"),
+ * grid lines, a legend, several series, optional log₁₀ x and y axes.
  *
  * <pre>{@code
  * LinePlot.builder().title("Stage 1 loss").xLabel("optimizer step").yLabel("MSE × 1000").logY(true)
- *     .series("layer mean", steps, loss).build().write(runDir.resolve("loss.png"));
+ *     .series("layer mean", steps, loss).build().writeIfPossible(runDir.resolve("loss.png"));
  * }</pre>
  *
  * <p>Points that are not finite, or not positive on a log axis, are skipped and break the line there.
  * Series with few points also get markers. Output is deterministic for given inputs on a given machine
  * (same fonts); the file is written atomically. Default size 800 × 500. Headless: no display needed.
+ *
+ * <p>A machine without fonts (a bare GPU box) cannot draw text: Java2D fails in its font manager on the first
+ * string. {@link #writeIfPossible} then skips the picture with a one-line warning, so a run's report never fails
+ * for a plot.
  */
 public final class LinePlot {
   static {
@@ -44,9 +50,8 @@ public final class LinePlot {
     }
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(LinePlot.class);
   /** tab10: distinguishable, and familiar from matplotlib. */
-  /** Points sampled along each drawn segment when choosing where the legend goes. */
-  private static final int LEGEND_SAMPLES = 16;
   private static final Color[] PALETTE = {
     new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
     new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
@@ -67,14 +72,14 @@ public final class LinePlot {
   record Series(String name, double[] x, double[] y) {}
 
   private LinePlot(Builder b) {
-    this.title = b.title;
-    this.xLabel = b.xLabel;
-    this.yLabel = b.yLabel;
-    this.logX = b.logX;
-    this.logY = b.logY;
-    this.width = b.width;
-    this.height = b.height;
-    this.series = List.copyOf(b.series);
+    title = b.title;
+    xLabel = b.xLabel;
+    yLabel = b.yLabel;
+    logX = b.logX;
+    logY = b.logY;
+    width = b.width;
+    height = b.height;
+    series = List.copyOf(b.series);
   }
 
   /** A new builder. */
@@ -82,7 +87,7 @@ public final class LinePlot {
     return new Builder();
   }
 
-  /** Builder; every field is optional (a plot without series says "no data"). */
+  /** Builds a {@link LinePlot}. */
   public static final class Builder {
     private String title = "";
     private String xLabel = "";
@@ -156,9 +161,46 @@ public final class LinePlot {
     }
   }
 
-  /** Renders and writes the PNG atomically. */
+  /** Renders and writes the PNG atomically (fails where Java2D cannot draw text; see {@link #writeIfPossible}). */
   public void write(Path file) {
     AtomicText.writeBytes(file, toPng());
+  }
+
+  /**
+   * Renders and writes the PNG atomically, or, on a machine where Java2D cannot draw (no fonts, no AWT
+   * libraries), writes nothing and logs one warning.
+   *
+   * @return whether the file was written
+   */
+  public boolean writeIfPossible(Path file) {
+    return writeIfPossible(file, () -> write(file));
+  }
+
+  /** Runs {@code render}; an AWT/font failure becomes one warning naming {@code file}. */
+  static boolean writeIfPossible(Path file, Runnable render) {
+    try {
+      render.run();
+      return true;
+    } catch (UncheckedIOException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError | InternalError e) {
+      LOG.warn("{}: plot skipped, this machine cannot draw text ({}: {})", file.getFileName(),
+          e.getClass().getSimpleName(), firstLine(String.valueOf(e.getMessage())));
+      return false;
+    } catch (Error e) {
+      if (e instanceof VirtualMachineError) {
+        throw e;
+      }
+      // java.awt's font manager throws a bare Error ("Probable fatal error: No fonts found") on a font-less machine.
+      LOG.warn("{}: plot skipped, this machine cannot draw text ({}: {})", file.getFileName(),
+          e.getClass().getSimpleName(), firstLine(String.valueOf(e.getMessage())));
+      return false;
+    }
+  }
+
+  private static String firstLine(String s) {
+    int i = s.indexOf('\n');
+    return i < 0 ? s : s.substring(0, i);
   }
 
   /** The PNG bytes. */
@@ -180,358 +222,65 @@ public final class LinePlot {
 
   /** Draws the chart. */
   public BufferedImage render() {
-    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, width, height);
-      draw(g);
-    } finally {
-      g.dispose();
-    }
-    return img;
+    return chart().createBufferedImage(width, height, BufferedImage.TYPE_INT_RGB, null);
   }
 
-  // ---------------------------------------------------------------------------------------------
-
-  private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 18);
-  private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
-  private static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-
-  private void draw(Graphics2D g) {
-    Axis ax = Axis.of(values(true), logX);
-    Axis ay = Axis.of(values(false), logY);
-    List<String> yTickLabels = new ArrayList<>();
-    for (double t : ay.major) {
-      yTickLabels.add(ay.format(t));
-    }
-    g.setFont(TICK);
-    FontMetrics tm = g.getFontMetrics();
-    int yTickWidth = 0;
-    for (String s : yTickLabels) {
-      yTickWidth = Math.max(yTickWidth, tm.stringWidth(s));
-    }
-    int left = 20 + (yLabel.isEmpty() ? 0 : 22) + yTickWidth + 10;
-    int right = width - 25;
-    int top = title.isEmpty() ? 20 : 50;
-    int bottom = height - (xLabel.isEmpty() ? 40 : 60);
-    Rectangle2D plot = new Rectangle2D.Double(left, top, right - left, bottom - top);
-
-    // title and axis labels
-    g.setColor(Color.BLACK);
-    if (!title.isEmpty()) {
-      g.setFont(TITLE);
-      centered(g, title, width / 2.0, 30);
-    }
-    g.setFont(LABEL);
-    if (!xLabel.isEmpty()) {
-      centered(g, xLabel, plot.getCenterX(), height - 15);
-    }
-    if (!yLabel.isEmpty()) {
-      AffineTransform saved = g.getTransform();
-      g.rotate(-Math.PI / 2);
-      FontMetrics lm = g.getFontMetrics();
-      g.drawString(yLabel, (float) (-plot.getCenterY() - lm.stringWidth(yLabel) / 2.0), (float) (20 + lm.getAscent()));
-      g.setTransform(saved);
-    }
-
-    // grid, ticks and tick labels
-    g.setFont(TICK);
-    Color grid = new Color(0xe0e0e0);
-    Color minorGrid = new Color(0xf0f0f0);
-    for (double t : ay.minor) {
-      double py = ay.toPixel(t, plot.getMaxY(), plot.getMinY());
-      g.setColor(minorGrid);
-      g.draw(new Line2D.Double(plot.getMinX(), py, plot.getMaxX(), py));
-      g.setColor(Color.DARK_GRAY);
-      g.draw(new Line2D.Double(plot.getMinX() - 3, py, plot.getMinX(), py));
-    }
-    for (double t : ax.minor) {
-      double px = ax.toPixel(t, plot.getMinX(), plot.getMaxX());
-      g.setColor(minorGrid);
-      g.draw(new Line2D.Double(px, plot.getMinY(), px, plot.getMaxY()));
-      g.setColor(Color.DARK_GRAY);
-      g.draw(new Line2D.Double(px, plot.getMaxY(), px, plot.getMaxY() + 3));
-    }
-    for (int i = 0; i < ay.major.size(); i++) {
-      double py = ay.toPixel(ay.major.get(i), plot.getMaxY(), plot.getMinY());
-      g.setColor(grid);
-      g.draw(new Line2D.Double(plot.getMinX(), py, plot.getMaxX(), py));
-      g.setColor(Color.BLACK);
-      g.draw(new Line2D.Double(plot.getMinX() - 6, py, plot.getMinX(), py));
-      String s = yTickLabels.get(i);
-      g.drawString(s, (float) (plot.getMinX() - 9 - tm.stringWidth(s)), (float) (py + tm.getAscent() / 2.0 - 1));
-    }
-    for (double t : ax.major) {
-      double px = ax.toPixel(t, plot.getMinX(), plot.getMaxX());
-      g.setColor(grid);
-      g.draw(new Line2D.Double(px, plot.getMinY(), px, plot.getMaxY()));
-      g.setColor(Color.BLACK);
-      g.draw(new Line2D.Double(px, plot.getMaxY(), px, plot.getMaxY() + 6));
-      centered(g, ax.format(t), px, plot.getMaxY() + 8 + tm.getAscent());
-    }
-    g.setColor(Color.BLACK);
-    g.setStroke(new BasicStroke(1f));
-    g.draw(plot);
-
-    if (ax.empty || ay.empty) {
-      g.setFont(LABEL);
-      g.setColor(Color.GRAY);
-      centered(g, "no data", plot.getCenterX(), plot.getCenterY());
-      return;
-    }
-
-    // series, clipped to the plot area
-    List<double[]> drawn = new ArrayList<>(); // points along every drawn line, for the legend's placement
-    Shape oldClip = g.getClip();
-    g.clip(new Rectangle2D.Double(plot.getX() + 0.5, plot.getY() + 0.5, plot.getWidth() - 1, plot.getHeight() - 1));
+  /** The JFreeChart chart. */
+  JFreeChart chart() {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < series.size(); i++) {
       Series s = series.get(i);
-      g.setColor(PALETTE[i % PALETTE.length]);
-      g.setStroke(stroke(i));
-      Path2D.Double path = new Path2D.Double();
-      boolean penDown = false;
-      List<double[]> pts = new ArrayList<>();
+      XYSeries xy = new XYSeries(s.name(), false, true);
+      int drawn = 0;
       for (int k = 0; k < s.x().length; k++) {
-        if (!ax.usable(s.x()[k]) || !ay.usable(s.y()[k])) {
-          penDown = false;
-          continue;
-        }
-        double px = ax.toPixel(s.x()[k], plot.getMinX(), plot.getMaxX());
-        double py = ay.toPixel(s.y()[k], plot.getMaxY(), plot.getMinY());
-        if (penDown) {
-          double[] prev = pts.get(pts.size() - 1);
-          for (int t = 1; t <= LEGEND_SAMPLES; t++) {
-            double f = t / (double) LEGEND_SAMPLES;
-            drawn.add(new double[] {prev[0] + f * (px - prev[0]), prev[1] + f * (py - prev[1])});
-          }
-          path.lineTo(px, py);
-        } else {
-          drawn.add(new double[] {px, py});
-          path.moveTo(px, py);
-          penDown = true;
-        }
-        pts.add(new double[] {px, py});
-      }
-      g.draw(path);
-      if (s.x().length <= MARKER_MAX_POINTS) {
-        g.setStroke(new BasicStroke(1.5f));
-        for (double[] p : pts) {
-          g.fill(new Ellipse2D.Double(p[0] - 3, p[1] - 3, 6, 6));
+        boolean ok = Double.isFinite(s.x()[k]) && Double.isFinite(s.y()[k]) && (!logX || s.x()[k] > 0)
+            && (!logY || s.y()[k] > 0);
+        // A point that cannot be drawn breaks the line there (the renderer does not join across a gap).
+        if (ok) {
+          xy.add(s.x()[k], s.y()[k]);
+          drawn++;
+        } else if (Double.isFinite(s.x()[k]) && (!logX || s.x()[k] > 0)) {
+          xy.add(s.x()[k], null);
         }
       }
+      data.addSeries(xy);
+      r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+      float[] dash = DASHES[(i / PALETTE.length) % DASHES.length];
+      r.setSeriesStroke(i, dash == null ? new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND)
+          : new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f));
+      boolean markers = drawn <= MARKER_MAX_POINTS;
+      r.setSeriesShapesVisible(i, markers);
+      r.setSeriesShape(i, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
     }
-    g.setClip(oldClip);
-    drawLegend(g, plot, drawn);
+    XYPlot plot = new XYPlot(data, axis(xLabel, logX), axis(yLabel, logY), r);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    plot.setOutlinePaint(Color.GRAY);
+    JFreeChart chart = new JFreeChart(null, JFreeChart.DEFAULT_TITLE_FONT, plot, !series.isEmpty());
+    chart.setTitle(new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 18)));
+    chart.setBackgroundPaint(Color.WHITE);
+    chart.setAntiAlias(true);
+    if (chart.getLegend() != null) {
+      chart.getLegend().setBackgroundPaint(Color.WHITE);
+    }
+    return chart;
   }
 
-  /** The legend goes in the plot corner that hides the fewest drawn points (top right on ties). */
-  private void drawLegend(Graphics2D g, Rectangle2D plot, List<double[]> drawn) {
-    if (series.isEmpty()) {
-      return;
-    }
-    g.setFont(TICK);
-    FontMetrics fm = g.getFontMetrics();
-    int lineLen = 28;
-    int rowH = fm.getHeight() + 2;
-    int textW = 0;
-    for (Series s : series) {
-      textW = Math.max(textW, fm.stringWidth(s.name()));
-    }
-    double w = 10 + lineLen + 8 + textW + 10;
-    double h = 8 + rowH * series.size() + 4;
-    double[] at = legendCorner(plot, w, h, drawn);
-    double x0 = at[0];
-    double y0 = at[1];
-    g.setStroke(new BasicStroke(1f));
-    g.setColor(new Color(255, 255, 255, 230));
-    g.fill(new Rectangle2D.Double(x0, y0, w, h));
-    g.setColor(new Color(0xb0b0b0));
-    g.draw(new Rectangle2D.Double(x0, y0, w, h));
-    for (int i = 0; i < series.size(); i++) {
-      double cy = y0 + 8 + rowH * i + rowH / 2.0;
-      g.setColor(PALETTE[i % PALETTE.length]);
-      g.setStroke(stroke(i));
-      g.draw(new Line2D.Double(x0 + 10, cy, x0 + 10 + lineLen, cy));
-      if (series.get(i).x().length <= MARKER_MAX_POINTS) {
-        g.fill(new Ellipse2D.Double(x0 + 10 + lineLen / 2.0 - 3, cy - 3, 6, 6));
-      }
-      g.setColor(Color.BLACK);
-      g.drawString(series.get(i).name(), (float) (x0 + 10 + lineLen + 8), (float) (cy + fm.getAscent() / 2.0 - 1));
-    }
-  }
-
-  /**
-   * Top-left position of a w × h legend: the corner of {@code plot} (top right, top left, bottom right, bottom
-   * left, in that order of preference) whose box covers the fewest of the {@code drawn} points.
-   */
-  static double[] legendCorner(Rectangle2D plot, double w, double h, List<double[]> drawn) {
-    double[][] corners = {
-        {plot.getMaxX() - w - 10, plot.getMinY() + 10}, {plot.getMinX() + 10, plot.getMinY() + 10},
-        {plot.getMaxX() - w - 10, plot.getMaxY() - h - 10}, {plot.getMinX() + 10, plot.getMaxY() - h - 10}};
-    double[] best = corners[0];
-    long fewest = Long.MAX_VALUE;
-    for (double[] c : corners) {
-      Rectangle2D box = new Rectangle2D.Double(c[0] - 4, c[1] - 4, w + 8, h + 8);
-      long hidden = drawn.stream().filter(p -> box.contains(p[0], p[1])).count();
-      if (hidden < fewest) {
-        fewest = hidden;
-        best = c;
-      }
-    }
-    return best;
-  }
-
-  private static BasicStroke stroke(int i) {
-    float[] dash = DASHES[(i / PALETTE.length) % DASHES.length];
-    return dash == null
-        ? new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND)
-        : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f);
-  }
-
-  private static void centered(Graphics2D g, String s, double cx, double baseline) {
-    g.drawString(s, (float) (cx - g.getFontMetrics().stringWidth(s) / 2.0), (float) baseline);
-  }
-
-  private List<Double> values(boolean x) {
-    List<Double> v = new ArrayList<>();
-    boolean log = x ? logX : logY;
-    for (Series s : series) {
-      double[] a = x ? s.x() : s.y();
-      double[] other = x ? s.y() : s.x();
-      boolean otherLog = x ? logY : logX;
-      for (int i = 0; i < a.length; i++) {
-        // only points that will be drawn count for the range
-        if (Axis.usable(a[i], log) && Axis.usable(other[i], otherLog)) {
-          v.add(a[i]);
-        }
-      }
-    }
-    return v;
-  }
-
-  /** An axis: data range, tick positions and value-to-pixel mapping. Package-visible for tests. */
-  static final class Axis {
-    final boolean log;
-    final boolean empty;
-    final double lo;
-    final double hi;
-    final List<Double> major = new ArrayList<>();
-    final List<Double> minor = new ArrayList<>();
-    private final int decimals;
-    /** Log axis: write every tick as 1eK when any decade is outside 1e-3..1e4 (one style per axis). */
-    private boolean exponents;
-
-    private Axis(boolean log, boolean empty, double lo, double hi, int decimals) {
-      this.log = log;
-      this.empty = empty;
-      this.lo = lo;
-      this.hi = hi;
-      this.decimals = decimals;
-    }
-
-    static boolean usable(double v, boolean log) {
-      return Double.isFinite(v) && (!log || v > 0);
-    }
-
-    boolean usable(double v) {
-      return usable(v, log);
-    }
-
-    /** Axis over the given values (those already usable). */
-    static Axis of(List<Double> values, boolean log) {
-      double min = Double.POSITIVE_INFINITY;
-      double max = Double.NEGATIVE_INFINITY;
-      for (double v : values) {
-        min = Math.min(min, v);
-        max = Math.max(max, v);
-      }
-      if (values.isEmpty()) {
-        Axis a = log ? new Axis(true, true, 1, 10, 0) : new Axis(false, true, 0, 1, 1);
-        a.major.addAll(log ? List.of(1.0, 10.0) : List.of(0.0, 0.5, 1.0));
-        return a;
-      }
-      return log ? logAxis(min, max) : linearAxis(min, max);
-    }
-
-    /** Nice 1-2-5 steps, about 5-8 ticks, bounds rounded out to whole steps. */
-    static Axis linearAxis(double min, double max) {
-      if (max == min) {
-        double pad = min == 0 ? 1 : Math.abs(min) * 0.1;
-        min -= pad;
-        max += pad;
-      }
-      double step = niceStep((max - min) / 6);
-      double lo = Math.floor(min / step) * step;
-      double hi = Math.ceil(max / step) * step;
-      int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
-      Axis a = new Axis(false, false, lo, hi, decimals);
-      long n = Math.round((hi - lo) / step);
-      for (long i = 0; i <= n; i++) {
-        double t = lo + i * step;
-        a.major.add(Math.abs(t) < step * 1e-9 ? 0.0 : t);
-      }
+  private static ValueAxis axis(String label, boolean log) {
+    if (log) {
+      LogAxis a = new LogAxis(label);
+      a.setBase(10);
+      a.setSmallestValue(1e-12);
+      // Ticks at whole decades, labelled with their values (1000, not 10^3.0).
+      a.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+      a.setNumberFormatOverride(new java.text.DecimalFormat("0.######",
+          java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
       return a;
     }
-
-    /** Decades as major ticks (every k-th if many), 2..9 × 10^k as minor ticks when few decades. */
-    static Axis logAxis(double min, double max) {
-      int e0 = (int) Math.floor(Math.log10(min) + 1e-12);
-      int e1 = (int) Math.ceil(Math.log10(max) - 1e-12);
-      if (e1 == e0) {
-        e1 = e0 + 1;
-      }
-      Axis a = new Axis(true, false, Math.pow(10, e0), Math.pow(10, e1), 0);
-      int every = Math.max(1, (int) Math.ceil((e1 - e0) / 8.0));
-      for (int e = e0; e <= e1; e++) {
-        if ((e - e0) % every == 0) {
-          a.major.add(Math.pow(10, e));
-        }
-        if (e1 - e0 <= 6 && e < e1) {
-          for (int k = 2; k <= 9; k++) {
-            a.minor.add(k * Math.pow(10, e));
-          }
-        }
-      }
-      a.exponents = e0 < -3 || e1 > 4;
-      return a;
-    }
-
-    static double niceStep(double raw) {
-      double mag = Math.pow(10, Math.floor(Math.log10(raw)));
-      double f = raw / mag;
-      double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-      return nice * mag;
-    }
-
-    double toPixel(double v, double p0, double p1) {
-      double f = log
-          ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))
-          : (v - lo) / (hi - lo);
-      return p0 + f * (p1 - p0);
-    }
-
-    /** Tick text: plain decimals for moderate values, 1e-5 style otherwise. */
-    String format(double v) {
-      double abs = Math.abs(v);
-      if (v == 0) {
-        return "0";
-      }
-      if (log) {
-        int e = (int) Math.round(Math.log10(abs));
-        if (!exponents) {
-          return e >= 0 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%." + (-e) + "f", v);
-        }
-        return "1e" + e;
-      }
-      if (abs >= 1e6 || decimals > 5) {
-        String s = String.format(Locale.ROOT, "%.3g", v);
-        return s.replaceAll("\\.?0+e", "e").replace("e+0", "e").replace("e-0", "e-").replace("e+", "e");
-      }
-      return String.format(Locale.ROOT, "%." + decimals + "f", v);
-    }
+    NumberAxis a = new NumberAxis(label);
+    a.setAutoRangeIncludesZero(false);
+    return a;
   }
 }

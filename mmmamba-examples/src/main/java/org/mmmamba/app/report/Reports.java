@@ -151,7 +151,7 @@ public final class Reports {
           + "/train/metrics.jsonl"));
     }
     if (any) {
-      b.build().write(r.outDir().resolve("loss.png"));
+      b.build().writeIfPossible(r.outDir().resolve("loss.png"));
     }
   }
 

@@ -2,6 +2,7 @@ package org.mmmamba.app.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -79,53 +79,29 @@ class LinePlotTest {
   }
 
   @Test
-  void legendAvoidsTheData() throws IOException {
-    java.awt.geom.Rectangle2D plot = new java.awt.geom.Rectangle2D.Double(100, 50, 600, 400);
-    List<double[]> none = List.of();
-    assertArrayEquals(new double[] {590, 60}, LinePlot.legendCorner(plot, 100, 50, none), "top right by default");
-    // A rising diagonal (pixel y grows downwards) fills the top-right and bottom-left corners: top left is free.
-    List<double[]> diagonal = new java.util.ArrayList<>();
-    for (int i = 0; i <= 100; i++) {
-      diagonal.add(new double[] {100 + 6 * i, 450 - 4 * i});
-    }
-    assertArrayEquals(new double[] {110, 60}, LinePlot.legendCorner(plot, 100, 50, diagonal));
-    // Only the top is busy: bottom right.
-    List<double[]> top = new java.util.ArrayList<>();
-    for (int i = 0; i <= 100; i++) {
-      top.add(new double[] {100 + 6 * i, 70});
-    }
-    assertArrayEquals(new double[] {590, 390}, LinePlot.legendCorner(plot, 100, 50, top));
-    // The whole plot, drawn: written for people to look at.
-    double[] x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    Files.createDirectories(Path.of("target", "test-plots"));
-    LinePlot.builder().title("rising").series("a", x, x).build().write(Path.of("target", "test-plots", "legend.png"));
-  }
-
-  @Test
-  void linearTicksAreNice() {
-    LinePlot.Axis a = LinePlot.Axis.linearAxis(0.13, 0.87);
-    assertEquals(List.of(0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0), a.major);
-    assertEquals("0.6", a.format(a.major.get(3)));
-    assertEquals("0", a.format(0.0));
-    LinePlot.Axis b = LinePlot.Axis.linearAxis(0, 19950);
-    assertEquals(List.of(0.0, 5000.0, 10000.0, 15000.0, 20000.0), b.major);
-    assertEquals("20000", b.format(20000));
-    LinePlot.Axis c = LinePlot.Axis.linearAxis(0, 3e6);
-    assertEquals("1.5e6", c.format(1.5e6));
-    assertEquals("2e6", c.format(2e6));
-  }
-
-  @Test
-  void logTicksAreDecades() {
-    LinePlot.Axis a = LinePlot.Axis.logAxis(0.003, 2.5);
-    assertEquals(5, a.major.size());
-    assertEquals(List.of("0.001", "0.01", "0.1", "1", "10"), a.major.stream().map(a::format).toList());
-    assertEquals(4 * 8, a.minor.size());
-    LinePlot.Axis b = LinePlot.Axis.logAxis(1e-8, 1e3);
-    assertEquals(List.of("1e-8", "1e-6", "1e-4", "1e-2", "1e0", "1e2"), b.major.stream().map(b::format).toList());
-    assertTrue(b.minor.isEmpty());
-    LinePlot.Axis c = LinePlot.Axis.logAxis(1024, 131072);
-    assertEquals(List.of("1e3", "1e4", "1e5", "1e6"), c.major.stream().map(c::format).toList(), "one style per axis");
+  void aMachineWithoutFontsSkipsThePlotAndTheRunGoesOn(@org.junit.jupiter.api.io.TempDir Path tmp) {
+    // What the JDK throws on a machine without fonts, from its font manager on the first text call.
+    Path png = tmp.resolve("loss.png");
+    assertFalse(LinePlot.writeIfPossible(png, () -> {
+      throw new InternalError("java.lang.reflect.InvocationTargetException at sun.font.SunFontManager");
+    }));
+    assertFalse(LinePlot.writeIfPossible(png, () -> {
+      throw new Error("Probable fatal error: No fonts found.");
+    }));
+    assertFalse(LinePlot.writeIfPossible(png, () -> {
+      throw new NullPointerException("Cannot load from short array because \"sun.awt.FontConfiguration.head\" is null");
+    }));
+    assertFalse(Files.exists(png), "nothing written");
+    // Real failures are not hidden: an I/O error or running out of memory still surfaces.
+    assertThrows(java.io.UncheckedIOException.class, () -> LinePlot.writeIfPossible(png, () -> {
+      throw new java.io.UncheckedIOException(new IOException("disk full"));
+    }));
+    assertThrows(OutOfMemoryError.class, () -> LinePlot.writeIfPossible(png, () -> {
+      throw new OutOfMemoryError();
+    }));
+    // Where fonts exist, the same call writes the picture.
+    assertTrue(lossCurves(true).writeIfPossible(png));
+    assertTrue(Files.exists(png));
   }
 
   private static int count(BufferedImage img, int rgb) {
