@@ -48,7 +48,7 @@ import org.mmmamba.distill.teacher.TeacherTraining;
  * The library in one class, for notebooks and for code that depends on {@code mmmamba-distill}: load a teacher,
  * convert it to linear or hybrid Mamba-2 students, run the three-stage recipe from YAML (with {@code --set}-style
  * overrides), evaluate, generate, benchmark. Each method is a thin shell over the public API the CLI runs
- * ({@link VlmIo}, {@link Seeder}, {@link Students}, {@link Distillation}, {@link Evaluation}, {@link Generator},
+ * ({@link Models}, {@link Students}, {@link Distillation}, {@link Evaluation}, {@link Generator},
  * {@link Bench}),
  * so results are the same as from {@code scripts/mmmamba}.
  *
