@@ -42,6 +42,8 @@ import org.mmmamba.distill.data.SampleSource;
 import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.eval.Evaluator;
+import org.mmmamba.distill.eval.MidRunEvaluation;
+import org.mmmamba.distill.train.RunHooks;
 import org.mmmamba.distill.metrics.RunManifest;
 import org.mmmamba.distill.optim.AdamWConfig;
 import org.mmmamba.distill.optim.WeightDecay;
@@ -180,7 +182,7 @@ public final class Distillation {
           } else {
             manifest.write(out.resolve("manifest.json"));
           }
-          Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o);
+          Ctx ctx = new Ctx(c, at, teacher, td, train, root, dt, o, midRunEvaluation(c, td, teacher));
           TrainingRun.Summary s1 = layerwise(ctx, 1, c.stages().stage1(), all, layers);
           TrainingRun.Summary s2 = layerwise(ctx, 2, c.stages().stage2(), all, layers);
           List<StudentResult> students = new ArrayList<>();
@@ -252,9 +254,14 @@ public final class Distillation {
 
   /** Everything a stage needs. */
   private record Ctx(RunConfig c, YamlConfigs.Located<RunConfig> at, VisionLanguageModel teacher, TaskData td,
-      SampleSource train, NDManager root, DataType dt, Options o) {
+      SampleSource train, NDManager root, DataType dt, Options o, MidRunEvaluation midRun) {
     NDArray embeds(Batch b) {
       return teacher.inputEmbeds(ModelInputs.ids(root, b), ModelInputs.pixels(root, b, dt));
+    }
+
+    /** The TensorBoard log directory of one stage or student: {@code <out_dir>/tb/<name>}. */
+    Path tensorBoard(String name) {
+      return c.outDir().resolve("tb").resolve(name);
     }
 
     BatchStream stream(RunConfig.Stage s, int salt) {
@@ -298,7 +305,7 @@ public final class Distillation {
             } catch (IOException e) {
               throw new java.io.UncheckedIOException(e);
             }
-          }, ctx.o().resume());
+          }, ctx.o().resume(), RunHooks.tensorBoard(ctx.tensorBoard("stage" + k)));
       if (cache != null) {
         LOG.info("stage {}: teacher cache {} hits, {} misses", k, cache.hits(), cache.misses());
       }
@@ -343,7 +350,9 @@ public final class Distillation {
                   : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dt());
               NDArray next = ModelInputs.nextIds(ids);
               return loss.loss(ctx.embeds(b), mask, next);
-            }, ctx.o().resume());
+            }, ctx.o().resume(), ctx.midRun() == null ? RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
+                : new RunHooks(ctx.tensorBoard(st.name()), c.eval().every(),
+                    step -> ctx.midRun().figures(st.name(), vlm)));
       } finally {
         freeze(trainable);
       }
@@ -381,6 +390,22 @@ public final class Distillation {
       }
     }
     return out;
+  }
+
+  /** The held-out set of {@code eval.every}, or null when mid-run evaluation is off. */
+  private static MidRunEvaluation midRunEvaluation(RunConfig c, TaskData td, VisionLanguageModel teacher)
+      throws IOException {
+    if (!Boolean.TRUE.equals(c.eval().enabled()) || c.data().test() == null || c.eval().every() == null
+        || c.eval().every() == 0) {
+      return null;
+    }
+    RunConfig.Synthetic syn = c.data().synthetic();
+    BrokenSamplePolicy policy = BrokenSamplePolicy.valueOf(c.data().brokenSamples().toUpperCase(Locale.ROOT));
+    try (SampleSource test = td.source(c.data().test(), true, syn.seed(), syn.test(), c.data().imageRoot(),
+        c.data().maxTokens(), policy)) {
+      Evaluator ev = new Evaluator(td.tokenizer(), td.stopId(), td.padId(), c.eval().maxNewTokens(), 32);
+      return new MidRunEvaluation(ev, TaskData.all(test, c.eval().limit()), teacher);
+    }
   }
 
   /** Every Mamba-2 tensor of the given layers. */

@@ -73,8 +73,11 @@ public record RunConfig(
   /** Checkpoint every N optimiser steps, keeping the last {@code keep}. */
   public record Checkpoint(Integer every, Integer keep) {}
 
-  /** Evaluation of teacher and students after training. */
-  public record Eval(Boolean enabled, Integer maxNewTokens, Integer limit) {}
+  /**
+   * Evaluation of teacher and students after training; with {@code every} > 0 also every that many steps of
+   * stage 3 (and after its last step), on the same {@code limit} held-out samples (0: the whole split).
+   */
+  public record Eval(Boolean enabled, Integer maxNewTokens, Integer limit, Integer every) {}
 
   /** The output directory. */
   public Path outDir() {
@@ -110,6 +113,8 @@ public record RunConfig(
     require(at, "checkpoint.every", checkpoint.every() != null && checkpoint.every() > 0, "must be > 0");
     require(at, "checkpoint.keep", checkpoint.keep() != null && checkpoint.keep() > 0, "must be > 0");
     require(at, "eval.max_new_tokens", eval.maxNewTokens() != null && eval.maxNewTokens() > 0, "must be > 0");
+    require(at, "eval.limit", eval.limit() == null || eval.limit() >= 0, "must be >= 0");
+    require(at, "eval.every", eval.every() == null || eval.every() >= 0, "must be >= 0");
   }
 
   private static void stage(YamlConfigs.Located<RunConfig> at, String key, Stage s, boolean layerwise) {

@@ -125,7 +125,8 @@ public final class TeacherTraining {
             c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(t.onNonFinite()), null);
         boolean answerOnly = Boolean.TRUE.equals(t.answerOnly());
         TrainingRun.Summary sum = TrainingRun.run(out.resolve("train"), s, trainable, batches,
-            b -> crossEntropy(vlm, root, b, dt, answerOnly), resume);
+            b -> crossEntropy(vlm, root, b, dt, answerOnly), resume,
+            org.mmmamba.distill.train.RunHooks.tensorBoard(out.resolve("tb").resolve("teacher")));
         for (NDArray p : trainable.values()) {
           p.setRequiresGradient(false);
         }
