@@ -363,6 +363,12 @@ public final class Distillation {
     Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
         : Path.of(c.teacher().path()).resolve("tokenizer.json");
     Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    for (String f : List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
+      Path from = tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
+      if (Files.isRegularFile(from)) {
+        Files.copy(from, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
     Path rec = Path.of(c.teacher().path()).resolve("training.json");
     if (Files.exists(rec)) {
       Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
@@ -453,15 +459,18 @@ public final class Distillation {
   }
 
 
-  /** The chat template the teacher was trained with (its training.json), else "plain". */
+  /**
+   * The chat template the teacher was trained with (its training.json), else "auto" (its tokenizer_config.json's
+   * chat_template when it has one, else "plain").
+   */
   static String teacherTemplate(Path teacherDir) {
     Path rec = teacherDir.resolve("training.json");
     if (!Files.exists(rec)) {
-      return "plain";
+      return "auto";
     }
     try {
       JsonNode n = new ObjectMapper().readTree(rec.toFile());
-      return n.has("template") ? n.get("template").asText() : "plain";
+      return n.has("template") ? n.get("template").asText() : "auto";
     } catch (IOException e) {
       throw new BadInputException(rec + ": not valid JSON");
     }

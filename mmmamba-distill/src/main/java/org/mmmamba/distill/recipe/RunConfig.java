@@ -37,7 +37,8 @@ public record RunConfig(
   /**
    * Data: {@code train}/{@code test} are LLaVA-format JSON/JSONL paths, or "builtin:shapes" for the synthetic
    * task generated in memory ({@code synthetic} sets its seed and sizes); {@code template} is the chat template
-   * (null: the one recorded in the teacher's training.json, else "plain").
+   * (plain, internlm2, jinja: the tokenizer_config.json chat_template, auto: jinja when there is one, else
+   * plain; null: the one recorded in the teacher's training.json, else auto).
    */
   public record Data(
       String train, String test, String imageRoot, String tokenizer, Integer maxTokens, Integer batchSize,
