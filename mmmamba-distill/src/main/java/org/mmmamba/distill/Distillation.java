@@ -207,7 +207,10 @@ public final class Distillation {
               v.close();
             }
           }
-          return new Result(out, s1, s2, students, eval);
+          Result result = new Result(out, s1, s2, students, eval);
+          org.mmmamba.distill.card.Cards.writeStudents(result, c,
+              manifest.toJson().path("git_commit").asText(null), o.commandLine());
+          return result;
         }
       }
     }

@@ -32,12 +32,13 @@ class TrainingTrackingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path tmp;
+  static Path teacher;
   static Path out;
   static Distillation.Result result;
 
   @BeforeAll
   static void runOnce() throws Exception {
-    Path teacher = TinyRuns.teacher(tmp.resolve("t"));
+    teacher = TinyRuns.teacher(tmp.resolve("t"));
     out = tmp.resolve("run");
     result = Distillation.run(TinyRuns.distill(teacher, out, List.of("eval.every=2", "eval.limit=6")),
         Distillation.Options.defaults());
@@ -116,5 +117,51 @@ class TrainingTrackingTest {
     assertFalse(Files.readString(out.resolve("stage1/train/metrics.jsonl")).contains("\"eval\""));
     JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
     assertFalse(report.path("training").path("stage1").has("eval_during_training"));
+  }
+
+  /** The YAML front matter of a model card, parsed by Jackson's YAML reader. */
+  static JsonNode frontMatter(Path readme) throws Exception {
+    String text = Files.readString(readme);
+    assertTrue(text.startsWith("---\n"), readme + " starts with front matter");
+    int end = text.indexOf("\n---\n", 4);
+    assertTrue(end > 0, readme + ": front matter closed");
+    return new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text.substring(4, end));
+  }
+
+  @Test
+  void everySavedModelHasACardWithItsHeldOutFigures() throws Exception {
+    for (String s : List.of("linear", "hybrid")) {
+      Path readme = out.resolve("students/" + s + "/model/README.md");
+      JsonNode fm = frontMatter(readme);
+      assertEquals("apache-2.0", fm.path("license").asText());
+      assertEquals("mmmamba-java", fm.path("library_name").asText());
+      assertTrue(fm.path("tags").toString().contains("distillation"), fm.toString());
+      JsonNode metrics = fm.path("model-index").path(0).path("results").path(0).path("metrics");
+      EvalReport e = result.eval().get(s);
+      assertEquals("exact_match", metrics.path(0).path("type").asText());
+      assertEquals(e.accuracy(), metrics.path(0).path("value").asDouble(), 1e-3, s);
+      assertEquals(e.agreement(), metrics.path(1).path("value").asDouble(), 1e-3, s);
+      assertEquals(e.kl(), metrics.path(2).path("value").asDouble(), Math.abs(e.kl()) * 1e-3 + 1e-9, s);
+      String body = Files.readString(readme);
+      assertTrue(body.contains("| teacher | `" + teacher + "` |"), body);
+      assertTrue(body.contains("| layout | " + (s.equals("linear") ? "linear" : "head-interleaved:1") + " |"), body);
+      assertTrue(body.contains("| stage 3 (end to end: KL on the logits) | 4 steps"), body);
+      assertTrue(body.contains("| stage 1 (distill the new"), body);
+      assertTrue(body.contains("| precision | float32 |") && body.contains("| device | cpu |"), body);
+      assertTrue(body.contains("| data | builtin:shapes (synthetic, 48 training samples) |"), body);
+      assertTrue(body.contains("| command | `"), body);
+    }
+    JsonNode t = frontMatter(teacher.resolve("README.md"));
+    assertTrue(t.path("tags").toString().contains("teacher"), t.toString());
+    String tb = Files.readString(teacher.resolve("README.md"));
+    assertTrue(tb.contains("| command | `mmmamba train-teacher --config "), tb);
+    assertTrue(tb.contains("| training (cross-entropy) | 6 steps"), tb);
+    Path conv = tmp.resolve("converted");
+    org.mmmamba.distill.api.MmMamba.convert(teacher, org.mmmamba.core.config.HybridLayout.linear(),
+        org.mmmamba.core.seed.InitStrategy.INHERIT_MIMIC, 3, conv);
+    String cb = Files.readString(conv.resolve("README.md"));
+    assertTrue(cb.contains("| training | none (weights as initialised) |"), cb);
+    assertTrue(cb.contains("| initialisation | inherit_mimic, seed 3 |"), cb);
+    assertEquals("mmmamba-java", frontMatter(conv.resolve("README.md")).path("library_name").asText());
   }
 }

@@ -231,8 +231,13 @@ public final class MmMamba {
     if (!Files.isRegularFile(teacherDir.resolve("config.json"))) {
       throw new BadInputException(teacherDir + ": no config.json (not a checkpoint directory)");
     }
+    String command = "mmmamba convert --teacher " + teacherDir + " --layout " + layout + " --init "
+        + init.name().toLowerCase(java.util.Locale.ROOT) + " --seed " + seed + " --out " + out;
+    String commit = org.mmmamba.distill.metrics.RunManifest.gitCommit(Path.of("")).orElse(null);
+    String initText = init.spelling() + ", seed " + seed;
     if (!VlmConfigs.isVlm(teacherDir)) {
       Students.convert(teacherDir, layout, init, seed, out);
+      org.mmmamba.distill.card.Cards.writeConverted(out, teacherDir, layout.toString(), initText, commit, command);
       return out;
     }
     requireEmpty(out);
@@ -251,6 +256,7 @@ public final class MmMamba {
       throw new UncheckedIOException("cannot copy the teacher's side files to " + out, e);
     }
     Students.writeSeeding(out, teacherDir, layout, init, seed, Seeder.DEFAULT_CONV_KERNEL, Seeder.DEFAULT_CHUNK_SIZE);
+    org.mmmamba.distill.card.Cards.writeConverted(out, teacherDir, layout.toString(), initText, commit, command);
     return out;
   }
 
