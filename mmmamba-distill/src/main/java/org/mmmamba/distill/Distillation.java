@@ -209,7 +209,7 @@ public final class Distillation {
           }
           Result result = new Result(out, s1, s2, students, eval);
           org.mmmamba.distill.card.Cards.writeStudents(result, c,
-              manifest.toJson().path("git_commit").asText(null), o.commandLine());
+              manifest.toJson().path("git_commit").asText(null), o.commandLine(), root.getDevice().toString());
           return result;
         }
       }

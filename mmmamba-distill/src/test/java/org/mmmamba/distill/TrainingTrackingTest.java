@@ -147,7 +147,8 @@ class TrainingTrackingTest {
       assertTrue(body.contains("| layout | " + (s.equals("linear") ? "linear" : "head-interleaved:1") + " |"), body);
       assertTrue(body.contains("| stage 3 (end to end: KL on the logits) | 4 steps"), body);
       assertTrue(body.contains("| stage 1 (distill the new"), body);
-      assertTrue(body.contains("| precision | float32 |") && body.contains("| device | cpu |"), body);
+      assertTrue(body.contains("| precision | float32 |") && body.contains("| device | cpu() |"), body);
+      assertTrue(body.contains("lr 0.001, wsd schedule"), body);
       assertTrue(body.contains("| data | builtin:shapes (synthetic, 48 training samples) |"), body);
       assertTrue(body.contains("| command | `"), body);
     }

@@ -22,8 +22,10 @@ public final class Cards {
    * @param c the run's config
    * @param commit the code's git commit, or null
    * @param command the command line, or null/empty for an API call
+   * @param device the device the run used (e.g. {@code cpu()})
    */
-  public static void writeStudents(Distillation.Result r, RunConfig c, String commit, List<String> command) {
+  public static void writeStudents(Distillation.Result r, RunConfig c, String commit, List<String> command,
+      String device) {
     String cmd = command == null || command.isEmpty() ? "Distillation.run (config " + c.run().name() + ")"
         : "mmmamba " + String.join(" ", command);
     for (Distillation.StudentResult s : r.students()) {
@@ -55,7 +57,7 @@ public final class Cards {
       new ModelCard(c.run().name() + "/" + s.name(), kind, c.teacher().path(), s.layout(),
           c.init().strategy() + " (conv kernel " + c.init().convKernel() + ", chunk " + c.init().chunkSize() + ")",
           stages, trainData(c.data().train(), c.data().synthetic() == null ? null : c.data().synthetic().train()),
-          held, heldData, c.run().dtype(), c.run().device(), commit, cmd).write(s.modelDir());
+          held, heldData, c.run().dtype(), device, commit, cmd).write(s.modelDir());
     }
   }
 
@@ -110,7 +112,8 @@ public final class Cards {
       return;
     }
     out.add(new ModelCard.Stage(name, s.steps(), String.format(Locale.ROOT, "lr %s, %s schedule, batch %s",
-        cfg.lr(), cfg.schedule().type(), cfg.batchSize() == null ? "of data.batch_size" : cfg.batchSize())));
+        java.math.BigDecimal.valueOf(cfg.lr()).toPlainString(), cfg.schedule().type(),
+        cfg.batchSize() == null ? "of data.batch_size" : cfg.batchSize())));
   }
 
   private static String dataName(String d) {

@@ -148,7 +148,7 @@ public final class TeacherTraining {
               baseline);
         }
         writeRecord(modelDir.resolve("training.json"), at, sum, rep, baseline, c.data().template());
-        writeCard(modelDir, at, sum, rep, baseline);
+        writeCard(modelDir, at, sum, rep, baseline, root.getDevice().toString());
         if (rep != null) {
           AtomicText.writeString(out.resolve("eval.json"), json().writeValueAsString(rep));
         }
@@ -159,7 +159,7 @@ public final class TeacherTraining {
 
   /** The model card (README.md) of the trained teacher. */
   private static void writeCard(Path modelDir, YamlConfigs.Located<TeacherConfig> at, TrainingRun.Summary sum,
-      EvalReport rep, Double baseline) {
+      EvalReport rep, Double baseline, String device) {
     TeacherConfig c = at.value();
     TeacherConfig.Model m = c.model();
     Map<String, Double> held = new LinkedHashMap<>();
@@ -178,8 +178,8 @@ public final class TeacherTraining {
     String data = c.data().train() + (c.data().synthetic() != null && c.data().train().startsWith("builtin:")
         ? " (synthetic, " + c.data().synthetic().train() + " training samples)" : "");
     org.mmmamba.distill.card.Cards.writeTeacher(modelDir, c.run().name(), layout, sum,
-        "lr " + t.lr() + ", " + t.schedule().type() + " schedule, template " + c.data().template(), data, held,
-        heldData, c.run().dtype(), c.run().device(),
+        "lr " + java.math.BigDecimal.valueOf(t.lr()).toPlainString() + ", " + t.schedule().type() + " schedule, template " + c.data().template(), data, held,
+        heldData, c.run().dtype(), device,
         org.mmmamba.distill.metrics.RunManifest.gitCommit(Path.of("")).orElse(null),
         "mmmamba train-teacher --config " + at.source());
   }

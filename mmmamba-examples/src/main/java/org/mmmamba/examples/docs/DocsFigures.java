@@ -129,12 +129,10 @@ public final class DocsFigures {
           .append(f3(s.path("agreement"))).append(" | ").append(f3(s.path("kl"))).append(" |\n");
     }
     JsonNode tr = r.path("training");
-    double secs = 0;
     List<String> steps = new ArrayList<>();
     for (String k : List.of("stage1", "stage2")) {
       if (tr.has(k)) {
         steps.add(String.valueOf(tr.path(k).path("steps").asLong()));
-        secs += tr.path(k).path("seconds").asDouble();
       }
     }
     long s3 = 0;
@@ -143,7 +141,6 @@ public final class DocsFigures {
       String n = it.next();
       JsonNode st = tr.path("stage3:" + n);
       s3 = st.path("steps").asLong();
-      secs += st.path("seconds").asDouble();
       JsonNode cur = st.path("eval_during_training");
       if (cur.has("best_step")) {
         best.append(best.length() == 0 ? "" : "; ").append(n).append(": best at step ")
@@ -153,10 +150,9 @@ public final class DocsFigures {
     }
     steps.add(s3 + " per student");
     sb.append('\n');
-    sb.append("(").append(r.path("teacher").path("n").asInt()).append(" questions; ")
-        .append(String.join(" + ", steps)).append(" distillation steps, ")
-        .append(Math.round(secs)).append(" s of training in all on 2 CPU cores with `MMMAMBA_THREADS=1`, from ")
-        .append("`report.json`. The teacher's own held-out accuracy, measured when it was trained, is ")
+    sb.append("(").append(r.path("teacher").path("n").asInt()).append(" questions; distillation steps: ")
+        .append(String.join(" + ", steps)).append(". ")
+        .append("The teacher's own held-out accuracy, measured when it was trained, is ")
         .append(f3(teacher.path("test_accuracy"))).append(" on ").append(teacher.path("test_n").asInt())
         .append(" questions (`models/shapes-teacher/training.json`); a text-only model (the most frequent answer ")
         .append("for each question) scores ").append(f3(teacher.path("text_only_baseline")))
