@@ -25,6 +25,8 @@ import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.eval.Evaluation;
 import org.mmmamba.distill.eval.HeldOutEvaluation;
+import org.mmmamba.distill.eval.MidRunEvaluation;
+import org.mmmamba.distill.card.Cards;
 import org.mmmamba.distill.metrics.RunManifest;
 import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.recipe.YamlConfigs;
@@ -161,7 +163,8 @@ public final class Distillation {
           } else {
             manifest.write(out.resolve("manifest.json"));
           }
-          StageContext ctx = new StageContext(c, teacher, td, train, root, dt, o.resume());
+          StageContext ctx = new StageContext(c, teacher, td, train, root, dt, o.resume(),
+              MidRunEvaluation.forRun(c, td, teacher));
           TrainingRun.Summary s1 = stage1.train(ctx, all, layers);
           TrainingRun.Summary s2 = stage2.train(ctx, all, layers);
           List<StudentResult> students = new ArrayList<>();
@@ -188,7 +191,10 @@ public final class Distillation {
               v.close();
             }
           }
-          return new Result(out, s1, s2, students, eval);
+          Result result = new Result(out, s1, s2, students, eval);
+          Cards.writeStudents(result, c, manifest.toJson().path("git_commit").asText(null), o.commandLine(),
+              root.getDevice().toString());
+          return result;
         }
       }
     }

@@ -226,7 +226,12 @@ public final class MmMamba {
    * @throws BadInputException for a bad teacher, layout or output directory
    */
   public static Path convert(Path teacherDir, HybridLayout layout, InitStrategy init, long seed, Path out) {
-    return Models.convert(teacherDir, layout, init, seed, out);
+    String command = "mmmamba convert --teacher " + teacherDir + " --layout " + layout + " --init "
+        + init.name().toLowerCase(java.util.Locale.ROOT) + " --seed " + seed + " --out " + out;
+    Path result = Models.convert(teacherDir, layout, init, seed, out);
+    org.mmmamba.distill.card.Cards.writeConverted(out, teacherDir, layout.toString(), init.spelling() + ", seed " + seed,
+        org.mmmamba.distill.metrics.RunManifest.buildCommit().orElse(null), command);
+    return result;
   }
 
   // ------------------------------------------------------------------------------------------ training

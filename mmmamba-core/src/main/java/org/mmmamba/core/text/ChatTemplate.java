@@ -12,7 +12,8 @@ import org.mmmamba.core.BadInputException;
  * last message is a user message, the assistant's opening is appended as prompt: that is the
  * generation prompt.
  */
-public sealed interface ChatTemplate permits ChatTemplate.InternLm2Chat, ChatTemplate.Plain {
+public sealed interface ChatTemplate
+    permits ChatTemplate.InternLm2Chat, ChatTemplate.Plain, JinjaChatTemplate {
 
   /**
    * HoVLE/InternVL's {@code internlm2-chat}: per turn

@@ -43,18 +43,47 @@ public final class TaskData implements AutoCloseable {
   public static TaskData forModel(Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
     VisionConfig v = VisionConfig.defaults().withSizes(vlm.imageSize(), vlm.patchSize())
         .withTiling(1, Math.max(1, maxTiles), maxTiles > 1);
-    return new TaskData(HfTokenizer.load(tokenizerFile), template(templateName), v);
+    return new TaskData(HfTokenizer.load(tokenizerFile), template(templateName,
+        tokenizerFile.resolveSibling("tokenizer_config.json")), v);
   }
 
-  /** The template by name. */
+  /** The template by name ("plain" or "internlm2"; see {@link #template(String, Path)}). */
   public static ChatTemplate template(String name) {
+    return template(name, null);
+  }
+
+  /**
+   * The template by name: the built-in {@code plain} or {@code internlm2}, {@code jinja} (the
+   * {@code chat_template} of {@code tokenizerConfig}, rendered as transformers does), or {@code auto}
+   * ({@code jinja} when {@code tokenizerConfig} exists and has a {@code chat_template}, else {@code plain}).
+   *
+   * @param name the name; null means "plain"
+   * @param tokenizerConfig the checkpoint's {@code tokenizer_config.json}; may be null or missing
+   */
+  public static ChatTemplate template(String name, Path tokenizerConfig) {
     switch (name == null ? "plain" : name) {
       case "plain":
         return ChatTemplate.plain();
       case "internlm2":
         return ChatTemplate.internlm2Chat("");
+      case "jinja":
+        if (tokenizerConfig == null || !java.nio.file.Files.isRegularFile(tokenizerConfig)) {
+          throw new BadInputException("chat template 'jinja': " + (tokenizerConfig == null ? "tokenizer_config.json"
+              : tokenizerConfig) + " not found");
+        }
+        return org.mmmamba.core.text.JinjaChatTemplate.fromTokenizerConfig(tokenizerConfig).orElseThrow(
+            () -> new BadInputException("chat template 'jinja': " + tokenizerConfig + " has no chat_template"));
+      case "auto":
+        if (tokenizerConfig != null && java.nio.file.Files.isRegularFile(tokenizerConfig)) {
+          java.util.Optional<org.mmmamba.core.text.JinjaChatTemplate> j =
+              org.mmmamba.core.text.JinjaChatTemplate.fromTokenizerConfig(tokenizerConfig);
+          if (j.isPresent()) {
+            return j.get();
+          }
+        }
+        return ChatTemplate.plain();
       default:
-        throw new BadInputException("unknown chat template '" + name + "' (plain, internlm2)");
+        throw new BadInputException("unknown chat template '" + name + "' (plain, internlm2, jinja, auto)");
     }
   }
 

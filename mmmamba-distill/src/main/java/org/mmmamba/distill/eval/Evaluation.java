@@ -115,7 +115,10 @@ public final class Evaluation {
     return sb.toString();
   }
 
-  /** The chat template recorded next to a model (training.json or teacher-training.json), else "plain". */
+  /**
+   * The chat template recorded next to a model (training.json or teacher-training.json), else "auto" (the
+   * {@code chat_template} of its tokenizer_config.json when it has one, else "plain").
+   */
   public static String template(Path modelDir) {
     for (String f : new String[] {"training.json", "teacher-training.json"}) {
       Path p = modelDir.resolve(f);
@@ -130,6 +133,6 @@ public final class Evaluation {
         }
       }
     }
-    return "plain";
+    return "auto";
   }
 }

@@ -74,7 +74,8 @@ public final class ImageQa implements AutoCloseable {
     }
     VlmConfig c = VlmConfigs.read(modelDir);
     VisionConfig v = VisionConfig.defaults().withSizes(c.imageSize(), c.patchSize()).withTiling(1, 1, false);
-    return new ImageQa(HfTokenizer.load(tok), TaskData.template(Evaluation.template(modelDir)), v);
+    return new ImageQa(HfTokenizer.load(tok), TaskData.template(Evaluation.template(modelDir),
+        modelDir.resolve("tokenizer_config.json")), v);
   }
 
   /**

@@ -292,6 +292,12 @@ public final class RunManifest {
     }
   }
 
+  /** The git commit this library was built from, if the build recorded one. */
+  public static java.util.Optional<String> buildCommit() {
+    String commit = buildProperties().getProperty("git.commit.id", "");
+    return SHA.matcher(commit).matches() ? java.util.Optional.of(commit) : java.util.Optional.empty();
+  }
+
   /**
    * The git properties recorded when this library was built ({@code git.commit.id}, "unknown" when it was built
    * outside a git checkout).

@@ -39,7 +39,8 @@ public record RunConfig(
   /**
    * Data: {@code train}/{@code test} are LLaVA-format JSON/JSONL paths, or "builtin:shapes" for the synthetic
    * task generated in memory ({@code synthetic} sets its seed and sizes); {@code template} is the chat template
-   * (null: the one recorded in the teacher's training.json, else "plain").
+   * (plain, internlm2, jinja: the tokenizer_config.json chat_template, auto: jinja when there is one, else
+   * plain; null: the one recorded in the teacher's training.json, else auto).
    */
   public record Data(
       String train, String test, String imageRoot, String tokenizer, Integer maxTokens, Integer batchSize,
@@ -75,8 +76,11 @@ public record RunConfig(
   /** Checkpoint every N optimiser steps, keeping the last {@code keep}. */
   public record Checkpoint(Integer every, Integer keep) {}
 
-  /** Evaluation of teacher and students after training. */
-  public record Eval(Boolean enabled, Integer maxNewTokens, Integer limit) {}
+  /**
+   * Evaluation of teacher and students after training; with {@code every} > 0 also every that many steps of
+   * stage 3 (and after its last step), on the same {@code limit} held-out samples (0: the whole split).
+   */
+  public record Eval(Boolean enabled, Integer maxNewTokens, Integer limit, Integer every) {}
 
   /** The output directory. */
   public Path outDir() {
@@ -148,6 +152,8 @@ public record RunConfig(
     require(at, "checkpoint.every", checkpoint.every() != null && checkpoint.every() > 0, "must be > 0");
     require(at, "checkpoint.keep", checkpoint.keep() != null && checkpoint.keep() > 0, "must be > 0");
     require(at, "eval.max_new_tokens", eval.maxNewTokens() != null && eval.maxNewTokens() > 0, "must be > 0");
+    require(at, "eval.limit", eval.limit() == null || eval.limit() >= 0, "must be >= 0");
+    require(at, "eval.every", eval.every() == null || eval.every() >= 0, "must be >= 0");
   }
 
   private static void stage(YamlConfigs.Located<RunConfig> at, String key, Stage s, boolean layerwise) {

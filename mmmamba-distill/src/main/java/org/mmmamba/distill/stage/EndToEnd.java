@@ -92,7 +92,10 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
                   : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dtype());
               NDArray next = ModelInputs.nextIds(ids);
               return loss.loss(ctx.embeds(b), mask, next);
-            }, ctx.resume());
+            }, ctx.resume(), ctx.midRun() == null
+                ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
+                : new org.mmmamba.distill.train.RunHooks(ctx.tensorBoard(st.name()), c.eval().every(),
+                    step -> ctx.midRun().figures(st.name(), vlm)));
       } finally {
         Mixers.freeze(trainable);
       }
@@ -103,6 +106,12 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
         : Path.of(c.teacher().path()).resolve("tokenizer.json");
     Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    for (String f : List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
+      Path from = tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
+      if (Files.isRegularFile(from)) {
+        Files.copy(from, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
     Path rec = Path.of(c.teacher().path()).resolve("training.json");
     if (Files.exists(rec)) {
       Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);

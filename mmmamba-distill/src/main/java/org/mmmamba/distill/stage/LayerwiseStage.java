@@ -73,7 +73,7 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-          }, ctx.resume());
+          }, ctx.resume(), org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(label())));
       if (cache != null) {
         log.info("{}: teacher cache {} hits, {} misses", label(), cache.hits(), cache.misses());
       }

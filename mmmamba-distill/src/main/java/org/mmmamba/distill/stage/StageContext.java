@@ -29,9 +29,15 @@ import org.mmmamba.distill.train.TrainingRun;
  * @param root the root manager every stage allocates under
  * @param dtype the floating-point type of the run
  * @param resume whether each stage restarts from its last checkpoint
+ * @param midRun the held-out evaluation of {@code eval.every} during stage 3, or null when it is off
  */
 public record StageContext(RunConfig config, VisionLanguageModel teacher, TaskData task, SampleSource train,
-    NDManager root, DataType dtype, boolean resume) {
+    NDManager root, DataType dtype, boolean resume, org.mmmamba.distill.eval.MidRunEvaluation midRun) {
+
+  /** The TensorBoard log directory of one stage or student: {@code <out_dir>/tb/<name>}. */
+  public java.nio.file.Path tensorBoard(String name) {
+    return config.outDir().resolve("tb").resolve(name);
+  }
 
   /** The teacher's input embeddings (B, L, D) of a batch (text and image tokens). */
   public NDArray embeds(Batch b) {

@@ -123,7 +123,8 @@ public final class TeacherTraining {
             StageTraining.of(t).onNonFinite() == NonFinitePolicy.STOP, null);
         boolean answerOnly = Boolean.TRUE.equals(t.answerOnly());
         TrainingRun.Summary sum = TrainingRun.run(out.resolve("train"), s, trainable, batches,
-            b -> crossEntropy(vlm, root, b, dt, answerOnly), resume);
+            b -> crossEntropy(vlm, root, b, dt, answerOnly), resume,
+            org.mmmamba.distill.train.RunHooks.tensorBoard(out.resolve("tb").resolve("teacher")));
         for (NDArray p : trainable.values()) {
           p.setRequiresGradient(false);
         }
@@ -145,12 +146,40 @@ public final class TeacherTraining {
               baseline);
         }
         writeRecord(modelDir.resolve("training.json"), at, sum, rep, baseline, c.data().template());
+        writeCard(modelDir, at, sum, rep, baseline, root.getDevice().toString());
         if (rep != null) {
           AtomicText.writeString(out.resolve("eval.json"), json().writeValueAsString(rep));
         }
         return new Result(modelDir, sum, rep, baseline);
       }
     }
+  }
+
+  /** The model card (README.md) of the trained teacher. */
+  private static void writeCard(Path modelDir, YamlConfigs.Located<TeacherConfig> at, TrainingRun.Summary sum,
+      EvalReport rep, Double baseline, String device) {
+    TeacherConfig c = at.value();
+    TeacherConfig.Model m = c.model();
+    Map<String, Double> held = new LinkedHashMap<>();
+    String heldData = null;
+    if (rep != null) {
+      held.put("exact_match", rep.accuracy());
+      if (baseline != null) {
+        held.put("text_only_baseline", baseline);
+      }
+      heldData = c.data().test() + " held-out, " + rep.n() + " samples";
+    }
+    String layout = m.embeddingLayers() + " holistic-embedding + " + m.llmLayers() + " LLM attention layers, width "
+        + m.hiddenSize() + ", " + m.numHeads() + " heads / " + m.numKvHeads() + " kv heads, image " + m.imageSize()
+        + " patch " + m.patchSize();
+    RunConfig.Stage t = c.train();
+    String data = c.data().train() + (c.data().synthetic() != null && c.data().train().startsWith("builtin:")
+        ? " (synthetic, " + c.data().synthetic().train() + " training samples)" : "");
+    org.mmmamba.distill.card.Cards.writeTeacher(modelDir, c.run().name(), layout, sum,
+        "lr " + java.math.BigDecimal.valueOf(t.lr()).toPlainString() + ", " + t.schedule().type() + " schedule, template " + c.data().template(), data, held,
+        heldData, c.run().dtype(), device,
+        org.mmmamba.distill.metrics.RunManifest.buildCommit().orElse(null),
+        "mmmamba train-teacher --config " + at.source());
   }
 
   /** Everything except tensors no path reads (the unused class token and the LLM's own token table). */

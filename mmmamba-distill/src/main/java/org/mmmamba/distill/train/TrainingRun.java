@@ -91,6 +91,15 @@ public final class TrainingRun {
    */
   public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
       boolean resume) throws java.io.IOException {
+    return run(dir, s, trainable, data, fn, resume, RunHooks.none());
+  }
+
+  /**
+   * As {@link #run(Path, Settings, Map, BatchStream, BatchLoss, boolean)}, also writing TensorBoard event files
+   * and running mid-run evaluations as {@code hooks} say.
+   */
+  public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
+      boolean resume, RunHooks hooks) throws java.io.IOException {
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
     try (AdamW opt = new AdamW(trainable, s.adamw(), s.decays())) {
@@ -114,11 +123,13 @@ public final class TrainingRun {
       double[] recent = new double[10];
       int nRecent = 0;
       try (MetricsWriter metrics = start > 0 ? MetricsWriter.resume(metricsFile, start)
-          : MetricsWriter.create(metricsFile)) {
+          : MetricsWriter.create(metricsFile);
+          TrainingBoard board = TrainingBoard.open(hooks.tensorBoard(), start)) {
         ProgressBar bar = ProgressBar.console(s.label(), s.steps(), 10.0);
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
+          long stepStart = System.nanoTime();
           StepOutcome r = gs.run(s.gradAccum(), micro -> {
             Batch b = data.next();
             stepTokens[0] += realTokens(b);
@@ -132,6 +143,7 @@ public final class TrainingRun {
           rec.put("tokens", stepTokens[0]);
           rec.put("applied", r.applied());
           metrics.step(step + 1, rec);
+          board.step(step + 1, r, stepTokens[0], System.nanoTime() - stepStart, skipped + (r.applied() ? 0 : 1));
           if (!r.applied()) {
             skipped++;
             String what = r.nonFinite() == org.mmmamba.distill.optim.NonFinite.LOSS ? "loss (" + r.loss() + ")"
@@ -143,6 +155,14 @@ public final class TrainingRun {
             LOG.warn("{}; update skipped", msg);
           } else {
             recent[nRecent++ % recent.length] = r.loss();
+          }
+          if (hooks.evalEvery() > 0 && ((step + 1) % hooks.evalEvery() == 0 || step + 1 == s.steps())) {
+            Map<String, Double> ev = hooks.eval().evaluate(step + 1);
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("step", step + 1);
+            e.putAll(ev);
+            metrics.event("eval", e);
+            board.eval(step + 1, ev);
           }
           bar.update(step + 1, r.loss(), r.lr(), stepTokens[0]);
           if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == s.steps()) {

@@ -47,6 +47,11 @@ final class ConvertCommand implements Callable<Integer> {
     HybridLayout l = HybridLayout.parse(layout);
     InitStrategy i = InitStrategy.parse(init);
     DecoderConfig c = Students.convert(teacher, l, i, seed, convKernel, chunkSize, out, force);
+    org.mmmamba.distill.card.Cards.writeConverted(out, teacher, l.toString(), i.spelling() + ", seed " + seed
+        + ", conv kernel " + convKernel + ", chunk " + chunkSize,
+        org.mmmamba.distill.metrics.RunManifest.buildCommit().orElse(null),
+        "mmmamba convert --teacher " + teacher + " --layout " + l + " --init " + i.spelling() + " --seed " + seed
+            + " --conv-kernel " + convKernel + " --chunk-size " + chunkSize + " --out " + out);
     int attn = c.attentionLayers().size();
     System.out.println("wrote student " + out + " (layout " + l + ": " + (c.numLayers() - attn) + " Mamba-2 + " + attn
         + " attention layers " + c.attentionLayers() + ", init " + i.spelling() + ", seed " + seed + ")");

@@ -54,6 +54,11 @@ public final class Reports {
     summary(training, "stage2", r.stage2());
     for (Distillation.StudentResult s : r.students()) {
       summary(training, "stage3:" + s.name(), s.stage3());
+      ObjectNode curve = org.mmmamba.distill.eval.MidRunCurve.json(
+          r.outDir().resolve("students").resolve(s.name()).resolve("train").resolve("metrics.jsonl"));
+      if (curve != null) {
+        training.with("stage3:" + s.name()).set("eval_during_training", curve);
+      }
       root.with("students").put(s.name(), s.layout());
     }
     AtomicText.writeString(r.outDir().resolve("report.json"),

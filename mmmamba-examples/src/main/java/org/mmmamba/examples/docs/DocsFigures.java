@@ -1,0 +1,327 @@
+package org.mmmamba.examples.docs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The figures the README and docs quote, generated from committed run outputs, never typed by hand:
+ * {@code docs/runs/quickstart/report.json} (the quickstart's results), {@code models/shapes-teacher/training.json}
+ * (the teacher's own held-out accuracy and the text-only baseline) and {@code docs/bench/bench.json} (the
+ * benchmark headline). Each block sits between {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->}
+ * comments; {@link #regenerate} rewrites them, and the docs test fails when a committed block differs from what
+ * the run outputs give.
+ *
+ * <p>Run {@code scripts/docs} after committing new run outputs (a new quickstart report or bench run).
+ */
+public final class DocsFigures {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DocsFigures() {}
+
+  /** A generated block: the file it lives in, its name and its text. */
+  public record Block(String file, String name, String text) {}
+
+  /**
+   * Every generated block, computed from the run outputs under {@code root}.
+   *
+   * @param root the repository root
+   * @return the blocks
+   */
+  public static List<Block> blocks(Path root) {
+    JsonNode report = read(root.resolve("docs/runs/quickstart/report.json"));
+    JsonNode teacher = read(root.resolve("models/shapes-teacher/training.json"));
+    JsonNode bench = read(root.resolve("docs/bench/bench.json"));
+    List<Block> out = new ArrayList<>();
+    out.add(new Block("README.md", "quickstart-results", quickstartResults(report, teacher)));
+    out.add(new Block("README.md", "bench-headline", benchHeadline(bench)));
+    out.add(new Block("docs/benchmarks.md", "bench-goals", benchGoals(bench)));
+    return out;
+  }
+
+  /**
+   * Rewrites every block in its file.
+   *
+   * @param root the repository root
+   * @return the files changed
+   */
+  public static List<String> regenerate(Path root) {
+    Map<String, String> texts = new LinkedHashMap<>();
+    for (Block b : blocks(root)) {
+      String t = texts.computeIfAbsent(b.file(), f -> readText(root.resolve(f)));
+      texts.put(b.file(), replace(t, b));
+    }
+    List<String> changed = new ArrayList<>();
+    texts.forEach((f, t) -> {
+      if (!t.equals(readText(root.resolve(f)))) {
+        try {
+          Files.writeString(root.resolve(f), t, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        changed.add(f);
+      }
+    });
+    return changed;
+  }
+
+  /**
+   * The committed text of a block.
+   *
+   * @param fileText the file's text
+   * @param name the block's name
+   * @return the text between its markers
+   * @throws IllegalStateException when the markers are missing
+   */
+  public static String committed(String fileText, String name) {
+    String begin = begin(name);
+    String end = end(name);
+    int a = fileText.indexOf(begin);
+    int b = fileText.indexOf(end);
+    if (a < 0 || b < a) {
+      throw new IllegalStateException("markers " + begin + " ... " + end + " not found");
+    }
+    return fileText.substring(a + begin.length(), b);
+  }
+
+  static String replace(String fileText, Block b) {
+    String begin = begin(b.name());
+    int a = fileText.indexOf(begin);
+    int e = fileText.indexOf(end(b.name()));
+    if (a < 0 || e < a) {
+      throw new IllegalStateException(b.file() + ": markers of block " + b.name() + " not found");
+    }
+    return fileText.substring(0, a + begin.length()) + b.text() + fileText.substring(e);
+  }
+
+  static String begin(String name) {
+    return "<!-- generated:" + name + " (scripts/docs; do not edit by hand) -->\n";
+  }
+
+  static String end(String name) {
+    return "<!-- /generated:" + name + " -->";
+  }
+
+  static String quickstartResults(JsonNode r, JsonNode teacher) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| model | layout | held-out accuracy | vs teacher | agreement with teacher | KL/answer token |\n");
+    sb.append("|---|---|---:|---:|---:|---:|\n");
+    sb.append("| teacher (HoVLE-style, attention) | 8 attention layers | ").append(f3(r.path("teacher").path("accuracy")))
+        .append(" | | | |\n");
+    JsonNode students = r.path("students");
+    for (var it = students.fields(); it.hasNext(); ) {
+      var e = it.next();
+      JsonNode s = r.path(e.getKey());
+      String layout = e.getValue().asText();
+      String what = layout.equals("linear") ? "mmMamba-linear student" : "mmMamba-" + e.getKey() + " student";
+      String lay = layout.equals("linear") ? "8 Mamba-2 layers" : layout;
+      sb.append("| ").append(what).append(" | ").append(lay).append(" | ").append(f3(s.path("accuracy")))
+          .append(" | ").append(pct(s.path("accuracy_vs_teacher").asDouble())).append(" | ")
+          .append(f3(s.path("agreement"))).append(" | ").append(f3(s.path("kl"))).append(" |\n");
+    }
+    JsonNode tr = r.path("training");
+    List<String> steps = new ArrayList<>();
+    for (String k : List.of("stage1", "stage2")) {
+      if (tr.has(k)) {
+        steps.add(String.valueOf(tr.path(k).path("steps").asLong()));
+      }
+    }
+    long s3 = 0;
+    StringBuilder best = new StringBuilder();
+    for (var it = students.fieldNames(); it.hasNext(); ) {
+      String n = it.next();
+      JsonNode st = tr.path("stage3:" + n);
+      s3 = st.path("steps").asLong();
+      JsonNode cur = st.path("eval_during_training");
+      if (cur.has("best_step")) {
+        best.append(best.length() == 0 ? "" : "; ").append(n).append(": best at step ")
+            .append(cur.path("best_step").asLong()).append(" (").append(f3(cur.path("best").path("exact_match")))
+            .append(")");
+      }
+    }
+    steps.add(s3 + " per student");
+    sb.append('\n');
+    sb.append("(").append(r.path("teacher").path("n").asInt()).append(" questions; distillation steps: ")
+        .append(String.join(" + ", steps)).append(". ")
+        .append("The teacher's own held-out accuracy, measured when it was trained, is ")
+        .append(f3(teacher.path("test_accuracy"))).append(" on ").append(teacher.path("test_n").asInt())
+        .append(" questions (`models/shapes-teacher/training.json`); a text-only model (the most frequent answer ")
+        .append("for each question) scores ").append(f3(teacher.path("text_only_baseline")))
+        .append(", so the models have to read the image.");
+    if (best.length() > 0) {
+      sb.append(" Held-out points during stage 3 (`eval.every`): ").append(best).append('.');
+    }
+    sb.append(")\n");
+    return sb.toString();
+  }
+
+  static String benchHeadline(JsonNode b) {
+    JsonNode sum = b.path("summary");
+    Map<String, JsonNode> at = decodeAt(b, sum.path("context").asLong());
+    double[] ratio = floorRange(b, "decode", null);
+    return String.format(Locale.ROOT, "the linear student's next-token latency is flat from %s to %s tokens of%n"
+        + "context (%s ms at %s, %s %% spread) while the teacher's grows with its KV cache (%s ms at %s: the student%n"
+        + "is %s× faster), and its peak memory at %s is %s %% lower (%s vs %s GiB). The hybrid sits between them%n"
+        + "(%s ms, %s GiB). Every decode figure is within %s-%s× of the memory-bandwidth floor measured in the same%n"
+        + "run.%n",
+        k(minContext(b)), k(sum.path("context").asLong()), g3(at.get("linear").path("latency_ms").asDouble()),
+        k(sum.path("context").asLong()), Math.round(100 * sum.path("linear_decode_spread").asDouble()),
+        g3(at.get("teacher").path("latency_ms").asDouble()), k(sum.path("context").asLong()),
+        String.format(Locale.ROOT, "%.1f", sum.path("speedup_linear").asDouble()), k(sum.path("context").asLong()),
+        Math.round(100 * sum.path("peak_reduction_linear").asDouble()),
+        gib(at.get("linear").path("peak_bytes").asLong()), gib(at.get("teacher").path("peak_bytes").asLong()),
+        g3(at.get("hybrid").path("latency_ms").asDouble()), gib(at.get("hybrid").path("peak_bytes").asLong()),
+        String.format(Locale.ROOT, "%.1f", ratio[0]), String.format(Locale.ROOT, "%.1f", ratio[1]));
+  }
+
+  static String benchGoals(JsonNode b) {
+    JsonNode sum = b.path("summary");
+    long ctx = sum.path("context").asLong();
+    Map<String, JsonNode> at = decodeAt(b, ctx);
+    double[] dec = floorRange(b, "decode", null);
+    double[] t2 = floorRange(b, "table2", null);
+    double[] lp = floorRange(b, "prefill", "linear");
+    double[] tp = floorRange(b, "prefill", "teacher");
+    double[] hp = floorRange(b, "prefill", "hybrid");
+    StringBuilder sb = new StringBuilder();
+    sb.append("| goal | measured | verdict |\n|---|---|---|\n");
+    double spread = sum.path("linear_decode_spread").asDouble();
+    sb.append(String.format(Locale.ROOT, "| linear decode flat within 20 %% from %s to %s | %d %% (max vs min of "
+        + "the medians over every context) | %s |%n", k(minContext(b)), k(ctx), Math.round(100 * spread),
+        spread <= 0.2 ? "met" : "not met"));
+    double sp = sum.path("speedup_linear").asDouble();
+    sb.append(String.format(Locale.ROOT, "| linear ≥ 10× faster than the teacher at %s | %.1f× (%s vs %s ms) | %s |%n",
+        k(ctx), sp, g3(at.get("teacher").path("latency_ms").asDouble()),
+        g3(at.get("linear").path("latency_ms").asDouble()), sp >= 10 ? "met" : "not met"));
+    double pr = sum.path("peak_reduction_linear").asDouble();
+    sb.append(String.format(Locale.ROOT, "| linear peak memory at %s ≥ 70 %% below the teacher | %d %% lower "
+        + "process RSS (%d %% lower for engine bytes, i.e. weights + cache) | %s |%n", k(ctx), Math.round(100 * pr),
+        Math.round(100 * sum.path("engine_reduction_linear").asDouble()), pr >= 0.7 ? "met" : "not met"));
+    boolean between = sum.path("hybrid_between_latency").asBoolean() && sum.path("hybrid_between_memory").asBoolean();
+    sb.append(String.format(Locale.ROOT, "| hybrid between the two at %s | latency %s, memory %s | %s |%n", k(ctx),
+        sum.path("hybrid_between_latency").asBoolean() ? "yes" : "no",
+        sum.path("hybrid_between_memory").asBoolean() ? "yes" : "no", between ? "met" : "not met"));
+    sb.append(String.format(Locale.ROOT, "| each figure within 2× of its floor, or a reason | decode %.1f–%.1f×, "
+        + "Table 2 %.1f–%.1f×, linear prefill %.1f–%.1f×; teacher prefill up to %.1f× and hybrid prefill up to "
+        + "%.1f×: reasons below | %s |%n", dec[0], dec[1], t2[0], t2[1], lp[0], lp[1], tp[1], hp[1],
+        Math.max(Math.max(dec[1], t2[1]), Math.max(lp[1], Math.max(tp[1], hp[1]))) <= 2 ? "met"
+            : "met / explained"));
+    return sb.toString();
+  }
+
+  private static Map<String, JsonNode> decodeAt(JsonNode b, long ctx) {
+    Map<String, JsonNode> at = new LinkedHashMap<>();
+    for (JsonNode r : b.path("results")) {
+      if (r.path("phase").asText().equals("decode") && r.path("context").asLong() == ctx) {
+        at.put(r.path("model").asText(), r);
+      }
+    }
+    for (String m : List.of("teacher", "linear", "hybrid")) {
+      if (!at.containsKey(m)) {
+        throw new IllegalStateException("bench.json: no decode result of " + m + " at context " + ctx);
+      }
+    }
+    return at;
+  }
+
+  private static long minContext(JsonNode b) {
+    long min = Long.MAX_VALUE;
+    for (JsonNode r : b.path("results")) {
+      if (r.path("phase").asText().equals("decode")) {
+        min = Math.min(min, r.path("context").asLong());
+      }
+    }
+    return min;
+  }
+
+  /** Min and max floor ratio of a phase (and model, or every model), each rounded to one decimal. */
+  private static double[] floorRange(JsonNode b, String phase, String model) {
+    double lo = Double.MAX_VALUE;
+    double hi = 0;
+    for (JsonNode r : b.path("results")) {
+      if (r.path("phase").asText().equals(phase) && (model == null || r.path("model").asText().equals(model))
+          && r.has("floor_ratio")) {
+        lo = Math.min(lo, r.path("floor_ratio").asDouble());
+        hi = Math.max(hi, r.path("floor_ratio").asDouble());
+      }
+    }
+    return new double[] {Math.round(lo * 10) / 10.0, Math.round(hi * 10) / 10.0};
+  }
+
+  private static String k(long tokens) {
+    return tokens % 1024 == 0 ? tokens / 1024 + "K" : String.valueOf(tokens);
+  }
+
+  private static String f3(JsonNode n) {
+    if (n == null || !n.isNumber()) {
+      throw new IllegalStateException("expected a number, got " + n);
+    }
+    return String.format(Locale.ROOT, "%.3f", n.asDouble());
+  }
+
+  /** Three significant figures, at most one decimal above 100. */
+  private static String g3(double v) {
+    if (v >= 100) {
+      return String.valueOf(Math.round(v));
+    }
+    if (v >= 10) {
+      return String.format(Locale.ROOT, "%.1f", v);
+    }
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.2f", bytes / (1024.0 * 1024 * 1024));
+  }
+
+  private static String pct(double ratio) {
+    return Math.round(100 * ratio) + " %";
+  }
+
+  private static JsonNode read(Path f) {
+    try {
+      return JSON.readTree(f.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String readText(Path f) {
+    try {
+      return Files.readString(f, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Regenerates the blocks ({@code --write}, the default) or only reports differences ({@code --check}, exit 1).
+   *
+   * @param args {@code [--check|--write] [repository root]}
+   */
+  public static void main(String[] args) {
+    boolean check = args.length > 0 && args[0].equals("--check");
+    Path root = Path.of(args.length > 1 ? args[1] : ".");
+    if (check) {
+      int bad = 0;
+      for (Block b : blocks(root)) {
+        if (!committed(readText(root.resolve(b.file())), b.name()).equals(b.text())) {
+          System.out.println(b.file() + ": block " + b.name() + " differs from the run outputs");
+          bad++;
+        }
+      }
+      System.exit(bad == 0 ? 0 : 1);
+    }
+    List<String> changed = regenerate(root);
+    System.out.println(changed.isEmpty() ? "docs: every generated block is up to date" : "docs: rewrote " + changed);
+  }
+}
