@@ -44,6 +44,28 @@ class ShapesFilesRoundTripTest {
   }
 
   @Test
+  void textOnlyBaselineOfFilesEqualsTheInMemoryOne() {
+    Path out = dir.resolve("baseline");
+    ShapesTask.writeDataset(out, CFG, 9, 400, 120, 0, false);
+    java.util.List<String> tq = new java.util.ArrayList<>();
+    java.util.List<String> ta = new java.util.ArrayList<>();
+    java.util.List<String> eq = new java.util.ArrayList<>();
+    java.util.List<String> ea = new java.util.ArrayList<>();
+    ShapesTask.generate(CFG, 9, 400, "train").forEach(s -> {
+      tq.add(s.question());
+      ta.add(s.answer());
+    });
+    ShapesTask.generate(CFG, 9 + TaskData.TEST_SEED_OFFSET, 120, "test").forEach(s -> {
+      eq.add(s.question());
+      ea.add(s.answer());
+    });
+    double expected = TextOnlyBaseline.heldOutAccuracy(tq, ta, eq, ea);
+    assertTrue(expected > 0.1 && expected < 0.6, "baseline " + expected);
+    assertEquals(expected, TextOnlyBaseline.heldOutAccuracy(out.resolve("train.json"), out.resolve("test.json"),
+        null), 0.0);
+  }
+
+  @Test
   void fillerWordsVaryTheLengthButKeepImageQuestionAndAnswer() throws Exception {
     Path out = dir.resolve("varied");
     ShapesTask.writeDataset(out, CFG, 3, 60, 5, 12, false);
