@@ -80,6 +80,14 @@ for d in sorted(os.listdir(out)):
         if rep:
             r["distill"]["tokens_per_second"] = {k: round(v["tokens_per_second"]) for k, v in
                                                  rep.get("training", {}).items()}
+        else:  # eval off: no report.json; the progress bar's rate at each stage's last step
+            tps = {}
+            log = os.path.join(p, "distill.log")
+            for line in open(log, errors="replace") if os.path.exists(log) else []:
+                mm = re.match(r"\s*(stage\S*)\s+(\d+)/(\d+)\s+100%.*?([\d.]+)(k?) tok/s", line)
+                if mm:
+                    tps[mm.group(1)] = round(float(mm.group(4)) * (1000 if mm.group(5) else 1))
+            r["distill"]["tokens_per_second"] = tps
     b = load(os.path.join(p, "bench/bench.json"))
     if b:
         r["bench"] = {}

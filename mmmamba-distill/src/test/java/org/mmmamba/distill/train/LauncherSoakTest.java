@@ -33,7 +33,8 @@ import org.mmmamba.distill.data.ShapesTask;
  * {@code MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1} in the environment (the launcher keeps a MALLOC_CONF it
  * is given), this test measured the slope given in docs/robustness.md#memory, far above the bound.
  *
- * <p>Takes 2-4 minutes on 2 idle cores; tagged slow ({@code -DexcludedGroups=slow} leaves it out).
+ * <p>Takes a few minutes on 2 idle cores (it took over 20 minutes on the 2-core VM shared with four other builds,
+ * hence the 60-minute limit); tagged slow ({@code -DexcludedGroups=slow} leaves it out).
  */
 @Tag("slow")
 class LauncherSoakTest {
@@ -63,10 +64,14 @@ class LauncherSoakTest {
     pb.environment().put("MMMAMBA_MEMORY_EVERY", "20");
     pb.environment().put("MMMAMBA_HOME", root.toString());
     Process p = pb.start();
-    boolean done = p.waitFor(20, TimeUnit.MINUTES);
+    boolean done = p.waitFor(60, TimeUnit.MINUTES);
+    if (!done) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
     String log = Files.readString(tmp.resolve("log"));
     String tail = log.substring(Math.max(0, log.length() - 3000));
-    assertTrue(done, "soak run did not end in 20 minutes\n" + tail);
+    assertTrue(done, "soak run did not end in 60 minutes\n" + tail);
     assertEquals(0, p.exitValue(), tail);
 
     List<double[]> rss = new ArrayList<>(); // {global step, MiB}
