@@ -9,8 +9,12 @@ import org.mmmamba.core.config.DecoderConfig;
  *
  * <ul>
  *   <li>an explicit {@code maxLength} (the CLI's {@code --max-length}) when it is &gt; 0, else
- *   <li>{@code max_position_embeddings} of a model with attention layers (the context it was trained for; like
- *       Hugging Face, the model itself would run longer, which is what an explicit {@code maxLength} allows), else
+ *   <li>for a model with attention layers, the longest context its RoPE makes valid: {@code max_position_embeddings}
+ *       without scaling (the context it was trained for; like Hugging Face, the model itself would run longer,
+ *       which is what an explicit {@code maxLength} allows), {@code factor x max_position_embeddings} with linear
+ *       scaling (positions are divided by the factor), and no model limit with dynamic NTK scaling (it rescales
+ *       the RoPE base for any length past {@code max_position_embeddings}, which is what it exists for;
+ *       transformers runs it there and our logits match its own, HfConformanceTest / llama_headdim), else
  *   <li>no model limit (a pure Mamba-2 model has no positions),
  * </ul>
  *
@@ -27,8 +31,14 @@ public final class InputLimits {
     if (maxLength > 0) {
       return Math.min(maxLength, HARD_LIMIT);
     }
-    return c.attentionLayers().isEmpty() || c.maxPositionEmbeddings() <= 0 ? HARD_LIMIT
-        : c.maxPositionEmbeddings();
+    if (c.attentionLayers().isEmpty() || c.maxPositionEmbeddings() <= 0) {
+      return HARD_LIMIT;
+    }
+    return switch (c.ropeScaling().type()) {
+      case DYNAMIC -> HARD_LIMIT;
+      case LINEAR -> (long) Math.min(HARD_LIMIT, Math.floor(c.ropeScaling().factor() * c.maxPositionEmbeddings()));
+      case NONE -> c.maxPositionEmbeddings();
+    };
   }
 
   /**
@@ -52,7 +62,9 @@ public final class InputLimits {
       long total = row.length + Math.max(0, newTokens);
       if (total > limit) {
         String why = maxLength > 0 ? "--max-length" : limit == HARD_LIMIT ? "the largest Java array"
-            : "max_position_embeddings of the model; allow more with --max-length";
+            : c.ropeScaling().type() == org.mmmamba.core.config.RopeScaling.Type.LINEAR
+                ? "linear rope scaling factor x max_position_embeddings of the model; allow more with --max-length"
+                : "max_position_embeddings of the model; allow more with --max-length";
         throw new BadInputException(where + ": row length " + row.length
             + (newTokens > 0 ? " + " + newTokens + " new tokens" : "") + " exceeds the model's limit of " + limit
             + " tokens (" + why + ")");

@@ -58,7 +58,16 @@ public final class ShapesTask {
   static final List<String> NUMBERS =
       List.of("one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
 
-  private static final long TEST_SEED_MIX = 0x9E3779B97F4A7C15L;
+  /**
+   * Words of the optional question preamble ({@link #writeDataset(Path, ShapesConfig, long, int, int, int,
+   * boolean)}): a sample with {@code k} filler words starts its question with the first {@code k} of these
+   * (cycled), so question lengths vary as in a real dataset while the answer still needs the image.
+   */
+  public static final List<String> FILLER_WORDS = List.of("please", "look", "carefully", "at", "this", "picture",
+      "and", "then", "answer", "my", "question", ":");
+
+  /** Mixed into the seed of the filler-length stream, so filler lengths are independent of the scenes. */
+  private static final long FILLER_SEED_MIX = 0x5DEECE66DL;
 
   private ShapesTask() {}
 
@@ -151,6 +160,23 @@ public final class ShapesTask {
   }
 
   /**
+   * Writes a dataset without filler words: the samples equal those of {@code builtin:shapes} with the same
+   * seed and counts (the test split uses {@code seed + }{@link TaskData#TEST_SEED_OFFSET}, as the built-in
+   * held-out split does).
+   *
+   * @param outDir target directory
+   * @param config task settings
+   * @param seed the seed
+   * @param train number of training samples
+   * @param test number of test samples
+   * @param force replace an existing non-empty {@code outDir}
+   */
+  public static void writeDataset(
+      Path outDir, ShapesConfig config, long seed, int train, int test, boolean force) {
+    writeDataset(outDir, config, seed, train, test, 0, force);
+  }
+
+  /**
    * Writes {@code outDir/train.json}, {@code outDir/test.json} (LLaVA format with a
    * {@code question_type} field), {@code outDir/images/*.png}, {@code outDir/tokenizer.json} (word-level,
    * covering {@link #vocabulary} and the special tokens) and {@code outDir/task.json} (what produced
@@ -162,14 +188,18 @@ public final class ShapesTask {
    * @param seed the seed
    * @param train number of training samples
    * @param test number of test samples
+   * @param maxFillerWords each question gets a preamble of {@code k} {@link #FILLER_WORDS}, {@code k} uniform in
+   *     {@code 0..maxFillerWords} (0: no preamble, the samples equal {@code builtin:shapes})
    * @param force replace an existing non-empty {@code outDir}
-   * @throws BadInputException if {@code outDir} is a file, or a non-empty directory without force
+   * @throws BadInputException if {@code outDir} is a file, or a non-empty directory without force, or a count
+   *     is negative
    */
   public static void writeDataset(
-      Path outDir, ShapesConfig config, long seed, int train, int test, boolean force) {
+      Path outDir, ShapesConfig config, long seed, int train, int test, int maxFillerWords, boolean force) {
     config.validate();
-    if (train < 0 || test < 0) {
-      throw new IllegalArgumentException("sample counts must be >= 0");
+    if (train < 0 || test < 0 || maxFillerWords < 0) {
+      throw new BadInputException("shapes dataset: --train, --test and --filler must be >= 0 (got " + train + ", "
+          + test + ", " + maxFillerWords + ")");
     }
     Path target = outDir.toAbsolutePath().normalize();
     try {
@@ -187,10 +217,15 @@ public final class ShapesTask {
       Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
       try {
         Files.createDirectory(tmp.resolve("images"));
-        writeSplit(tmp, "train", generate(config, seed, train, "train"));
-        writeSplit(tmp, "test", generate(config, seed * TEST_SEED_MIX + 1, test, "test"));
-        WordLevelTokenizerWriter.write(tmp.resolve("tokenizer.json"), vocabulary(config));
-        writeManifest(tmp.resolve("task.json"), config, seed, train, test);
+        long testSeed = seed + TaskData.TEST_SEED_OFFSET;
+        writeSplit(tmp, "train", generate(config, seed, train, "train"), seed, maxFillerWords);
+        writeSplit(tmp, "test", generate(config, testSeed, test, "test"), testSeed, maxFillerWords);
+        List<String> words = new ArrayList<>(vocabulary(config));
+        if (maxFillerWords > 0) {
+          words.addAll(FILLER_WORDS); // after the task's words: their ids stay those of the shapes vocabulary
+        }
+        WordLevelTokenizerWriter.write(tmp.resolve("tokenizer.json"), words);
+        writeManifest(tmp.resolve("task.json"), config, seed, testSeed, train, test, maxFillerWords);
         if (Files.exists(target)) {
           Path old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old-");
           Files.delete(old);
@@ -328,8 +363,18 @@ public final class ShapesTask {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static void writeSplit(Path dir, String split, Stream<ShapesSample> samples)
+  /** The question preamble of {@code k} filler words (empty for 0), followed by a space. */
+  static String filler(int k) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < k; i++) {
+      b.append(FILLER_WORDS.get(i % FILLER_WORDS.size())).append(' ');
+    }
+    return b.toString();
+  }
+
+  private static void writeSplit(Path dir, String split, Stream<ShapesSample> samples, long seed, int maxFiller)
       throws IOException {
+    SplittableRandom fillers = new SplittableRandom(seed ^ FILLER_SEED_MIX);
     try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(split + ".json"), StandardCharsets.UTF_8)) {
       w.write("[");
       boolean[] first = {true};
@@ -341,7 +386,9 @@ public final class ShapesTask {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("image", image);
-        m.put("conversations", List.of(turn("human", "<image>\n" + s.question()), turn("gpt", s.answer())));
+        String preamble = maxFiller == 0 ? "" : filler(fillers.nextInt(maxFiller + 1));
+        m.put("conversations",
+            List.of(turn("human", "<image>\n" + preamble + s.question()), turn("gpt", s.answer())));
         m.put("question_type", s.questionType().key());
         w.write(first[0] ? "\n" : ",\n");
         first[0] = false;
@@ -358,11 +405,14 @@ public final class ShapesTask {
     return t;
   }
 
-  private static void writeManifest(Path file, ShapesConfig cfg, long seed, int train, int test)
+  private static void writeManifest(
+      Path file, ShapesConfig cfg, long seed, long testSeed, int train, int test, int maxFiller)
       throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("task", "shapes");
     m.put("seed", seed);
+    m.put("test_seed", testSeed);
+    m.put("max_filler_words", maxFiller);
     m.put("train", train);
     m.put("test", test);
     m.put("image_size", cfg.imageSize());

@@ -141,6 +141,9 @@ public final class TeacherTraining {
           rep = ev.evaluate("teacher", vlm, samples, null, null);
           if (TaskData.BUILTIN_SHAPES.equals(c.data().train())) {
             baseline = shapesBaseline(syn);
+          } else if (!TaskData.BUILTIN_SHAPES.equals(c.data().test())) {
+            baseline = TextOnlyBaseline.heldOutAccuracy(Path.of(c.data().train()), Path.of(c.data().test()),
+                c.data().imageRoot() == null ? null : Path.of(c.data().imageRoot()));
           }
           LOG.info("teacher accuracy {} on {} held-out samples (text-only baseline {})", rep.accuracy(), rep.n(),
               baseline);

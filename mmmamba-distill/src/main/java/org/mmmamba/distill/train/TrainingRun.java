@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The training loop every stage (and teacher training) shares: batches from a {@link BatchStream}, one
  * {@link GradientStep} per optimiser step, JSON Lines metrics, a progress bar, atomic checkpoints every N steps
  * and exact resume (weights, AdamW moments, schedule position and data cursor are restored, so a resumed run
- * ends bitwise equal to an uninterrupted one on CPU).
+ * ends bitwise equal to an uninterrupted one on CPU). A {@link org.mmmamba.distill.metrics.MemoryWatch} logs
+ * resident (and GPU) memory into the metrics every N steps and warns when it grows steadily.
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -122,6 +123,9 @@ public final class TrainingRun {
       int skipped = 0;
       double[] recent = new double[10];
       int nRecent = 0;
+      ai.djl.Device device = trainable.isEmpty() ? null : trainable.values().iterator().next().getDevice();
+      org.mmmamba.distill.metrics.MemoryWatch memory = org.mmmamba.distill.metrics.MemoryWatch.ofProcess(
+          org.mmmamba.distill.metrics.MemoryWatchConfig.fromEnvironment(), s.label(), device, LOG::warn);
       try (MetricsWriter metrics = start > 0 ? MetricsWriter.resume(metricsFile, start)
           : MetricsWriter.create(metricsFile);
           TrainingBoard board = TrainingBoard.open(hooks.tensorBoard(), start)) {
@@ -142,6 +146,7 @@ public final class TrainingRun {
           rec.put("lr", r.lr());
           rec.put("tokens", stepTokens[0]);
           rec.put("applied", r.applied());
+          memory.afterStep(step + 1, rec);
           metrics.step(step + 1, rec);
           board.step(step + 1, r, stepTokens[0], System.nanoTime() - stepStart, skipped + (r.applied() ? 0 : 1));
           if (!r.applied()) {

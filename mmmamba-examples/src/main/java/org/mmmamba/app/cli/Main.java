@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ConvertCommand.class,
       BenchCommand.class,
       AblateCommand.class,
+      DataCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

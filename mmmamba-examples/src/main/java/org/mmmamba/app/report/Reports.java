@@ -28,6 +28,8 @@ public final class Reports {
   /** Writes report.json, report.md and loss.png; returns report.json's content. */
   public static ObjectNode write(Distillation.Result r) throws IOException {
     ObjectNode root = JSON.createObjectNode();
+    String allocator = System.getenv("MMMAMBA_ALLOCATOR"); // set by scripts/mmmamba (allocator and its settings)
+    root.put("allocator", allocator == null ? "unknown (not started by scripts/mmmamba)" : allocator);
     Map<String, EvalReport> eval = r.eval();
     EvalReport teacher = eval.get("teacher");
     for (Map.Entry<String, EvalReport> e : eval.entrySet()) {

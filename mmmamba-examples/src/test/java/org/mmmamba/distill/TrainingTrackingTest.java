@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmmamba.app.report.Reports;
 import org.mmmamba.core.Offline;
 import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.metrics.TfEvents;
