@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
+import org.mmmamba.core.config.InternVlChatConfigs;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.AtomicText;
@@ -44,7 +45,7 @@ public final class VlmIo {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir + ": model directory not found");
     }
-    VlmConfig c = VlmConfigs.read(dir);
+    VlmConfig c = readConfig(dir);
     WeightMap map = HovleWeightMap.of(c);
     try (CheckpointReader r = CheckpointReader.open(dir)) {
       Weights vw = new Weights(m, dtype);
@@ -58,13 +59,26 @@ public final class VlmIo {
                 + "config");
           }
         }
-        return new VisionLanguageModel(c, vw, new DecoderModel(c.stack(), dw));
+        return new VisionLanguageModel(c, vw, new DecoderModel(c.stack(), dw, c::layerDims));
       } catch (RuntimeException e) {
         vw.close();
         dw.close();
         throw e;
       }
     }
+  }
+
+  /**
+   * The config of a model directory: a published HoVLE / released mmMamba config.json ({@code internvl_chat},
+   * {@code mmMamba_chat}; {@link InternVlChatConfigs}) or the project's own layout ({@link VlmConfigs}).
+   */
+  public static VlmConfig readConfig(Path dir) {
+    return InternVlChatConfigs.isOfficial(dir) ? InternVlChatConfigs.read(dir) : VlmConfigs.read(dir);
+  }
+
+  /** True if {@code dir} holds a vision-language model config of either layout. */
+  public static boolean isVlm(Path dir) {
+    return InternVlChatConfigs.isOfficial(dir) || VlmConfigs.isVlm(dir);
   }
 
   /** Saves with {@link ModelIo#DEFAULT_SHARD_BYTES} shards. */
