@@ -258,6 +258,8 @@ public final class InternVlChatConfigs {
           + kinds.size() + " layers");
     }
     c.put("_name_or_path", nameOrPath);
+    // convert_weight.py loads the teacher with torch_dtype=bfloat16 and save_pretrained records it
+    c.put(c.has("dtype") && !c.has("torch_dtype") ? "dtype" : "torch_dtype", "bfloat16");
     c.put("architectures", "mmMambaChatModel");
     ObjectNode am = c.has("auto_map") && c.get("auto_map").isObject() ? (ObjectNode) c.get("auto_map")
         : c.putObject("auto_map");
