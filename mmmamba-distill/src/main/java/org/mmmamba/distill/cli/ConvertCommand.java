@@ -1,5 +1,10 @@
 package org.mmmamba.distill.cli;
 
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.seed.Seeder;
+import org.mmmamba.distill.api.MmMamba;
+
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mmmamba.core.api.Students;
@@ -46,6 +51,16 @@ final class ConvertCommand implements Callable<Integer> {
   public Integer call() {
     HybridLayout l = HybridLayout.parse(layout);
     InitStrategy i = InitStrategy.parse(init);
+    if (VlmIo.isVlm(teacher)) {
+      if (convKernel != Seeder.DEFAULT_CONV_KERNEL || chunkSize != Seeder.DEFAULT_CHUNK_SIZE || force) {
+        throw new BadInputException("--conv-kernel, --chunk-size and --force are not supported for vision-language "
+            + "teachers (the released layout fixes d_conv 2 and chunk size 128)");
+      }
+      MmMamba.convert(teacher, l, i, seed, out);
+      System.out.println("wrote vision-language student " + out + " (layout " + l + ", init " + i.spelling()
+          + ", seed " + seed + ")");
+      return 0;
+    }
     DecoderConfig c = Students.convert(teacher, l, i, seed, convKernel, chunkSize, out, force);
     int attn = c.attentionLayers().size();
     System.out.println("wrote student " + out + " (layout " + l + ": " + (c.numLayers() - attn) + " Mamba-2 + " + attn
