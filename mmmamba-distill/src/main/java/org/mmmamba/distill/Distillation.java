@@ -26,7 +26,11 @@ import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsWriter;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.config.InternVlChatConfigs;
+import org.mmmamba.core.config.JsonFields;
+import org.mmmamba.core.io.OfficialFiles;
 import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.text.InternLm2Tokenizer;
 import org.mmmamba.core.model.Weights;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
@@ -128,7 +132,7 @@ public final class Distillation {
     DataType dt = Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = VlmIo.load(teacherDir, root, dt)) {
-      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherTokenizer(teacherDir);
       if (!Files.exists(tokFile)) {
         throw new BadInputException(at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
       }
@@ -157,7 +161,7 @@ public final class Distillation {
             c.data().maxTokens(), policy);
         InitStrategy init = InitStrategy.parse(c.init().strategy());
         // Stages 1-2 convert every layer (method.md §4): one all-Mamba student holds their results.
-        try (DecoderModel all = Seeder.seed(tdec.config(), tdec.weights(), HybridLayout.linear(), init,
+        try (DecoderModel all = Seeder.seed(teacher.config(), tdec.weights(), HybridLayout.linear(), init,
             c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
           if (c.init().from() != null) {
             // Start from an earlier run's stage result (mixers.safetensors) instead of the seeded values.
@@ -315,7 +319,8 @@ public final class Distillation {
     RunConfig c = ctx.c();
     HybridLayout layout = HybridLayout.parse(st.layout());
     DecoderModel tdec = ctx.teacher().decoder();
-    DecoderModel student = Seeder.seed(tdec.config(), tdec.weights(), layout, InitStrategy.parse(c.init().strategy()),
+    DecoderModel student = Seeder.seed(ctx.teacher().config(), tdec.weights(), layout,
+        InitStrategy.parse(c.init().strategy()),
         c.run().seed(), c.init().convKernel(), c.init().chunkSize(), ctx.root());
     VisionLanguageModel vlm = ctx.teacher().withDecoder(student);
     keep.add(vlm);
@@ -350,10 +355,17 @@ public final class Distillation {
     } else {
       LOG.info("stage 3 ({}): skipped", st.name());
     }
-    VlmIo.save(vlm, modelDir);
-    Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
-        : Path.of(c.teacher().path()).resolve("tokenizer.json");
-    Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    Path teacherDir = Path.of(c.teacher().path());
+    if (InternVlChatConfigs.isOfficial(teacherDir)) {
+      // a published HoVLE teacher: the student in the released mmMamba layout, with the teacher's tokenizer files
+      VlmIo.saveReleased(vlm, modelDir, JsonFields.read(teacherDir.resolve("config.json")).node(),
+          VlmIo.RELEASED_SHARD_BYTES);
+      OfficialFiles.copyTokenizer(teacherDir, modelDir);
+    } else {
+      VlmIo.save(vlm, modelDir);
+      Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+    }
     Path rec = Path.of(c.teacher().path()).resolve("training.json");
     if (Files.exists(rec)) {
       Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
@@ -429,10 +441,16 @@ public final class Distillation {
 
 
   /** The chat template the teacher was trained with (its training.json), else "plain". */
+  /** The teacher's tokenizer: tokenizer.json, else (a published HoVLE folder) its InternLM2 tokenizer.model. */
+  static Path teacherTokenizer(Path teacherDir) {
+    Path json = teacherDir.resolve("tokenizer.json");
+    return !Files.exists(json) && InternLm2Tokenizer.isPresent(teacherDir) ? teacherDir.resolve("tokenizer.model") : json;
+  }
+
   static String teacherTemplate(Path teacherDir) {
     Path rec = teacherDir.resolve("training.json");
     if (!Files.exists(rec)) {
-      return "plain";
+      return InternVlChatConfigs.isOfficial(teacherDir) ? "internlm2" : "plain";
     }
     try {
       JsonNode n = new ObjectMapper().readTree(rec.toFile());
