@@ -99,6 +99,9 @@ public final class InternVlChatConfigs {
       throw new BadInputException(llm.where() + ": model_type must be 'internlm2' or 'mmMamba', got '" + lt + "'");
     }
     checkEmbeddingOptions(emb);
+    if (j.optBool("normalize_encoder_output", false)) {
+      throw new BadInputException(j.where() + ": normalize_encoder_output=true is not supported");
+    }
     DecoderConfig llmPart = HfConfigs.parse(new JsonFields(normalised(llm, null), llm.where()));
     DecoderConfig embPart = HfConfigs.parse(new JsonFields(normalised(emb, llmPart), emb.where()));
     if (embPart.hiddenSize() != llmPart.hiddenSize()) {
