@@ -20,6 +20,7 @@ import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.seed.Seeder;
+import org.mmmamba.core.text.InternLm2Tokenizer;
 import org.mmmamba.distill.data.SampleSource;
 import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.EvalReport;
@@ -113,7 +114,7 @@ public final class Distillation {
     DataType dt = Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = Models.loadVlm(teacherDir, root, dt)) {
-      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherTokenizer(teacherDir);
       if (!Files.exists(tokFile)) {
         throw new BadInputException(at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
       }
@@ -140,7 +141,7 @@ public final class Distillation {
         SampleSource train = td.source(c.data().train(), false, syn.seed(), syn.train(), c.data().imageRoot(),
             c.data().maxTokens(), c.brokenSamplePolicy());
         // Stages 1-2 convert every layer (docs/method.md): one all-Mamba student holds their results.
-        try (DecoderModel all = Seeder.seed(tdec.config(), tdec.weights(), HybridLayout.linear(), c.initStrategy(),
+        try (DecoderModel all = Seeder.seed(teacher.config(), tdec.weights(), HybridLayout.linear(), c.initStrategy(),
             c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
           if (c.init().from() != null) {
             // Start from an earlier run's stage result (mixers.safetensors) instead of the seeded values.
@@ -198,5 +199,12 @@ public final class Distillation {
         }
       }
     }
+  }
+
+  /** The teacher's tokenizer: tokenizer.json, else (a published HoVLE folder) its InternLM2 tokenizer.model. */
+  static Path teacherTokenizer(Path teacherDir) {
+    Path json = teacherDir.resolve("tokenizer.json");
+    return !Files.exists(json) && InternLm2Tokenizer.isPresent(teacherDir) ? teacherDir.resolve("tokenizer.model")
+        : json;
   }
 }

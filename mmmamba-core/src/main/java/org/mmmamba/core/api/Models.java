@@ -12,6 +12,9 @@ import java.util.stream.Stream;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.HybridLayout;
+import org.mmmamba.core.config.InternVlChatConfigs;
+import org.mmmamba.core.config.JsonFields;
+import org.mmmamba.core.io.OfficialFiles;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.SafetensorsWriter;
 import org.mmmamba.core.model.DecoderModel;
@@ -71,7 +74,7 @@ public final class Models {
   public static VisionLanguageModel convert(VisionLanguageModel teacher, HybridLayout layout, InitStrategy init,
       long seed) {
     DecoderModel t = teacher.decoder();
-    DecoderModel s = Seeder.seed(t.config(), t.weights(), layout, init, seed, Seeder.DEFAULT_CONV_KERNEL,
+    DecoderModel s = Seeder.seed(teacher.config(), t.weights(), layout, init, seed, Seeder.DEFAULT_CONV_KERNEL,
         Seeder.DEFAULT_CHUNK_SIZE, t.weights().manager().getParentManager());
     return teacher.withDecoder(s);
   }
@@ -89,15 +92,28 @@ public final class Models {
     if (!Files.isRegularFile(teacherDir.resolve("config.json"))) {
       throw new BadInputException(teacherDir + ": no config.json (not a checkpoint directory)");
     }
-    if (!VlmConfigs.isVlm(teacherDir)) {
+    if (!VlmIo.isVlm(teacherDir)) {
       Students.convert(teacherDir, layout, init, seed, out);
       return out;
     }
     requireEmpty(out);
+    boolean official = InternVlChatConfigs.isOfficial(teacherDir);
     try (NDManager m = NDManager.newBaseManager();
         VisionLanguageModel teacher = VlmIo.load(teacherDir, m, DataType.FLOAT32);
         VisionLanguageModel student = convert(teacher, layout, init, seed)) {
-      VlmIo.save(student, out);
+      if (official) {
+        // a published HoVLE teacher gives a student in the released mmMamba layout, with the teacher's tokenizer
+        VlmIo.saveReleased(student, out, JsonFields.read(teacherDir.resolve("config.json")).node(),
+            VlmIo.RELEASED_SHARD_BYTES);
+      } else {
+        VlmIo.save(student, out);
+      }
+    }
+    if (official) {
+      OfficialFiles.copyTokenizer(teacherDir, out);
+      Students.writeSeeding(out, teacherDir, layout, init, seed, Seeder.DEFAULT_CONV_KERNEL,
+          Seeder.DEFAULT_CHUNK_SIZE);
+      return out;
     }
     try {
       Files.copy(teacherDir.resolve("tokenizer.json"), out.resolve("tokenizer.json"));

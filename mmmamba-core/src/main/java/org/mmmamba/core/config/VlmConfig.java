@@ -26,6 +26,10 @@ import org.mmmamba.core.BadInputException;
  * @param imgContextTokenId the {@code <IMG_CONTEXT>} placeholder id
  * @param imgStartTokenId the {@code <img>} id
  * @param imgEndTokenId the {@code </img>} id
+ * @param embeddingDims null when the embedding module's layers have the stack's dims, norm eps and RoPE (the
+ *     project's own layout); else the published HoVLE {@code embedding_config} as a decoder config of E layers,
+ *     whose heads, KV heads, head dim, MLP width, eps and RoPE settings govern global layers 0..E-1
+ *     ({@link #layerDims}); the stack's own values are the LLM's
  */
 public record VlmConfig(
     int imageSize,
@@ -36,7 +40,15 @@ public record VlmConfig(
     DecoderConfig stack,
     int imgContextTokenId,
     int imgStartTokenId,
-    int imgEndTokenId) {
+    int imgEndTokenId,
+    DecoderConfig embeddingDims) {
+
+  /** A config whose embedding layers share the stack's dims (the project's own layout). */
+  public VlmConfig(int imageSize, int patchSize, int channels, double downsampleRatio, int numEmbeddingLayers,
+      DecoderConfig stack, int imgContextTokenId, int imgStartTokenId, int imgEndTokenId) {
+    this(imageSize, patchSize, channels, downsampleRatio, numEmbeddingLayers, stack, imgContextTokenId,
+        imgStartTokenId, imgEndTokenId, null);
+  }
 
   /** Normalises the stack's family (see the class comment). */
   public VlmConfig {
@@ -88,12 +100,34 @@ public record VlmConfig(
   /** The same model with another joint stack (a student's: other layer kinds, same dims). */
   public VlmConfig withStack(DecoderConfig s) {
     return new VlmConfig(imageSize, patchSize, channels, downsampleRatio, numEmbeddingLayers, s, imgContextTokenId,
-        imgStartTokenId, imgEndTokenId);
+        imgStartTokenId, imgEndTokenId, embeddingDims);
+  }
+
+  /**
+   * The config governing global layer {@code g}: the stack itself, or for an embedding layer of a published HoVLE
+   * checkpoint ({@link #embeddingDims} set) the stack with the embedding module's heads, KV heads, head dim, MLP
+   * width, eps, bias and RoPE settings (same layer kinds, numbering and vocabulary).
+   */
+  public DecoderConfig layerDims(int g) {
+    if (embeddingDims == null || g >= numEmbeddingLayers) {
+      return stack;
+    }
+    DecoderConfig e = embeddingDims;
+    Mamba2Config m = null;
+    if (stack.mamba() != null) {
+      Mamba2Config sm = stack.mamba();
+      m = Mamba2Config.mmMamba(e.numHeads(), e.numKvHeads(), e.headDim(), sm.convKernel(), sm.chunkSize())
+          .withD(sm.useD());
+    }
+    return new DecoderConfig(stack.family(), stack.vocabSize(), stack.hiddenSize(), stack.numLayers(), e.numHeads(),
+        e.numKvHeads(), e.headDim(), e.intermediateSize(), e.rmsNormEps(), e.ropeTheta(), e.ropeScaling(),
+        e.maxPositionEmbeddings(), stack.tieWordEmbeddings(), e.qkvBias(), e.oBias(), m, stack.layerKinds(),
+        stack.hasMlp(), stack.bosTokenId(), stack.eosTokenIds(), stack.padTokenId());
   }
 
   /** The embedding module's layers as a config of their own (layers 0..E-1). */
   public DecoderConfig embeddingPart() {
-    return part(0, numEmbeddingLayers);
+    return embeddingDims == null ? part(0, numEmbeddingLayers) : partOf(layerDims(0), 0, numEmbeddingLayers);
   }
 
   /** The LLM's layers as a config of their own (global layers E..n-1, renumbered from 0). */
@@ -102,7 +136,10 @@ public record VlmConfig(
   }
 
   private DecoderConfig part(int from, int to) {
-    DecoderConfig s = stack;
+    return partOf(stack, from, to);
+  }
+
+  private static DecoderConfig partOf(DecoderConfig s, int from, int to) {
     List<LayerKind> kinds = s.layerKinds().subList(from, to);
     boolean mamba = kinds.contains(LayerKind.MAMBA2);
     return new DecoderConfig(mamba ? ModelFamily.MMMAMBA : ModelFamily.INTERNLM2, s.vocabSize(), s.hiddenSize(),
@@ -121,6 +158,17 @@ public record VlmConfig(
           + stack.family());
     }
     stack.validate(where);
+    if (embeddingDims != null) {
+      if (embeddingDims.hiddenSize() != stack.hiddenSize()) {
+        throw new BadInputException(where + ": embedding_config.hidden_size " + embeddingDims.hiddenSize()
+            + " differs from llm_config.hidden_size " + stack.hiddenSize());
+      }
+      if (embeddingDims.numLayers() != numEmbeddingLayers) {
+        throw new BadInputException(where + ": embedding_config.num_hidden_layers " + embeddingDims.numLayers()
+            + " differs from the " + numEmbeddingLayers + " embedding layers of the stack");
+      }
+      layerDims(0).validate(where + " (embedding_config)");
+    }
     if (!stack.hasMlp()) {
       throw new BadInputException(where + ": the joint stack's layers must have SwiGLU MLPs");
     }

@@ -67,7 +67,7 @@ public final class HovleWeightMap {
     b.rename("embedding_model.pixel_shuffle_proj.2.weight", VISION_PROJ2_W, d, d);
     b.rename("embedding_model.pixel_shuffle_proj.2.bias", VISION_PROJ2_B, d);
     for (int g = 0; g < e; g++) {
-      WeightMaps.internlm2Layer(b, s, g, layerPrefix(c, g));
+      WeightMaps.internlm2Layer(b, c.layerDims(g), g, layerPrefix(c, g));
     }
     b.rename("language_model.model.tok_embeddings.weight", LLM_TOK_EMBED, v, d);
     for (int g = e; g < s.numLayers(); g++) {

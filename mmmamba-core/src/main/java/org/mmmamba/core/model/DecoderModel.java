@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
@@ -32,11 +33,23 @@ public final class DecoderModel implements AutoCloseable {
   private final DecoderConfig config;
   private final Weights weights;
   private final List<DecoderLayer> layers;
+  private final IntFunction<DecoderConfig> layerDims;
 
   /** Builds the layer objects over {@code weights} (which must hold every canonical tensor the config needs). */
   public DecoderModel(DecoderConfig config, Weights weights) {
+    this(config, weights, i -> config);
+  }
+
+  /**
+   * As {@link #DecoderModel(DecoderConfig, Weights)}, with layer i built from {@code layerDims.apply(i)} (its heads,
+   * KV heads, head dim, eps, RoPE and Mamba-2 dims; same kinds and hidden size): for a published HoVLE checkpoint,
+   * whose embedding layers have settings of their own ({@code VlmConfig#layerDims}). The final norm uses
+   * {@code config}'s eps.
+   */
+  public DecoderModel(DecoderConfig config, Weights weights, IntFunction<DecoderConfig> layerDims) {
     this.config = config;
     this.weights = weights;
+    this.layerDims = layerDims;
     List<DecoderLayer> ls = new ArrayList<>();
     for (int i = 0; i < config.numLayers(); i++) {
       ls.add(buildLayer(i));
@@ -45,8 +58,9 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   private DecoderLayer buildLayer(int i) {
+    DecoderConfig config = layerDims.apply(i);
     LayerKind kind = config.kind(i);
-    Mixer mixer = kind == LayerKind.ATTENTION ? attention(i) : mamba(i);
+    Mixer mixer = kind == LayerKind.ATTENTION ? attention(config, i) : mamba(config, i);
     NDArray mlpNorm = null;
     SwiGluMlp mlp = null;
     if (config.hasMlp()) {
@@ -57,7 +71,7 @@ public final class DecoderModel implements AutoCloseable {
     return new DecoderLayer(kind, weights.get(ParamNames.attnNorm(i)), mixer, mlpNorm, mlp, config.rmsNormEps());
   }
 
-  private Attention attention(int i) {
+  private Attention attention(DecoderConfig config, int i) {
     Rope rope = new Rope(config.ropeTheta(), config.ropeScaling(), config.headDim());
     return new Attention(w(ParamNames.attn(i, "W_Q")), w(ParamNames.attn(i, "W_K")), w(ParamNames.attn(i, "W_V")),
         w(ParamNames.attn(i, "W_O")), opt(ParamNames.attn(i, "b_Q")), opt(ParamNames.attn(i, "b_K")),
@@ -65,7 +79,7 @@ public final class DecoderModel implements AutoCloseable {
         config.headDim(), rope);
   }
 
-  private Mamba2Mixer mamba(int i) {
+  private Mamba2Mixer mamba(DecoderConfig config, int i) {
     Mamba2Config m = config.mamba();
     return new Mamba2Mixer(m, new Mamba2Mixer.Params(w(ParamNames.mamba(i, "W_x")), w(ParamNames.mamba(i, "W_B")),
         w(ParamNames.mamba(i, "W_C")), w(ParamNames.mamba(i, "W_G")), w(ParamNames.mamba(i, "W_dt")),

@@ -13,6 +13,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.mmmamba.core.config.InternVlChatConfigs;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.AtomicText;
@@ -40,7 +45,7 @@ public final class VlmIo {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir + ": model directory not found");
     }
-    VlmConfig c = VlmConfigs.read(dir);
+    VlmConfig c = readConfig(dir);
     WeightMap map = HovleWeightMap.of(c);
     try (CheckpointReader r = CheckpointReader.open(dir)) {
       Weights vw = new Weights(m, dtype);
@@ -54,13 +59,26 @@ public final class VlmIo {
                 + "config");
           }
         }
-        return new VisionLanguageModel(c, vw, new DecoderModel(c.stack(), dw));
+        return new VisionLanguageModel(c, vw, new DecoderModel(c.stack(), dw, c::layerDims));
       } catch (RuntimeException e) {
         vw.close();
         dw.close();
         throw e;
       }
     }
+  }
+
+  /**
+   * The config of a model directory: a published HoVLE / released mmMamba config.json ({@code internvl_chat},
+   * {@code mmMamba_chat}; {@link InternVlChatConfigs}) or the project's own layout ({@link VlmConfigs}).
+   */
+  public static VlmConfig readConfig(Path dir) {
+    return InternVlChatConfigs.isOfficial(dir) ? InternVlChatConfigs.read(dir) : VlmConfigs.read(dir);
+  }
+
+  /** True if {@code dir} holds a vision-language model config of either layout. */
+  public static boolean isVlm(Path dir) {
+    return InternVlChatConfigs.isOfficial(dir) || VlmConfigs.isVlm(dir);
   }
 
   /** Saves with {@link ModelIo#DEFAULT_SHARD_BYTES} shards. */
@@ -92,6 +110,43 @@ public final class VlmIo {
       CheckpointWriter.write(dir, sw, maxShardBytes);
     }
     AtomicText.writeString(dir.resolve("config.json"), VlmConfigs.toJsonString(c));
+  }
+
+  /** Five GB, transformers 4.37's default {@code max_shard_size}, with which the released students were saved. */
+  public static final long RELEASED_SHARD_BYTES = 5_000_000_000L;
+
+  /**
+   * Saves a student in the released mmMamba layout (hustvl/mmMamba {@code convert_weight.py}): BF16 weights under
+   * HoVLE's tensor names (Mamba-2 layers as {@code attention.wvkqgdt} / {@code o_proj} / {@code conv1d} /
+   * {@code g_norm_swish_gate} / {@code dt_bias} / {@code A_log_bias}), shards of at most {@code maxShardBytes}
+   * with {@code model.safetensors.index.json}, and config.json derived from the teacher's published config.json
+   * by {@link InternVlChatConfigs#studentConfig} ({@code _name_or_path} = {@code dir}).
+   *
+   * @param teacherConfig the teacher's {@code internvl_chat} (or {@code mmMamba_chat}) config.json tree
+   */
+  public static void saveReleased(VisionLanguageModel model, Path dir, JsonNode teacherConfig, long maxShardBytes) {
+    VlmConfig c = model.config();
+    WeightMap map = HovleWeightMap.of(c);
+    checkCovered(model.visionWeights(), visionPart(map, true));
+    checkCovered(model.decoder().weights(), visionPart(map, false));
+    ObjectNode cfg = InternVlChatConfigs.studentConfig(teacherConfig, c.stack().layerKinds(), dir.toString());
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+    try (NDScope scope = new NDScope()) {
+      SafetensorsWriter sw = new SafetensorsWriter().metadata("format", "pt");
+      ModelIo.addAllBf16(sw, model.visionWeights(), visionPart(map, true));
+      ModelIo.addAllBf16(sw, model.decoder().weights(), visionPart(map, false));
+      CheckpointWriter.write(dir, sw, maxShardBytes);
+    }
+    try {
+      AtomicText.writeString(dir.resolve("config.json"),
+          new com.fasterxml.jackson.databind.ObjectMapper().writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(cfg) + "\n");
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e); // in-memory tree
+    }
   }
 
   /** The entries of {@code map} whose tensors live in the vision store ({@code vision} true) or the decoder's. */

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.function.IntFunction;
+import org.mmmamba.core.config.VlmConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,17 +83,47 @@ public final class Seeder {
   public static DecoderModel seed(DecoderConfig teacherCfg, Weights teacherWeights, HybridLayout layout,
       InitStrategy init, long seed, int convKernel, int chunkSize, NDManager m) {
     DecoderConfig sc = studentConfig(teacherCfg, layout, convKernel, chunkSize);
+    return seed(sc, g -> sc, teacherWeights, init, seed, m);
+  }
+
+  /**
+   * Seeds the student of a published HoVLE teacher whose embedding layers have dims of their own
+   * ({@link VlmConfig#layerDims}): layer g of the student gets the shapes, Mamba-2 dims and RoPE of
+   * {@code teacher.withStack(student stack).layerDims(g)}.
+   *
+   * @return the student's joint decoder, built with those per-layer dims
+   */
+  public static DecoderModel seed(VlmConfig teacher, Weights teacherWeights, HybridLayout layout, InitStrategy init,
+      long seed, int convKernel, int chunkSize, NDManager m) {
+    DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
+    VlmConfig student = teacher.withStack(sc);
+    return seed(sc, student::layerDims, teacherWeights, init, seed, m);
+  }
+
+  private static DecoderModel seed(DecoderConfig sc, IntFunction<DecoderConfig> dims, Weights teacherWeights,
+      InitStrategy init, long seed, NDManager m) {
     Weights w = new Weights(m, teacherWeights.dtype());
     try {
       Set<String> consumed = new HashSet<>();
+      Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+      Map<Integer, Map<String, long[]>> perLayer = new HashMap<>();
       for (Map.Entry<String, long[]> e : RandomWeights.canonicalShapes(sc).entrySet()) {
+        int layer = ParamNames.layerOf(e.getKey());
+        if (layer >= 0 && dims.apply(layer) != sc) {
+          long[] s = perLayer.computeIfAbsent(layer, g -> RandomWeights.canonicalShapes(dims.apply(g))).get(e.getKey());
+          shapes.put(e.getKey(), s);
+        } else {
+          shapes.put(e.getKey(), e.getValue());
+        }
+      }
+      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
         String name = e.getKey();
         int layer = ParamNames.layerOf(name);
         String mambaPrefix = layer < 0 ? null : ParamNames.mamba(layer, "");
         NDArray a;
         if (mambaPrefix != null && name.startsWith(mambaPrefix)) {
-          a = convertedTensor(sc, teacherWeights, w, layer, name.substring(mambaPrefix.length()), init, seed,
-              consumed);
+          a = convertedTensor(dims.apply(layer), teacherWeights, w, layer, name.substring(mambaPrefix.length()), init,
+              seed, consumed);
         } else {
           a = copy(teacherWeights, name, consumed);
         }
@@ -105,7 +138,7 @@ public final class Seeder {
           throw new BadInputException("teacher tensor '" + n + "' has no place in the student");
         }
       }
-      return new DecoderModel(sc, w);
+      return new DecoderModel(sc, w, dims);
     } catch (RuntimeException ex) {
       w.close();
       throw ex;

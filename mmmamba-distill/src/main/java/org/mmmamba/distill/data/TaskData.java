@@ -8,6 +8,7 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.text.ChatTemplate;
 import org.mmmamba.core.text.HfTokenizer;
+import org.mmmamba.core.text.InternLm2Tokenizer;
 import org.mmmamba.core.text.ImagePlaceholders;
 import org.mmmamba.core.text.PromptBuilder;
 import org.mmmamba.core.text.Tokenizer;
@@ -43,8 +44,9 @@ public final class TaskData implements AutoCloseable {
   public static TaskData forModel(Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
     VisionConfig v = VisionConfig.defaults().withSizes(vlm.imageSize(), vlm.patchSize())
         .withTiling(1, Math.max(1, maxTiles), maxTiles > 1);
-    return new TaskData(HfTokenizer.load(tokenizerFile), template(templateName,
-        tokenizerFile.resolveSibling("tokenizer_config.json")), v);
+    Tokenizer tok = tokenizerFile.getFileName().toString().equals("tokenizer.model")
+        ? InternLm2Tokenizer.load(tokenizerFile.toAbsolutePath().getParent()) : HfTokenizer.load(tokenizerFile);
+    return new TaskData(tok, template(templateName, tokenizerFile.resolveSibling("tokenizer_config.json")), v);
   }
 
   /** The template by name ("plain" or "internlm2"; see {@link #template(String, Path)}). */

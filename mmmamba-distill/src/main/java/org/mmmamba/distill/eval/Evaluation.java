@@ -117,7 +117,9 @@ public final class Evaluation {
 
   /**
    * The chat template recorded next to a model (training.json or teacher-training.json), else "auto" (the
-   * {@code chat_template} of its tokenizer_config.json when it has one, else "plain").
+   * {@code chat_template} of its tokenizer_config.json when it has one, else "plain"); a published HoVLE or
+   * released mmMamba folder (internvl_chat / mmMamba_chat config) without a record uses "internlm2", the
+   * official chat path's template.
    */
   public static String template(Path modelDir) {
     for (String f : new String[] {"training.json", "teacher-training.json"}) {
@@ -133,6 +135,6 @@ public final class Evaluation {
         }
       }
     }
-    return "auto";
+    return org.mmmamba.core.config.InternVlChatConfigs.isOfficial(modelDir) ? "internlm2" : "auto";
   }
 }

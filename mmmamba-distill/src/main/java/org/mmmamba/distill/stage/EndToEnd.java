@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.mmmamba.core.api.Models;
 import org.mmmamba.core.config.HybridLayout;
+import org.mmmamba.core.config.InternVlChatConfigs;
+import org.mmmamba.core.config.JsonFields;
+import org.mmmamba.core.io.OfficialFiles;
+import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.seed.Seeder;
@@ -64,7 +68,7 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     RunConfig c = ctx.config();
     HybridLayout layout = HybridLayout.parse(st.layout());
     DecoderModel tdec = ctx.teacher().decoder();
-    DecoderModel student = Seeder.seed(tdec.config(), tdec.weights(), layout, c.initStrategy(), c.run().seed(),
+    DecoderModel student = Seeder.seed(ctx.teacher().config(), tdec.weights(), layout, c.initStrategy(), c.run().seed(),
         c.init().convKernel(), c.init().chunkSize(), ctx.root());
     VisionLanguageModel vlm = ctx.teacher().withDecoder(student);
     keep.add(vlm);
@@ -102,14 +106,21 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     } else {
       LOG.info("{} ({}): skipped", label(), st.name());
     }
-    Models.save(vlm, modelDir);
-    Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer())
-        : Path.of(c.teacher().path()).resolve("tokenizer.json");
-    Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-    for (String f : List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
-      Path from = tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
-      if (Files.isRegularFile(from)) {
-        Files.copy(from, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    Path teacherDir = Path.of(c.teacher().path());
+    if (InternVlChatConfigs.isOfficial(teacherDir)) {
+      // a published HoVLE teacher: the student in the released mmMamba layout, with the teacher's tokenizer files
+      VlmIo.saveReleased(vlm, modelDir, JsonFields.read(teacherDir.resolve("config.json")).node(),
+          VlmIo.RELEASED_SHARD_BYTES);
+      OfficialFiles.copyTokenizer(teacherDir, modelDir);
+    } else {
+      Models.save(vlm, modelDir);
+      Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+      for (String f : List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
+        Path from = tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
+        if (Files.isRegularFile(from)) {
+          Files.copy(from, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
       }
     }
     Path rec = Path.of(c.teacher().path()).resolve("training.json");

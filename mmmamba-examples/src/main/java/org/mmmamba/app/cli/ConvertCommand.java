@@ -1,6 +1,10 @@
 package org.mmmamba.app.cli;
 
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.seed.Seeder;
 import java.nio.file.Path;
+import org.mmmamba.app.MmMamba;
 import java.util.concurrent.Callable;
 import org.mmmamba.core.api.Students;
 import org.mmmamba.core.config.DecoderConfig;
@@ -46,6 +50,16 @@ final class ConvertCommand implements Callable<Integer> {
   public Integer call() {
     HybridLayout l = HybridLayout.parse(layout);
     InitStrategy i = InitStrategy.parse(init);
+    if (VlmIo.isVlm(teacher)) {
+      if (convKernel != Seeder.DEFAULT_CONV_KERNEL || chunkSize != Seeder.DEFAULT_CHUNK_SIZE || force) {
+        throw new BadInputException("--conv-kernel, --chunk-size and --force are not supported for vision-language "
+            + "teachers (the released layout fixes d_conv 2 and chunk size 128)");
+      }
+      MmMamba.convert(teacher, l, i, seed, out);
+      System.out.println("wrote vision-language student " + out + " (layout " + l + ", init " + i.spelling()
+          + ", seed " + seed + ")");
+      return 0;
+    }
     DecoderConfig c = Students.convert(teacher, l, i, seed, convKernel, chunkSize, out, force);
     org.mmmamba.distill.card.Cards.writeConverted(out, teacher, l.toString(), i.spelling() + ", seed " + seed
         + ", conv kernel " + convKernel + ", chunk " + chunkSize,

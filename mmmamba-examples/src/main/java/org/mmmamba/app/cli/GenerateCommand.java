@@ -1,5 +1,12 @@
 package org.mmmamba.app.cli;
 
+import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.api.VlmChat;
+import org.mmmamba.core.api.VlmRuns;
+import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.model.VlmIo;
+import org.mmmamba.core.vision.PreprocessedImage;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -27,8 +34,19 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "HF-format checkpoint directory.")
   Path model;
 
-  @Option(names = "--input-ids", required = true, description = "JSON file {\"input_ids\": [[...], ...]}.")
+  @Option(names = "--input-ids", description = "JSON file {\"input_ids\": [[...], ...]} (or use --question).")
   Path inputIds;
+
+  @Option(names = "--question", description = "Chat with a published HoVLE / mmMamba folder: the question, put in "
+      + "the model's template (internlm2-chat) and tokenized with its tokenizer.model; stops at <|im_end|>.")
+  String question;
+
+  @Option(names = "--system", description = "System message for --question (default: the template's).")
+  String system;
+
+  @Option(names = "--image", description = "Image for a vision-language model (with --question, or filling the "
+      + "<IMG_CONTEXT> placeholders of --input-ids).")
+  Path image;
 
   @Option(names = "--max-new-tokens", defaultValue = "32", description = "Tokens to generate per row (default ${DEFAULT-VALUE}).")
   int maxNewTokens;
@@ -63,9 +81,57 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OutPaths.requireWritableFile(out, "--out");
-    long[][] ids = InputIds.read(inputIds);
+    if ((question == null) == (inputIds == null)) {
+      throw new BadInputException("give exactly one of --input-ids and --question");
+    }
     boolean useGreedy = greedy || temperature == null;
+    if (question != null) {
+      if (!useGreedy || stop != null || noStop) {
+        throw new BadInputException("--question decodes greedily up to <|im_end|>: --temperature, --stop and --no-stop "
+            + "do not apply");
+      }
+      VlmChat chat = VlmChat.forModel(model, system);
+      VlmChat.Prompt p = chat.prompt(question, image);
+      VlmChat.Answer a;
+      try (NDManager m = Devices.newManager(common.device);
+          VisionLanguageModel vm = VlmIo.load(model, m, Devices.dtype(common.dtype))) {
+        InputLimits.check("--question", vm.config().stack(), new long[][] {p.ids()}, maxNewTokens, maxLength);
+        a = chat.ask(vm, p, maxNewTokens);
+      }
+      ObjectMapper om = new ObjectMapper();
+      ObjectNode root = om.createObjectNode();
+      ArrayNode seq = root.putArray("sequences").addArray();
+      for (long t : p.ids()) {
+        seq.add(t);
+      }
+      for (long t : a.tokens()) {
+        seq.add(t);
+      }
+      root.put("answer", a.text());
+      AtomicText.writeString(out, om.writeValueAsString(root));
+      System.out.println(a.text());
+      System.out.println("wrote " + out);
+      return 0;
+    }
+    long[][] ids = InputIds.read(inputIds);
     long[][] seqs;
+    if (VlmIo.isVlm(model)) {
+      PreprocessedImage px = image == null ? null : VlmRuns.preprocess(model, image);
+      try (NDManager m = Devices.newManager(common.device);
+          VisionLanguageModel vm = VlmIo.load(model, m, Devices.dtype(common.dtype))) {
+        InputLimits.check(inputIds.toString(), vm.config().stack(), ids, maxNewTokens, maxLength);
+        Set<Integer> stops = new HashSet<>();
+        if (!noStop) {
+          stops.addAll(stop != null ? stop : vm.config().stack().eosTokenIds());
+        }
+        seqs = VlmRuns.generate(vm, ids, px, new GenerationConfig(maxNewTokens, useGreedy,
+            temperature == null ? 1.0 : temperature, topP, seed, stops));
+      }
+      return writeSequences(seqs);
+    }
+    if (image != null) {
+      throw new BadInputException("--image: " + model + " is not a vision-language model");
+    }
     try (NDManager m = Devices.newManager(common.device);
         DecoderModel dm = Models.load(model, m, Devices.dtype(common.dtype))) {
       InputLimits.check(inputIds.toString(), dm.config(), ids, maxNewTokens, maxLength);
@@ -77,6 +143,10 @@ final class GenerateCommand implements Callable<Integer> {
           topP, seed, stops);
       seqs = Generator.generate(dm, ids, g);
     }
+    return writeSequences(seqs);
+  }
+
+  private int writeSequences(long[][] seqs) throws Exception {
     ObjectMapper om = new ObjectMapper();
     ObjectNode root = om.createObjectNode();
     ArrayNode rows = root.putArray("sequences");
