@@ -125,7 +125,11 @@ public final class Distillation {
       throw new BadInputException(at.where("teacher.path") + ": " + teacherDir + " not found");
     }
     RunDirectory.checkFresh(out, o.resume(), o.force(), at.where("run.out_dir"));
-    DataType dt = Devices.dtype(c.run().dtype());
+    org.mmmamba.distill.precision.Precision precision = c.precision();
+    precision.checkEnvironment(System.getenv(org.mmmamba.distill.precision.Precision.TF32_ENV),
+        at.where("run.precision"));
+    // fp16-mixed: teacher, frozen student weights and activations in float16; trainable arrays get float32 masters.
+    DataType dt = precision.mixed() ? precision.computeType() : Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = VlmIo.load(teacherDir, root, dt)) {
       Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
@@ -168,7 +172,10 @@ public final class Distillation {
             verifyCheckpoints(c, all, layers, studentConfigs, o.layers() != null);
           }
           RunManifest manifest = RunManifest.builder().command(o.commandLine()).config(yaml(c)).seed(c.run().seed())
-              .teacherDir("teacher", teacherDir).gitSearchStart(Path.of("")).build();
+              .teacherDir("teacher", teacherDir).gitSearchStart(Path.of(""))
+              .extra("precision", precision.key())
+              .extra("tf32_override", String.valueOf(System.getenv(org.mmmamba.distill.precision.Precision.TF32_ENV)))
+              .build();
           if (o.resume()) {
             RunDirectory.checkSameInputs(out.resolve("manifest.json"), manifest.toJson(), "teacher/");
           }
@@ -266,7 +273,8 @@ public final class Distillation {
       return new TrainingRun.Settings(label, s.steps(), Schedules.of(s),
           AdamWConfig.torchDefaults(s.weightDecay()), WeightDecay.official(), s.clip(), s.gradAccum(),
           c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(s.onNonFinite()),
-          perLayerClip ? n -> String.valueOf(org.mmmamba.core.model.ParamNames.layerOf(n)) : null);
+          perLayerClip ? n -> String.valueOf(org.mmmamba.core.model.ParamNames.layerOf(n)) : null,
+          c.precision(), c.run().maxConsecutiveSkips());
     }
   }
 

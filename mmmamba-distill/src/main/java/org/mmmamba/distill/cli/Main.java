@@ -93,7 +93,7 @@ public final class Main implements Runnable {
     if (ex instanceof BadInputException) {
       return BAD_INPUT;
     }
-    if (ex instanceof TrainingRun.NonFiniteStop) {
+    if (ex instanceof TrainingRun.NonFiniteStop || ex instanceof TrainingRun.SkipLimitStop) {
       return TRAINING_STOPPED;
     }
     for (Throwable t = ex; t != null; t = t.getCause()) {
