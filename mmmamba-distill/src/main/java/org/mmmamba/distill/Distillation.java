@@ -274,7 +274,7 @@ public final class Distillation {
           AdamWConfig.torchDefaults(s.weightDecay()), WeightDecay.official(), s.clip(), s.gradAccum(),
           c.checkpoint().every(), c.checkpoint().keep(), "stop".equalsIgnoreCase(s.onNonFinite()),
           perLayerClip ? n -> String.valueOf(org.mmmamba.core.model.ParamNames.layerOf(n)) : null,
-          c.precision(), c.run().maxConsecutiveSkips());
+          c.precision(), c.run().maxConsecutiveSkips(), c.run().fp16InitialScale());
     }
   }
 
@@ -288,6 +288,7 @@ public final class Distillation {
       LOG.info("stage {}: skipped", k);
       return null;
     }
+    releaseCachedGpuMemory(ctx.root());
     Map<String, NDArray> trainable = trainable(all.weights(), names);
     LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, s.lossScale(),
         "after_wo".equalsIgnoreCase(s.target()), all.config().numLayers());
@@ -340,6 +341,7 @@ public final class Distillation {
     RunConfig.Stage s = c.stages().stage3();
     TrainingRun.Summary sum = null;
     if (Boolean.TRUE.equals(s.enabled()) && s.steps() > 0) {
+      releaseCachedGpuMemory(ctx.root());
       Map<String, NDArray> trainable = trainable(student.weights(), TrainableSets.names(3, student.config(), null));
       EndToEndLoss loss = new EndToEndLoss(tdec, student, s.temperature(), s.ceWeight());
       boolean answerOnly = Boolean.TRUE.equals(s.answerOnly());
@@ -457,6 +459,16 @@ public final class Distillation {
           .writeValueAsString(c);
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the device memory a
+   * stage holds (nvidia-smi, docs/benchmarks.md) is its own and not the previous stage's cache.
+   */
+  static void releaseCachedGpuMemory(NDManager m) {
+    if (m.getDevice().isGpu()) {
+      ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
     }
   }
 

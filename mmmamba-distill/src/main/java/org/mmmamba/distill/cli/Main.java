@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       MergeCommand.class,
       ConvertCommand.class,
+      RandomTeacherCommand.class,
       BenchCommand.class,
       AblateCommand.class,
       CommandLine.HelpCommand.class

@@ -29,9 +29,10 @@ public record RunConfig(
    * Run-wide settings. {@code precision} is fp32, tf32 or fp16-mixed (docs/cuda.md#precision); with a precision
    * other than fp32, {@code dtype} must stay float32 (the precision decides the array types).
    * {@code maxConsecutiveSkips} skipped (non-finite) steps in a row stop a training stage with exit code 3.
+   * {@code fp16InitialScale}: fp16-mixed's first loss scale (each stage starts there).
    */
   public record Run(String name, String outDir, Long seed, String device, String dtype, String precision,
-      Integer maxConsecutiveSkips) {}
+      Integer maxConsecutiveSkips, Double fp16InitialScale) {}
 
   /** The validated {@code run.precision}. */
   public org.mmmamba.distill.precision.Precision precision() {
@@ -99,6 +100,8 @@ public record RunConfig(
         org.mmmamba.distill.precision.Precision.parse(run.precision(), at.where("run.precision"));
     require(at, "run.dtype", p == org.mmmamba.distill.precision.Precision.FP32
         || "float32".equalsIgnoreCase(run.dtype()), "must be float32 when run.precision is " + p.key());
+    require(at, "run.fp16_initial_scale", run.fp16InitialScale() != null && run.fp16InitialScale() > 0
+        && Double.isFinite(run.fp16InitialScale()), "must be > 0");
     require(at, "run.max_consecutive_skips", run.maxConsecutiveSkips() != null && run.maxConsecutiveSkips() >= 1,
         "must be >= 1");
     require(at, "teacher.path", teacher.path() != null && !teacher.path().isBlank(), "must be set");

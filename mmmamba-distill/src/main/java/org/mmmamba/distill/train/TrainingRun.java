@@ -49,11 +49,14 @@ public final class TrainingRun {
    *     scaling ({@link org.mmmamba.distill.precision.MasterWeights})
    * @param maxConsecutiveSkips this many skipped (non-finite) steps in a row stop the run
    *     ({@link SkipLimitStop}, exit code 3)
+   * @param initialLossScale fp16-mixed: the loss scale of the first step (then x2 every 2000 finite steps, x0.5
+   *     on an overflow, as torch's GradScaler)
    */
   public record Settings(
       String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
       int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
-      java.util.function.Function<String, String> clipGroup, Precision precision, int maxConsecutiveSkips) {
+      java.util.function.Function<String, String> clipGroup, Precision precision, int maxConsecutiveSkips,
+      double initialLossScale) {
 
     /** fp32, at most 100 skipped steps in a row. */
     public Settings(
@@ -61,7 +64,7 @@ public final class TrainingRun {
         int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
         java.util.function.Function<String, String> clipGroup) {
       this(label, steps, schedule, adamw, decays, clip, gradAccum, checkpointEvery, keep, stopOnNonFinite,
-          clipGroup, Precision.FP32, DEFAULT_MAX_CONSECUTIVE_SKIPS);
+          clipGroup, Precision.FP32, DEFAULT_MAX_CONSECUTIVE_SKIPS, 1.0);
     }
 
     /** Validates. */
@@ -69,6 +72,9 @@ public final class TrainingRun {
       java.util.Objects.requireNonNull(precision, "precision");
       if (maxConsecutiveSkips < 1) {
         throw new IllegalArgumentException("maxConsecutiveSkips must be >= 1, got " + maxConsecutiveSkips);
+      }
+      if (!(initialLossScale > 0) || Double.isInfinite(initialLossScale)) {
+        throw new IllegalArgumentException("initialLossScale must be finite and > 0, got " + initialLossScale);
       }
     }
   }
@@ -138,7 +144,7 @@ public final class TrainingRun {
         AdamW opt = new AdamW(mixed ? mw.masters() : trainable, s.adamw(), s.decays())) {
       // With mixed precision, checkpoints hold (and resume restores) the float32 masters.
       Map<String, NDArray> saved = mixed ? mw.masters() : trainable;
-      LossScaler scaler = mixed ? LossScaler.torchDefaults() : null;
+      LossScaler scaler = mixed ? new LossScaler(s.initialLossScale(), 2.0, 0.5, 2000) : null;
       GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
       if (mixed) {
         gs.mixedPrecision(mw, scaler);
@@ -176,6 +182,7 @@ public final class TrainingRun {
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
+          long stepStart = System.nanoTime();
           StepResult r = gs.run(s.gradAccum(), micro -> {
             Batch b = data.next();
             stepTokens[0] += realTokens(b);
@@ -188,6 +195,9 @@ public final class TrainingRun {
           rec.put("lr", r.lr());
           rec.put("tokens", stepTokens[0]);
           rec.put("applied", r.applied());
+          // Wall time of the step (the logged loss is read back each micro-batch, so the device has finished).
+          rec.put("seconds", (System.nanoTime() - stepStart) / 1e9);
+          rec.put("time", System.currentTimeMillis() / 1000.0);
           if (mixed) {
             rec.put("loss_scale", scaler.scale());
           }
