@@ -29,6 +29,7 @@ import org.mmmamba.distill.eval.HeldOutEvaluation;
 import org.mmmamba.distill.eval.MidRunEvaluation;
 import org.mmmamba.distill.card.Cards;
 import org.mmmamba.distill.metrics.RunManifest;
+import org.mmmamba.distill.precision.Precision;
 import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.distill.stage.DistilTheNew;
@@ -111,7 +112,10 @@ public final class Distillation {
       throw new BadInputException(at.where("teacher.path") + ": " + teacherDir + " not found");
     }
     RunDirectory.checkFresh(out, o.resume(), o.force(), at.where("run.out_dir"));
-    DataType dt = Devices.dtype(c.run().dtype());
+    Precision precision = c.precision();
+    precision.checkEnvironment(System.getenv(Precision.TF32_ENV), at.where("run.precision"));
+    // fp16-mixed: teacher, frozen student weights and activations in float16; trainable arrays get float32 masters.
+    DataType dt = precision.mixed() ? precision.computeType() : Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = Models.loadVlm(teacherDir, root, dt)) {
       Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherTokenizer(teacherDir);
@@ -152,7 +156,9 @@ public final class Distillation {
             ResumeCheck.verify(c, List.of(stage1, stage2, stage3), all, layers, studentConfigs, o.layers() != null);
           }
           RunManifest manifest = RunManifest.builder().command(o.commandLine()).config(c.toYaml())
-              .seed(c.run().seed()).teacherDir("teacher", teacherDir).build();
+              .seed(c.run().seed()).teacherDir("teacher", teacherDir)
+              .extra("precision", precision.key())
+              .extra("tf32_override", String.valueOf(System.getenv(Precision.TF32_ENV))).build();
           if (o.resume()) {
             RunDirectory.checkSameInputs(out.resolve("manifest.json"), manifest.toJson(), "teacher/");
           }

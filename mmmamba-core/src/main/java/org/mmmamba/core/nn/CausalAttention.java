@@ -64,7 +64,9 @@ public final class CausalAttention {
         if (bl > 1 || offset + start + 1 < keysUpTo) {
           scores = maskFuture(scores, offset + start, bl, keysUpTo);
         }
-        return scores.softmax(-1).reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
+        // Mixed precision: softmax in float32, probabilities back in float16 for the value matmul.
+        NDArray probs = Fp32.as(Fp32.softmax(scores, -1), scores);
+        return probs.reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
       }));
     }
     NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 3);

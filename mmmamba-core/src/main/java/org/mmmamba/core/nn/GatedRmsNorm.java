@@ -18,6 +18,11 @@ public final class GatedRmsNorm {
   /** Applies the norm; returns (B, L, I). */
   public static NDArray apply(NDArray y, NDArray g, NDArray w, int groupSize, boolean normBeforeGate, double eps) {
     // Its half-dozen (B, L, I) temporaries are freed on return.
+    if (y.getDataType() == ai.djl.ndarray.types.DataType.FLOAT16) {
+      // Mixed precision: gate and statistics in float32, result back in y's float16.
+      return Scopes.keepOnly(() -> Fp32.as(compute(Fp32.up(y), Fp32.up(g), Fp32.up(w), groupSize, normBeforeGate,
+          eps), y));
+    }
     return Scopes.keepOnly(() -> compute(y, g, w, groupSize, normBeforeGate, eps));
   }
 

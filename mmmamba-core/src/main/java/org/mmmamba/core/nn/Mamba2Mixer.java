@@ -93,18 +93,21 @@ public final class Mamba2Mixer implements Mixer {
         .reshape(b, l, cfg.bGroups(), cfg.stateDim()), h / cfg.bGroups()));
     NDArray cm = Scopes.keepOnly(() -> expand(conv.get(":, :, {}:", xc + bc)
         .reshape(b, l, cfg.cGroups(), cfg.stateDim()), h / cfg.cGroups()));
-    NDArray dt = dt(r);
-    NDArray a = p.aLog().exp().neg();
+    // Mixed precision: dt, A and the SSD scan (state, decay products) in float32; y returns to float16 below.
+    NDArray dt = Fp32.up(dt(Fp32.up(r)));
+    NDArray a = Fp32.up(p.aLog()).exp().neg();
     NDArray y;
     if (continuing && l == 1) {
-      y = Ssd.stepInPlace(cache.ssmState(), x.squeeze(1), dt.squeeze(1), a, bm.squeeze(1), cm.squeeze(1))
-          .expandDims(1);
+      // Decode keeps the cache's dtype (one token: no long decay products to protect).
+      y = Ssd.stepInPlace(cache.ssmState(), x.squeeze(1), Fp32.as(dt, x).squeeze(1), Fp32.as(a, x), bm.squeeze(1),
+          cm.squeeze(1)).expandDims(1);
       cache.update(nextPrefix, cache.ssmState());
     } else {
-      ScanResult res = Ssd.chunkedScan(x, dt, a, bm, cm, cfg.chunkSize(), continuing ? cache.ssmState() : null);
-      y = res.y();
+      ScanResult res = Ssd.chunkedScan(Fp32.up(x), dt, a, Fp32.up(bm), Fp32.up(cm), cfg.chunkSize(),
+          continuing ? Fp32.up(cache.ssmState()) : null);
+      y = Fp32.as(res.y(), x);
       if (cache != null) {
-        cache.update(nextPrefix, res.finalState());
+        cache.update(nextPrefix, Fp32.as(res.finalState(), x));
       }
     }
     if (cfg.useD()) {
@@ -117,7 +120,7 @@ public final class Mamba2Mixer implements Mixer {
 
   /** softplus(r + dt_bias), clamped to the configured limits. (B, L, H). */
   private NDArray dt(NDArray r) {
-    NDArray z = r.add(p.dtBias());
+    NDArray z = r.add(Fp32.as(p.dtBias(), r));
     NDArray sp = Activations.softplus(z);
     if (cfg.dtMin() > 0) {
       sp = Scalars.maximum(sp, cfg.dtMin());

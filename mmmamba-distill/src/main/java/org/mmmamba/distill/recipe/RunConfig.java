@@ -27,8 +27,19 @@ public record RunConfig(
     Run run, Teacher teacher, Data data, Init init, List<Student> students, Stages stages, Checkpoint checkpoint,
     Eval eval) {
 
-  /** Run-wide settings. */
-  public record Run(String name, String outDir, Long seed, String device, String dtype) {}
+  /**
+   * Run-wide settings. {@code precision} is fp32, tf32 or fp16-mixed (docs/cuda.md#precision); with a precision
+   * other than fp32, {@code dtype} must stay float32 (the precision decides the array types).
+   * {@code maxConsecutiveSkips} skipped (non-finite) steps in a row stop a training stage with exit code 3.
+   * {@code fp16InitialScale}: fp16-mixed's first loss scale (each stage starts there).
+   */
+  public record Run(String name, String outDir, Long seed, String device, String dtype, String precision,
+      Integer maxConsecutiveSkips, Double fp16InitialScale) {}
+
+  /** The validated {@code run.precision}. */
+  public org.mmmamba.distill.precision.Precision precision() {
+    return org.mmmamba.distill.precision.Precision.parse(run.precision(), "run.precision:");
+  }
 
   /**
    * The teacher checkpoint directory (HF/HoVLE layout); {@code cacheDir}, when set, caches the teacher's per-layer
@@ -127,6 +138,14 @@ public record RunConfig(
   public void validate(YamlConfigs.Located<RunConfig> at) {
     require(at, "run.name", run.name() != null && !run.name().isBlank(), "must be a non-empty string");
     require(at, "run.out_dir", run.outDir() != null && !run.outDir().isBlank(), "must be set");
+    org.mmmamba.distill.precision.Precision p =
+        org.mmmamba.distill.precision.Precision.parse(run.precision(), at.where("run.precision"));
+    require(at, "run.dtype", p == org.mmmamba.distill.precision.Precision.FP32
+        || "float32".equalsIgnoreCase(run.dtype()), "must be float32 when run.precision is " + p.key());
+    require(at, "run.fp16_initial_scale", run.fp16InitialScale() != null && run.fp16InitialScale() > 0
+        && Double.isFinite(run.fp16InitialScale()), "must be > 0");
+    require(at, "run.max_consecutive_skips", run.maxConsecutiveSkips() != null && run.maxConsecutiveSkips() >= 1,
+        "must be >= 1");
     require(at, "teacher.path", teacher.path() != null && !teacher.path().isBlank(), "must be set");
     require(at, "data.train", data.train() != null, "must be set");
     require(at, "data.batch_size", data.batchSize() != null && data.batchSize() > 0, "must be > 0");

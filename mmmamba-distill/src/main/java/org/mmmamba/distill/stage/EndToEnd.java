@@ -85,6 +85,7 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     StageTraining s = training();
     TrainingRun.Summary sum = null;
     if (s.trains()) {
+      ctx.releaseCachedGpuMemory();
       Map<String, NDArray> trainable = Mixers.trainable(student.weights(), trainableNames(student.config(), null));
       EndToEndLoss loss = new EndToEndLoss(tdec, student, config.temperature(), config.ceWeight());
       boolean answerOnly = config.answerOnly();

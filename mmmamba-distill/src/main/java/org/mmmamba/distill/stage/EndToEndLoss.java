@@ -38,9 +38,11 @@ public final class EndToEndLoss {
     if (ceWeight == 0 || nextIds == null) {
       return kl;
     }
-    NDArray logp = student.logits(sh).logSoftmax(-1);
+    // Mixed precision: log-softmax and the sums in float32.
+    NDArray logp = org.mmmamba.core.nn.Fp32.up(student.logits(sh)).logSoftmax(-1);
     NDArray nll = logp.gather(nextIds.expandDims(-1), -1).squeeze(-1).neg();
-    NDArray ce = nll.mul(mask).sum().div(mask.sum().maximum(1));
+    NDArray m32 = org.mmmamba.core.nn.Fp32.up(mask);
+    NDArray ce = nll.mul(m32).sum().div(m32.sum().maximum(1));
     return kl.add(Scalars.mul(ce, ceWeight));
   }
 }

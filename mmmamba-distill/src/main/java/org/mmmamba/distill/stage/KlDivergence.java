@@ -3,6 +3,7 @@ package org.mmmamba.distill.stage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
+import org.mmmamba.core.nn.Fp32;
 import org.mmmamba.core.nn.Scalars;
 
 /**
@@ -42,7 +43,9 @@ public final class KlDivergence {
       NDIndex idx = new NDIndex(":, {}:{}", s, e);
       NDArray zs = Linear.linear(studentHidden.get(idx), studentHead).singletonOrThrow();
       NDArray zt = Linear.linear(teacherHidden.get(idx), teacherHead).singletonOrThrow();
-      NDArray part = fromLogits(zs, zt, temperature, mask == null ? null : mask.get(idx));
+      // Mixed precision: logits (float16 from the GEMM) go through log-softmax and the sum in float32.
+      NDArray part = fromLogits(Fp32.up(zs), Fp32.up(zt), temperature, mask == null ? null
+          : Fp32.up(mask.get(idx)));
       total = total == null ? part : total.add(part);
     }
     return total;

@@ -12,6 +12,7 @@ public final class LayerMse {
 
   /** mean((student - teacher)^2) over every element; a scalar. */
   public static NDArray mse(NDArray student, NDArray teacher) {
-    return student.sub(teacher).square().mean();
+    // Mixed precision: the difference and its mean in float32.
+    return org.mmmamba.core.nn.Fp32.up(student).sub(org.mmmamba.core.nn.Fp32.up(teacher)).square().mean();
   }
 }

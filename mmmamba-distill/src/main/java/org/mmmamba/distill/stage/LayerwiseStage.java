@@ -55,6 +55,7 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
       log.info("{}: skipped", label());
       return null;
     }
+    ctx.releaseCachedGpuMemory();
     Map<String, NDArray> trainable = Mixers.trainable(all.weights(), trainableNames(all.config(), layers));
     LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, config().lossScale(),
         config().target() == LayerTarget.AFTER_WO, all.config().numLayers());

@@ -34,6 +34,16 @@ import org.mmmamba.distill.train.TrainingRun;
 public record StageContext(RunConfig config, VisionLanguageModel teacher, TaskData task, SampleSource train,
     NDManager root, DataType dtype, boolean resume, org.mmmamba.distill.eval.MidRunEvaluation midRun) {
 
+  /**
+   * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the device memory a
+   * stage holds (nvidia-smi, docs/benchmarks.md) is its own and not the previous stage's cache.
+   */
+  public void releaseCachedGpuMemory() {
+    if (root.getDevice().isGpu()) {
+      ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+    }
+  }
+
   /** The TensorBoard log directory of one stage or student: {@code <out_dir>/tb/<name>}. */
   public java.nio.file.Path tensorBoard(String name) {
     return config.outDir().resolve("tb").resolve(name);
@@ -54,6 +64,7 @@ public record StageContext(RunConfig config, VisionLanguageModel teacher, TaskDa
   public TrainingRun.Settings settings(String label, StageTraining s, boolean perLayerClip) {
     return new TrainingRun.Settings(label, s.steps(), Schedules.of(s), AdamWConfig.torchDefaults(s.weightDecay()),
         WeightDecay.official(), s.clip(), s.gradAccum(), config.checkpoint().every(), config.checkpoint().keep(),
-        s.onNonFinite() == NonFinitePolicy.STOP, perLayerClip ? n -> String.valueOf(ParamNames.layerOf(n)) : null);
+        s.onNonFinite() == NonFinitePolicy.STOP, perLayerClip ? n -> String.valueOf(ParamNames.layerOf(n)) : null,
+        config.precision(), config.run().maxConsecutiveSkips(), config.run().fp16InitialScale());
   }
 }

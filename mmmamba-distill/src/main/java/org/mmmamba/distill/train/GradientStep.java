@@ -45,6 +45,8 @@ public final class GradientStep {
   private final double maxGradNorm;
   private java.util.function.Function<String, String> clipGroup;
   private long position;
+  private org.mmmamba.distill.precision.MasterWeights masters;
+  private org.mmmamba.distill.precision.LossScaler scaler;
 
   /**
    * @param trainable the arrays to train, by name; each must require gradients
@@ -83,6 +85,29 @@ public final class GradientStep {
   public GradientStep clipPerGroup(java.util.function.Function<String, String> group) {
     this.clipGroup = group;
     return this;
+  }
+
+  /**
+   * Mixed precision: {@code trainable} are the model's (float16) arrays, the optimiser was built on
+   * {@code masters.masters()} (float32). Each step then backpropagates {@code loss * scale}, turns the float16
+   * gradients into float32 master gradients divided by the scale, clips and checks them, and applies the update
+   * to the masters (then rounds them into the model) only when the scaler accepts the step; a non-finite
+   * gradient lowers the scale and the step is reported skipped ({@link StepOutcome#nonFinite()}).
+   */
+  public GradientStep mixedPrecision(org.mmmamba.distill.precision.MasterWeights masters,
+      org.mmmamba.distill.precision.LossScaler scaler) {
+    if (!masters.model().keySet().equals(trainable.keySet())) {
+      throw new IllegalArgumentException("master names " + masters.model().keySet() + " differ from "
+          + trainable.keySet());
+    }
+    this.masters = masters;
+    this.scaler = Objects.requireNonNull(scaler, "scaler");
+    return this;
+  }
+
+  /** The loss scaler (null unless {@link #mixedPrecision}). */
+  public org.mmmamba.distill.precision.LossScaler scaler() {
+    return scaler;
   }
 
   /** The schedule position the next step will use. */
@@ -134,7 +159,8 @@ public final class GradientStep {
                   "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
             }
             lossSum += scalar(loss);
-            gc.backward(microBatches == 1 ? loss : Scalars.div(loss, microBatches));
+            double factor = (scaler == null ? 1.0 : scaler.scale()) / microBatches;
+            gc.backward(factor == 1.0 ? loss : Scalars.mul(loss, factor));
           }
         }
         // Grad mode is per thread and the collector only restores "off" on the thread that loaded the engine;
@@ -145,7 +171,8 @@ public final class GradientStep {
           NDArray g = Gradients.of(e.getValue());
           if (g != null) {
             handles.add(g);
-            grads.put(e.getKey(), g);
+            grads.put(e.getKey(), masters == null ? g
+                : org.mmmamba.distill.precision.MasterWeights.masterGradient(g, scaler.scale()));
           }
         }
         double loss = lossSum / microBatches;
@@ -164,8 +191,12 @@ public final class GradientStep {
           norm = GradClip.clipGlobalNorm(grads.values(), maxGradNorm);
         }
         nf = NonFinite.check(loss, norm);
-        if (nf.isFinite()) {
+        boolean apply = scaler == null ? nf.isFinite() : scaler.update(nf.isFinite());
+        if (apply) {
           optimizer.step(grads, lr);
+          if (masters != null) {
+            masters.copyToModel();
+          }
         }
       } finally {
         for (NDArray p : trainable.values()) {

@@ -16,6 +16,9 @@ import org.mmmamba.distill.metrics.ProgressBar;
 import org.mmmamba.distill.optim.AdamW;
 import org.mmmamba.distill.optim.AdamWConfig;
 import org.mmmamba.distill.optim.LrSchedule;
+import org.mmmamba.distill.precision.LossScaler;
+import org.mmmamba.distill.precision.MasterWeights;
+import org.mmmamba.distill.precision.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +46,42 @@ public final class TrainingRun {
    * @param keep checkpoints kept
    * @param stopOnNonFinite stop (true) or skip the step (false) when loss or gradient norm is not finite
    * @param clipGroup null for global-norm clipping, else the clipping group of each parameter name
+   * @param precision fp32/tf32 train the arrays as they are; fp16-mixed trains float32 masters of them with loss
+   *     scaling ({@link org.mmmamba.distill.precision.MasterWeights})
+   * @param maxConsecutiveSkips this many skipped (non-finite) steps in a row stop the run
+   *     ({@link SkipLimitStop}, exit code 3)
+   * @param initialLossScale fp16-mixed: the loss scale of the first step (then x2 every 2000 finite steps, x0.5
+   *     on an overflow, as torch's GradScaler)
    */
   public record Settings(
       String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
       int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
-      java.util.function.Function<String, String> clipGroup) {}
+      java.util.function.Function<String, String> clipGroup, Precision precision, int maxConsecutiveSkips,
+      double initialLossScale) {
+
+    /** fp32, at most 100 skipped steps in a row. */
+    public Settings(
+        String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
+        int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
+        java.util.function.Function<String, String> clipGroup) {
+      this(label, steps, schedule, adamw, decays, clip, gradAccum, checkpointEvery, keep, stopOnNonFinite,
+          clipGroup, Precision.FP32, DEFAULT_MAX_CONSECUTIVE_SKIPS, 1.0);
+    }
+
+    /** Validates. */
+    public Settings {
+      java.util.Objects.requireNonNull(precision, "precision");
+      if (maxConsecutiveSkips < 1) {
+        throw new IllegalArgumentException("maxConsecutiveSkips must be >= 1, got " + maxConsecutiveSkips);
+      }
+      if (!(initialLossScale > 0) || Double.isInfinite(initialLossScale)) {
+        throw new IllegalArgumentException("initialLossScale must be finite and > 0, got " + initialLossScale);
+      }
+    }
+  }
+
+  /** Default limit of skipped steps in a row. */
+  public static final int DEFAULT_MAX_CONSECUTIVE_SKIPS = 100;
 
   /** The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}). */
   @FunctionalInterface
@@ -78,6 +112,18 @@ public final class TrainingRun {
     }
   }
 
+  /**
+   * Thrown when too many steps in a row were skipped for non-finite values, or when a stage ends without one
+   * applied update: the run learned nothing from them and must not report success (exit code 3).
+   */
+  public static final class SkipLimitStop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SkipLimitStop(String message) {
+      super(message);
+    }
+  }
+
   /** Test hook (soak tests): called after every optimiser step, its checkpoint included, with label and step. */
   static volatile java.util.function.ObjLongConsumer<String> afterStep = (label, step) -> {};
 
@@ -103,16 +149,31 @@ public final class TrainingRun {
       boolean resume, RunHooks hooks) throws java.io.IOException {
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
-    try (AdamW opt = new AdamW(trainable, s.adamw(), s.decays())) {
+    boolean mixed = s.precision().mixed();
+    try (MasterWeights mw = mixed ? new MasterWeights(trainable) : null;
+        AdamW opt = new AdamW(mixed ? mw.masters() : trainable, s.adamw(), s.decays())) {
+      // With mixed precision, checkpoints hold (and resume restores) the float32 masters.
+      Map<String, NDArray> saved = mixed ? mw.masters() : trainable;
+      LossScaler scaler = mixed ? new LossScaler(s.initialLossScale(), 2.0, 0.5, 2000) : null;
       GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
+      if (mixed) {
+        gs.mixedPrecision(mw, scaler);
+      }
       if (s.clipGroup() != null) {
         gs.clipPerGroup(s.clipGroup());
       }
       long start = 0;
       Optional<Path> latest = resume ? TrainingCheckpoint.latest(dir) : Optional.empty();
       if (latest.isPresent()) {
-        TrainingState st = TrainingCheckpoint.restore(latest.get(), trainable, opt);
+        TrainingState st = TrainingCheckpoint.restore(latest.get(), saved, opt);
         start = st.step();
+        if (mixed) {
+          mw.copyToModel();
+          String sc = st.metadata().get("loss_scale");
+          if (sc != null) {
+            scaler.restore(Double.parseDouble(sc), Integer.parseInt(st.metadata().getOrDefault("loss_scale_good", "0")));
+          }
+        }
         gs.setPosition(st.schedulePosition());
         data.seek(st.sampleCursor());
         LOG.info("{}: resumed from {} (step {})", s.label(), latest.get().getFileName(), start);
@@ -121,6 +182,8 @@ public final class TrainingRun {
       long t0 = System.nanoTime();
       long tokens = 0;
       int skipped = 0;
+      int inARow = 0;
+      long applied = 0;
       double[] recent = new double[10];
       int nRecent = 0;
       ai.djl.Device device = trainable.isEmpty() ? null : trainable.values().iterator().next().getDevice();
@@ -147,18 +210,39 @@ public final class TrainingRun {
           rec.put("tokens", stepTokens[0]);
           rec.put("applied", r.applied());
           memory.afterStep(step + 1, rec);
+          // Wall time of the step (the logged loss is read back each micro-batch, so the device has finished).
+          rec.put("seconds", (System.nanoTime() - stepStart) / 1e9);
+          rec.put("time", System.currentTimeMillis() / 1000.0);
+          if (mixed) {
+            rec.put("loss_scale", scaler.scale());
+          }
           metrics.step(step + 1, rec);
           board.step(step + 1, r, stepTokens[0], System.nanoTime() - stepStart, skipped + (r.applied() ? 0 : 1));
           if (!r.applied()) {
             skipped++;
+            inARow++;
             String what = r.nonFinite() == org.mmmamba.distill.optim.NonFinite.LOSS ? "loss (" + r.loss() + ")"
                 : "gradient norm (" + r.gradNorm() + ")";
             String msg = s.label() + ": non-finite " + what + " at step " + (step + 1);
-            if (s.stopOnNonFinite()) {
+            // With loss scaling an overflowing gradient is routine (the scale backs off); only the loss, or the
+            // consecutive-skip limit, stops such a run.
+            boolean scalerOverflow = mixed && r.nonFinite() == org.mmmamba.distill.optim.NonFinite.GRAD_NORM;
+            if (s.stopOnNonFinite() && !scalerOverflow) {
               throw new NonFiniteStop(msg + "; stopped, last good checkpoint kept in " + dir);
             }
-            LOG.warn("{}; update skipped", msg);
+            if (inARow >= s.maxConsecutiveSkips()) {
+              throw new SkipLimitStop(msg + ": " + inARow + " steps in a row skipped (limit "
+                  + s.maxConsecutiveSkips() + ", run.max_consecutive_skips); stopped, last good checkpoint kept in "
+                  + dir);
+            }
+            if (scalerOverflow) {
+              LOG.info("{}; update skipped, loss scale now {}", msg, scaler.scale());
+            } else {
+              LOG.warn("{}; update skipped", msg);
+            }
           } else {
+            inARow = 0;
+            applied++;
             recent[nRecent++ % recent.length] = r.loss();
           }
           if (hooks.evalEvery() > 0 && ((step + 1) % hooks.evalEvery() == 0 || step + 1 == s.steps())) {
@@ -171,13 +255,19 @@ public final class TrainingRun {
           }
           bar.update(step + 1, r.loss(), r.lr(), stepTokens[0]);
           if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == s.steps()) {
-            TrainingState st = new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(),
-                Map.of("label", s.label()));
-            TrainingCheckpoint.save(dir, st, trainable, opt, s.keep());
+            Map<String, String> meta = mixed ? Map.of("label", s.label(), "loss_scale",
+                Double.toString(scaler.scale()), "loss_scale_good", Integer.toString(scaler.goodInARow()))
+                : Map.of("label", s.label());
+            TrainingState st = new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(), meta);
+            TrainingCheckpoint.save(dir, st, saved, opt, s.keep());
           }
           afterStep.accept(s.label(), step + 1);
         }
         bar.finish();
+      }
+      if (applied == 0 && s.steps() > start) {
+        throw new SkipLimitStop(s.label() + ": all " + (s.steps() - start) + " steps skipped for non-finite values; "
+            + "the stage learned nothing (see " + metricsFile + ")");
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       double mean = 0;

@@ -80,7 +80,8 @@ class GradientStepTest {
       NDArray xs = data.create(x, new Shape(rows, IN)).toType(dt, false);
       NDArray ys = data.create(y, new Shape(rows, OUT)).toType(dt, false);
       NDArray pred = xs.matMul(trainable.get("layers.0.W").transpose()).add(trainable.get("layers.0.b_O"));
-      return pred.sub(ys).square().mean();
+      // float32 loss for float16 parameters (mixed precision); a no-op for float32/64
+      return org.mmmamba.core.nn.Fp32.up(pred.sub(ys)).square().mean();
     }
 
     GradientStep stepper(double maxNorm) {

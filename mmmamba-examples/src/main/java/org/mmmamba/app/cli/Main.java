@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       MergeCommand.class,
       ConvertCommand.class,
+      RandomTeacherCommand.class,
       BenchCommand.class,
       AblateCommand.class,
       DataCommand.class,
@@ -94,7 +95,7 @@ public final class Main implements Runnable {
     if (ex instanceof BadInputException) {
       return BAD_INPUT;
     }
-    if (ex instanceof TrainingRun.NonFiniteStop) {
+    if (ex instanceof TrainingRun.NonFiniteStop || ex instanceof TrainingRun.SkipLimitStop) {
       return TRAINING_STOPPED;
     }
     for (Throwable t = ex; t != null; t = t.getCause()) {

@@ -32,9 +32,13 @@ class NonFiniteTest {
   @TempDir Path tmp;
 
   Path config(String policy) {
+    return config(policy, 100);
+  }
+
+  Path config(String policy, int maxSkips) {
     Path out = tmp.resolve(policy + "-out");
     return Fx.write(tmp.resolve(policy + ".yaml"), String.join("\n",
-        "run: {name: nonfinite, out_dir: " + out + ", seed: 5, device: cpu}",
+        "run: {name: nonfinite, out_dir: " + out + ", seed: 5, device: cpu, max_consecutive_skips: " + maxSkips + "}",
         "teacher: {path: " + Fx.teacher() + "}",
         "data: {batch_size: 4, synthetic: {seed: 2, train: 16, test: 8}}",
         "init: {chunk_size: 4}",
@@ -85,6 +89,21 @@ class NonFiniteTest {
     assertEquals(DistillFloats.of(train.resolve("ckpt-1/weights.safetensors")),
         DistillFloats.of(train.resolve("ckpt-4/weights.safetensors")));
     assertFinite(train.resolve("ckpt-4/weights.safetensors"));
+  }
+
+  /** Skipping is bounded: the limit of non-finite steps in a row stops the run with exit code 3, never success. */
+  @Test
+  void consecutiveSkipLimitEndsWithExitCode3() throws Exception {
+    Path cfg = config("skip", 2);
+    Fx.CliResult r = Fx.cli("distill", "--config", cfg.toString());
+    assertEquals(Main.TRAINING_STOPPED, r.code(), r.err());
+    assertEquals(1, r.errLines().size(), r.err());
+    String line = r.errLines().get(0);
+    assertTrue(line.matches("mmmamba: training stopped: stage1: non-finite loss \\((NaN|Infinity)\\) at step 3: 2 steps "
+        + "in a row skipped \\(limit 2, run.max_consecutive_skips\\); stopped, last good checkpoint kept in .*/stage1/train"),
+        line);
+    assertEquals(3, metrics(tmp.resolve("skip-out/stage1/train")).size());
+    assertFalse(Files.exists(tmp.resolve("skip-out/stage1/mixers.safetensors")), "no stage result from a stop");
   }
 
   static List<JsonNode> metrics(Path train) throws Exception {

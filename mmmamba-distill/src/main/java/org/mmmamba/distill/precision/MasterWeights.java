@@ -1,0 +1,77 @@
+package org.mmmamba.distill.precision;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mmmamba.core.nn.Scalars;
+
+/**
+ * Float32 master copies of a model's float16 trainable arrays (mixed precision, {@link Precision#FP16_MIXED}).
+ * The model computes with its float16 arrays (they require gradients and receive float16 gradients of the scaled
+ * loss); the optimiser, its moments and the checkpoints see only the float32 masters; after each applied update
+ * the masters are rounded back into the model's arrays, in place.
+ *
+ * <p>Shapes: every master has its model array's shape; only the dtype differs (FLOAT32 vs the model's).
+ */
+public final class MasterWeights implements AutoCloseable {
+  private final Map<String, NDArray> model;
+  private final Map<String, NDArray> masters = new LinkedHashMap<>();
+  private final NDManager manager;
+
+  /**
+   * @param model the model's trainable arrays, by name (any floating type; usually FLOAT16)
+   */
+  public MasterWeights(Map<String, NDArray> model) {
+    if (model.isEmpty()) {
+      throw new IllegalArgumentException("no trainable arrays");
+    }
+    this.model = new LinkedHashMap<>(model);
+    this.manager = model.values().iterator().next().getManager().newSubManager();
+    for (Map.Entry<String, NDArray> e : model.entrySet()) {
+      try (NDArray f = e.getValue().toType(DataType.FLOAT32, false)) {
+        // duplicate() is torch's clone(): the master never shares storage with the model's array.
+        NDArray m = f.duplicate();
+        m.attach(manager);
+        masters.put(e.getKey(), m);
+      }
+    }
+  }
+
+  /** The float32 masters, by name (what AdamW updates and checkpoints store). */
+  public Map<String, NDArray> masters() {
+    return Collections.unmodifiableMap(masters);
+  }
+
+  /** The model's arrays, by name. */
+  public Map<String, NDArray> model() {
+    return Collections.unmodifiableMap(model);
+  }
+
+  /**
+   * The float32 gradient of a master from its model array's gradient of the loss scaled by {@code scale}:
+   * {@code float32(g) / scale} (a new array of the current scope).
+   */
+  public static NDArray masterGradient(NDArray modelGradient, double scale) {
+    NDArray g32 = modelGradient.toType(DataType.FLOAT32, false);
+    return scale == 1.0 ? g32 : Scalars.div(g32, scale);
+  }
+
+  /** Rounds every master into its model array, in place (the model keeps its storage and dtype). */
+  public void copyToModel() {
+    for (Map.Entry<String, NDArray> e : masters.entrySet()) {
+      NDArray dst = model.get(e.getKey());
+      try (NDArray cast = e.getValue().toType(dst.getDataType(), false)) {
+        dst.set(new NDIndex("..."), cast);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
