@@ -131,8 +131,10 @@ final class BadInputCases {
   /** A 2-sample JSONL dataset whose second line is {@code bad}; the image lives in dir/img. */
   static Path dataset(Path dir, String bad) throws Exception {
     Files.createDirectories(dir.resolve("img"));
-    Files.copy(Path.of(Objects.requireNonNull(BadInputCases.class.getResource("/data/images/red.png")).toURI()),
-        dir.resolve("img/red.png"));
+    // A stream, not a path: the test data comes from mmmamba-distill's test jar.
+    try (java.io.InputStream in = Objects.requireNonNull(BadInputCases.class.getResourceAsStream("/data/images/red.png"))) {
+      Files.copy(in, dir.resolve("img/red.png"));
+    }
     Files.write(dir.resolve("img/corrupt.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3, 4, 5, 6});
     return write(dir.resolve("train.jsonl"),
         "{\"image\": \"img/red.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"<image>\\nwhat color ?\"}, "

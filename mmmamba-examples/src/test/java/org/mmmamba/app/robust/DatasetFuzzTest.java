@@ -56,8 +56,10 @@ class DatasetFuzzTest {
     root = Files.createTempDirectory("llava-fuzz");
     Files.createDirectories(root.resolve("images"));
     for (String img : List.of("red.png", "wide.png", "corrupt.png")) {
-      Files.copy(Path.of(Objects.requireNonNull(DatasetFuzzTest.class.getResource("/data/images/" + img)).toURI()),
-          root.resolve("images").resolve(img));
+      // A stream, not a path: the test data comes from mmmamba-distill's test jar.
+      try (java.io.InputStream in = Objects.requireNonNull(DatasetFuzzTest.class.getResourceAsStream("/data/images/" + img))) {
+        Files.copy(in, root.resolve("images").resolve(img));
+      }
     }
   }
 
