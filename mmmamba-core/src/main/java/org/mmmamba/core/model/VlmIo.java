@@ -76,8 +76,12 @@ public final class VlmIo {
     return InternVlChatConfigs.isOfficial(dir) ? InternVlChatConfigs.read(dir) : VlmConfigs.read(dir);
   }
 
-  /** True if {@code dir} holds a vision-language model config of either layout. */
+  /** True if {@code dir} holds a vision-language model config of either layout (false when it has no config.json). */
   public static boolean isVlm(Path dir) {
+    Path file = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
     return InternVlChatConfigs.isOfficial(dir) || VlmConfigs.isVlm(dir);
   }
 
