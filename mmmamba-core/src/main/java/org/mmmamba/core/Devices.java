@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
 
 /**
- * Device and dtype choices from config strings. {@code auto} picks the first GPU when DJL's PyTorch engine
- * has CUDA (a CUDA libtorch, see docs/cuda.md), the CPU otherwise. Compute is FP32 on CPU unless asked
- * otherwise; BF16 is refused because DJL 0.36 aborts the JVM on BF16 arrays.
+ * Device and dtype choices from config strings. {@code auto} picks the first GPU when DJL's PyTorch
+ * engine has CUDA (a CUDA libtorch, see docs/cuda.md), the CPU otherwise. Compute is FP32 on CPU
+ * unless asked otherwise; BF16 is refused because DJL 0.36 aborts the JVM on BF16 arrays.
  */
 public final class Devices {
   private Devices() {}
@@ -25,8 +25,11 @@ public final class Devices {
       default:
         if (n.startsWith("gpu")) {
           if (Engine.getInstance().getGpuCount() == 0) {
-            throw new BadInputException("device '" + name + "' requested but the PyTorch engine has no CUDA "
-                + "(set PYTORCH_LIBRARY_PATH to a CUDA libtorch 2.7.1, see docs/cuda.md)");
+            throw new BadInputException(
+                "device '"
+                    + name
+                    + "' requested but the PyTorch engine has no CUDA "
+                    + "(set PYTORCH_LIBRARY_PATH to a CUDA libtorch 2.7.1, see docs/cuda.md)");
           }
           return n.equals("gpu") ? Device.gpu() : Device.gpu(Integer.parseInt(n.substring(3)));
         }
@@ -48,8 +51,9 @@ public final class Devices {
         return DataType.FLOAT16;
       case "bfloat16":
       case "bf16":
-        throw new BadInputException("dtype bfloat16 is not supported: DJL 0.36 aborts the JVM on BF16 arrays "
-            + "(checkpoints in BF16 are widened to float32 when loaded)");
+        throw new BadInputException(
+            "dtype bfloat16 is not supported: DJL 0.36 aborts the JVM on BF16 arrays "
+                + "(checkpoints in BF16 are widened to float32 when loaded)");
       default:
         throw new BadInputException("unknown dtype '" + name + "' (float32, float64, float16)");
     }

@@ -16,7 +16,8 @@ public final class Fixtures {
   /** The fixture directory. */
   public static Path dir(String name) {
     try {
-      return Path.of(Fixtures.class.getResource("/fixtures/" + name + "/config.json").toURI()).getParent();
+      return Path.of(Fixtures.class.getResource("/fixtures/" + name + "/config.json").toURI())
+          .getParent();
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException("fixture not found: " + name, e);
     }

@@ -15,9 +15,9 @@ import org.mmmamba.core.config.RopeScaling;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * Tiny vision-language configs for tests: vocab 40, hidden 16, 2 heads / 1 kv head of dim 8, FFN 32; tiles of
- * 16x16 pixels, patch 4 (4x4 grid, 4 image tokens per tile); 2 embedding layers + 2 LLM layers. Ids:
- * bos 1, eos 2, &lt;img&gt; 3, &lt;/img&gt; 4, &lt;IMG_CONTEXT&gt; 5.
+ * Tiny vision-language configs for tests: vocab 40, hidden 16, 2 heads / 1 kv head of dim 8, FFN
+ * 32; tiles of 16x16 pixels, patch 4 (4x4 grid, 4 image tokens per tile); 2 embedding layers + 2
+ * LLM layers. Ids: bos 1, eos 2, &lt;img&gt; 3, &lt;/img&gt; 4, &lt;IMG_CONTEXT&gt; 5.
  */
 public final class VlmFixtures {
   public static final int CTX = 5;
@@ -28,22 +28,44 @@ public final class VlmFixtures {
 
   /** All attention (a HoVLE-like teacher). */
   public static VlmConfig teacher() {
-    return tiny(List.of(LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.ATTENTION),
+    return tiny(
+        List.of(LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.ATTENTION),
         RopeScaling.none());
   }
 
   /** Mamba-2 layers in both parts (a hybrid student). */
   public static VlmConfig hybrid() {
-    return tiny(List.of(LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION),
+    return tiny(
+        List.of(LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION),
         RopeScaling.none());
   }
 
   /** A tiny config with the given layer kinds (E = 2) and RoPE scaling. */
   public static VlmConfig tiny(List<LayerKind> kinds, RopeScaling rope) {
     boolean mamba = kinds.contains(LayerKind.MAMBA2);
-    DecoderConfig stack = new DecoderConfig(mamba ? ModelFamily.MMMAMBA : ModelFamily.INTERNLM2, 40, 16,
-        kinds.size(), 2, 1, 8, 32, 1e-5, 10000.0, rope, 64, false, false, false,
-        mamba ? Mamba2Config.mmMamba(2, 1, 8, 2, 4) : null, kinds, true, 1, List.of(2), 0);
+    DecoderConfig stack =
+        new DecoderConfig(
+            mamba ? ModelFamily.MMMAMBA : ModelFamily.INTERNLM2,
+            40,
+            16,
+            kinds.size(),
+            2,
+            1,
+            8,
+            32,
+            1e-5,
+            10000.0,
+            rope,
+            64,
+            false,
+            false,
+            false,
+            mamba ? Mamba2Config.mmMamba(2, 1, 8, 2, 4) : null,
+            kinds,
+            true,
+            1,
+            List.of(2),
+            0);
     return new VlmConfig(16, 4, 3, 0.5, 2, stack, CTX, START, END).validate("tiny");
   }
 
@@ -58,8 +80,8 @@ public final class VlmFixtures {
   }
 
   /**
-   * Two prompts of length 14 with images at the start: sample 0 has one tile (4 placeholders at 2..5), sample 1
-   * two tiles (8 placeholders at 1..8); both images end before position 10.
+   * Two prompts of length 14 with images at the start: sample 0 has one tile (4 placeholders at
+   * 2..5), sample 1 two tiles (8 placeholders at 1..8); both images end before position 10.
    */
   public static long[][] prompts() {
     return new long[][] {

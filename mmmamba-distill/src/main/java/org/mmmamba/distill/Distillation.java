@@ -21,13 +21,13 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.core.text.InternLm2Tokenizer;
+import org.mmmamba.distill.card.Cards;
 import org.mmmamba.distill.data.SampleSource;
 import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.eval.Evaluation;
 import org.mmmamba.distill.eval.HeldOutEvaluation;
 import org.mmmamba.distill.eval.MidRunEvaluation;
-import org.mmmamba.distill.card.Cards;
 import org.mmmamba.distill.metrics.RunManifest;
 import org.mmmamba.distill.precision.Precision;
 import org.mmmamba.distill.recipe.RunConfig;
@@ -44,16 +44,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mmMamba recipe end to end (docs/method.md): seed every layer of the teacher as a Mamba-2 mixer, then run the
- * three {@link Stage}s in order: {@link DistilTheNew} and {@link DistilTheWhole} on one all-Mamba student, then
- * {@link EndToEnd} once per student layout, then the held-out evaluation. The CLI's {@code distill} command and
- * notebooks call {@link #run}.
+ * The mmMamba recipe end to end (docs/method.md): seed every layer of the teacher as a Mamba-2
+ * mixer, then run the three {@link Stage}s in order: {@link DistilTheNew} and {@link
+ * DistilTheWhole} on one all-Mamba student, then {@link EndToEnd} once per student layout, then the
+ * held-out evaluation. The CLI's {@code distill} command and notebooks call {@link #run}.
  *
- * <p>Run directory: {@code config.yaml} (resolved), {@code manifest.json}, {@code stage1/} and {@code stage2/}
- * ({@code train/} checkpoints + metrics, {@code mixers.safetensors} = the stage's result), {@code students/NAME/}
- * ({@code train/}, {@code model/} = a loadable student checkpoint), {@code eval.json}. With {@code resume}, every
- * stage restarts from its last checkpoint (a finished stage restores its final checkpoint and trains no more
- * steps), so an interrupted run ends bitwise equal to an uninterrupted one.
+ * <p>Run directory: {@code config.yaml} (resolved), {@code manifest.json}, {@code stage1/} and
+ * {@code stage2/} ({@code train/} checkpoints + metrics, {@code mixers.safetensors} = the stage's
+ * result), {@code students/NAME/} ({@code train/}, {@code model/} = a loadable student checkpoint),
+ * {@code eval.json}. With {@code resume}, every stage restarts from its last checkpoint (a finished
+ * stage restores its final checkpoint and trains no more steps), so an interrupted run ends bitwise
+ * equal to an uninterrupted one.
  */
 public final class Distillation {
   private static final Logger LOG = LoggerFactory.getLogger(Distillation.class);
@@ -64,11 +65,14 @@ public final class Distillation {
    * Run options.
    *
    * @param resume continue from what the run directory holds
-   * @param layers layers trained in stages 1-2 by this process (null = all); with a subset only stages 1-2 run
+   * @param layers layers trained in stages 1-2 by this process (null = all); with a subset only
+   *     stages 1-2 run
    * @param commandLine recorded in the manifest
-   * @param force a fresh run may start in a non-empty output directory (see {@link RunDirectory#checkFresh})
+   * @param force a fresh run may start in a non-empty output directory (see {@link
+   *     RunDirectory#checkFresh})
    */
-  public record Options(boolean resume, List<Integer> layers, List<String> commandLine, boolean force) {
+  public record Options(
+      boolean resume, List<Integer> layers, List<String> commandLine, boolean force) {
     /** Without {@code force}. */
     public Options(boolean resume, List<Integer> layers, List<String> commandLine) {
       this(resume, layers, commandLine, false);
@@ -81,7 +85,8 @@ public final class Distillation {
   }
 
   /** One trained student. */
-  public record StudentResult(String name, String layout, Path modelDir, TrainingRun.Summary stage3) {}
+  public record StudentResult(
+      String name, String layout, Path modelDir, TrainingRun.Summary stage3) {}
 
   /**
    * What the run produced.
@@ -90,16 +95,22 @@ public final class Distillation {
    * @param stage2 null when skipped or loaded
    * @param eval reports by model name (teacher first), empty when evaluation is off
    */
-  public record Result(Path outDir, TrainingRun.Summary stage1, TrainingRun.Summary stage2,
-      List<StudentResult> students, Map<String, EvalReport> eval) {}
+  public record Result(
+      Path outDir,
+      TrainingRun.Summary stage1,
+      TrainingRun.Summary stage2,
+      List<StudentResult> students,
+      Map<String, EvalReport> eval) {}
 
   /**
-   * Runs the recipe described by {@code at}. Every input (teacher, tokenizer, datasets, student layouts,
-   * {@code init.from}, and on resume every checkpoint to restore and the teacher's identity) is checked before
-   * the first file is written, so bad input leaves an existing run directory untouched.
+   * Runs the recipe described by {@code at}. Every input (teacher, tokenizer, datasets, student
+   * layouts, {@code init.from}, and on resume every checkpoint to restore and the teacher's
+   * identity) is checked before the first file is written, so bad input leaves an existing run
+   * directory untouched.
    *
    * @throws BadInputException for bad input, naming the file, key or tensor
-   * @throws TrainingRun.NonFiniteStop when a stage with {@code on_non_finite: stop} meets a non-finite value
+   * @throws TrainingRun.NonFiniteStop when a stage with {@code on_non_finite: stop} meets a
+   *     non-finite value
    */
   public static Result run(YamlConfigs.Located<RunConfig> at, Options o) throws IOException {
     RunConfig c = at.value();
@@ -114,53 +125,94 @@ public final class Distillation {
     RunDirectory.checkFresh(out, o.resume(), o.force(), at.where("run.out_dir"));
     Precision precision = c.precision();
     precision.checkEnvironment(System.getenv(Precision.TF32_ENV), at.where("run.precision"));
-    // fp16-mixed: teacher, frozen student weights and activations in float16; trainable arrays get float32 masters.
+    // fp16-mixed: teacher, frozen student weights and activations in float16; trainable arrays get
+    // float32 masters.
     DataType dt = precision.mixed() ? precision.computeType() : Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
         VisionLanguageModel teacher = Models.loadVlm(teacherDir, root, dt)) {
-      Path tokFile = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherTokenizer(teacherDir);
+      Path tokFile =
+          c.data().tokenizer() != null
+              ? Path.of(c.data().tokenizer())
+              : teacherTokenizer(teacherDir);
       if (!Files.exists(tokFile)) {
-        throw new BadInputException(at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
+        throw new BadInputException(
+            at.where("data.tokenizer") + ": no tokenizer (" + tokFile + " not found)");
       }
       DecoderModel tdec = teacher.decoder();
       int n = tdec.config().numLayers();
       List<DecoderConfig> studentConfigs = new ArrayList<>();
       for (int i = 0; i < c.students().size(); i++) {
         try {
-          studentConfigs.add(Seeder.studentConfig(tdec.config(), HybridLayout.parse(c.students().get(i).layout()),
-              c.init().convKernel(), c.init().chunkSize()));
+          studentConfigs.add(
+              Seeder.studentConfig(
+                  tdec.config(),
+                  HybridLayout.parse(c.students().get(i).layout()),
+                  c.init().convKernel(),
+                  c.init().chunkSize()));
         } catch (BadInputException e) {
-          throw new BadInputException(at.where("students[" + i + "].layout") + ": " + e.getMessage(), e);
+          throw new BadInputException(
+              at.where("students[" + i + "].layout") + ": " + e.getMessage(), e);
         }
       }
-      List<Integer> layers = o.layers() != null ? o.layers() : IntStream.range(0, n).boxed().toList();
+      List<Integer> layers =
+          o.layers() != null ? o.layers() : IntStream.range(0, n).boxed().toList();
       for (int l : layers) {
         if (l < 0 || l >= n) {
           throw new BadInputException("--layers: layer " + l + " is outside [0, " + n + ")");
         }
       }
-      String template = c.data().template() != null ? c.data().template() : Evaluation.template(teacherDir);
+      String template =
+          c.data().template() != null ? c.data().template() : Evaluation.template(teacherDir);
       try (TaskData td = TaskData.forModel(tokFile, template, teacher.config(), 1)) {
         RunConfig.Synthetic syn = c.data().synthetic();
-        SampleSource train = td.source(c.data().train(), false, syn.seed(), syn.train(), c.data().imageRoot(),
-            c.data().maxTokens(), c.brokenSamplePolicy());
-        // Stages 1-2 convert every layer (docs/method.md): one all-Mamba student holds their results.
-        try (DecoderModel all = Seeder.seed(teacher.config(), tdec.weights(), HybridLayout.linear(), c.initStrategy(),
-            c.run().seed(), c.init().convKernel(), c.init().chunkSize(), root)) {
+        SampleSource train =
+            td.source(
+                c.data().train(),
+                false,
+                syn.seed(),
+                syn.train(),
+                c.data().imageRoot(),
+                c.data().maxTokens(),
+                c.brokenSamplePolicy());
+        // Stages 1-2 convert every layer (docs/method.md): one all-Mamba student holds their
+        // results.
+        try (DecoderModel all =
+            Seeder.seed(
+                teacher.config(),
+                tdec.weights(),
+                HybridLayout.linear(),
+                c.initStrategy(),
+                c.run().seed(),
+                c.init().convKernel(),
+                c.init().chunkSize(),
+                root)) {
           if (c.init().from() != null) {
-            // Start from an earlier run's stage result (mixers.safetensors) instead of the seeded values.
+            // Start from an earlier run's stage result (mixers.safetensors) instead of the seeded
+            // values.
             Mixers.load(all.weights(), Path.of(c.init().from()));
             LOG.info("initialised Mamba-2 layers from {}", c.init().from());
           }
           if (o.resume()) {
-            ResumeCheck.verify(c, List.of(stage1, stage2, stage3), all, layers, studentConfigs, o.layers() != null);
+            ResumeCheck.verify(
+                c,
+                List.of(stage1, stage2, stage3),
+                all,
+                layers,
+                studentConfigs,
+                o.layers() != null);
           }
-          RunManifest manifest = RunManifest.builder().command(o.commandLine()).config(c.toYaml())
-              .seed(c.run().seed()).teacherDir("teacher", teacherDir)
-              .extra("precision", precision.key())
-              .extra("tf32_override", String.valueOf(System.getenv(Precision.TF32_ENV))).build();
+          RunManifest manifest =
+              RunManifest.builder()
+                  .command(o.commandLine())
+                  .config(c.toYaml())
+                  .seed(c.run().seed())
+                  .teacherDir("teacher", teacherDir)
+                  .extra("precision", precision.key())
+                  .extra("tf32_override", String.valueOf(System.getenv(Precision.TF32_ENV)))
+                  .build();
           if (o.resume()) {
-            RunDirectory.checkSameInputs(out.resolve("manifest.json"), manifest.toJson(), "teacher/");
+            RunDirectory.checkSameInputs(
+                out.resolve("manifest.json"), manifest.toJson(), "teacher/");
           }
           // Every input is checked: from here on the run writes.
           Files.createDirectories(out);
@@ -170,27 +222,46 @@ public final class Distillation {
           } else {
             manifest.write(out.resolve("manifest.json"));
           }
-          StageContext ctx = new StageContext(c, teacher, td, train, root, dt, o.resume(),
-              MidRunEvaluation.forRun(c, td, teacher));
+          StageContext ctx =
+              new StageContext(
+                  c,
+                  teacher,
+                  td,
+                  train,
+                  root,
+                  dt,
+                  o.resume(),
+                  MidRunEvaluation.forRun(c, td, teacher));
           TrainingRun.Summary s1 = stage1.train(ctx, all, layers);
           TrainingRun.Summary s2 = stage2.train(ctx, all, layers);
           List<StudentResult> students = new ArrayList<>();
           Map<String, EvalReport> eval = new LinkedHashMap<>();
           if (o.layers() != null) {
-            LOG.info("layer subset {}: stages 1-2 done; merge the parts with `mmmamba merge`", layers);
+            LOG.info(
+                "layer subset {}: stages 1-2 done; merge the parts with `mmmamba merge`", layers);
             return new Result(out, s1, s2, students, eval);
           }
           List<VisionLanguageModel> studentVlms = new ArrayList<>();
           try {
             for (RunConfig.Student st : c.students()) {
               TrainingRun.Summary s3 = stage3.train(ctx, st, all, studentVlms);
-              students.add(new StudentResult(st.name(), HybridLayout.parse(st.layout()).toString(),
-                  stage3.dir(out, st.name()).resolve("model"), s3));
+              students.add(
+                  new StudentResult(
+                      st.name(),
+                      HybridLayout.parse(st.layout()).toString(),
+                      stage3.dir(out, st.name()).resolve("model"),
+                      s3));
             }
             if (Boolean.TRUE.equals(c.eval().enabled()) && c.data().test() != null) {
-              eval = HeldOutEvaluation.run(c, td, teacher, students.stream().map(StudentResult::name).toList(),
-                  studentVlms);
-              AtomicText.writeString(out.resolve("eval.json"),
+              eval =
+                  HeldOutEvaluation.run(
+                      c,
+                      td,
+                      teacher,
+                      students.stream().map(StudentResult::name).toList(),
+                      studentVlms);
+              AtomicText.writeString(
+                  out.resolve("eval.json"),
                   new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(eval));
             }
           } finally {
@@ -199,7 +270,11 @@ public final class Distillation {
             }
           }
           Result result = new Result(out, s1, s2, students, eval);
-          Cards.writeStudents(result, c, manifest.toJson().path("git_commit").asText(null), o.commandLine(),
+          Cards.writeStudents(
+              result,
+              c,
+              manifest.toJson().path("git_commit").asText(null),
+              o.commandLine(),
               root.getDevice().toString());
           return result;
         }
@@ -207,10 +282,14 @@ public final class Distillation {
     }
   }
 
-  /** The teacher's tokenizer: tokenizer.json, else (a published HoVLE folder) its InternLM2 tokenizer.model. */
+  /**
+   * The teacher's tokenizer: tokenizer.json, else (a published HoVLE folder) its InternLM2
+   * tokenizer.model.
+   */
   static Path teacherTokenizer(Path teacherDir) {
     Path json = teacherDir.resolve("tokenizer.json");
-    return !Files.exists(json) && InternLm2Tokenizer.isPresent(teacherDir) ? teacherDir.resolve("tokenizer.model")
+    return !Files.exists(json) && InternLm2Tokenizer.isPresent(teacherDir)
+        ? teacherDir.resolve("tokenizer.model")
         : json;
   }
 }

@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Guards of a run's output directory, checked before a run writes anything: a fresh run never lands on top of
- * an earlier one (whose checkpoints it would silently replace), and a resumed run continues with the teacher it
- * started with.
+ * Guards of a run's output directory, checked before a run writes anything: a fresh run never lands
+ * on top of an earlier one (whose checkpoints it would silently replace), and a resumed run
+ * continues with the teacher it started with.
  */
 public final class RunDirectory {
   private RunDirectory() {}
@@ -37,8 +37,12 @@ public final class RunDirectory {
     }
     try (Stream<Path> s = Files.list(out)) {
       if (s.findAny().isPresent()) {
-        throw new BadInputException(where + ": " + out + " already holds a run; pass --resume to continue it or "
-            + "--force to start afresh (its checkpoints are then replaced)");
+        throw new BadInputException(
+            where
+                + ": "
+                + out
+                + " already holds a run; pass --resume to continue it or "
+                + "--force to start afresh (its checkpoints are then replaced)");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + out + ": " + e, e);
@@ -46,8 +50,9 @@ public final class RunDirectory {
   }
 
   /**
-   * On resume: every {@code teacher/...} input recorded in the run's existing {@code manifest.json} must have
-   * the same SHA-256 in {@code current} (the manifest about to be written). No old manifest: nothing to check.
+   * On resume: every {@code teacher/...} input recorded in the run's existing {@code manifest.json}
+   * must have the same SHA-256 in {@code current} (the manifest about to be written). No old
+   * manifest: nothing to check.
    *
    * @throws BadInputException naming the manifest and the first file that differs
    */
@@ -59,8 +64,8 @@ public final class RunDirectory {
     try {
       old = new ObjectMapper().readTree(oldManifest.toFile());
     } catch (IOException e) {
-      throw new BadInputException(oldManifest + ": not valid JSON (" + e.getMessage().lines().findFirst()
-          .orElse("") + ")");
+      throw new BadInputException(
+          oldManifest + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
     }
     JsonNode was = old == null ? null : old.get("inputs");
     JsonNode now = current.get("inputs");
@@ -76,9 +81,17 @@ public final class RunDirectory {
       String a = e.getValue().path("sha256").asText();
       String b = n == null ? "(missing)" : n.path("sha256").asText();
       if (!a.equals(b)) {
-        throw new BadInputException(oldManifest + ": " + labelPrefix.replace("/", "") + " file "
-            + e.getKey().substring(labelPrefix.length()) + " differs from the one this run started with (sha256 "
-            + abbrev(a) + " then, " + abbrev(b) + " now); resume with the same teacher or start a new run");
+        throw new BadInputException(
+            oldManifest
+                + ": "
+                + labelPrefix.replace("/", "")
+                + " file "
+                + e.getKey().substring(labelPrefix.length())
+                + " differs from the one this run started with (sha256 "
+                + abbrev(a)
+                + " then, "
+                + abbrev(b)
+                + " now); resume with the same teacher or start a new run");
       }
     }
   }

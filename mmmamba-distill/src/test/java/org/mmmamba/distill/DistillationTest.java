@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,9 +29,8 @@ import org.mmmamba.distill.stage.EndToEnd;
 import org.mmmamba.distill.stage.TrainableSets;
 
 /**
- * The recipe end to end on a tiny teacher: each stage changes exactly its trainable set (bit for bit),
- * and an interrupted run resumed with --resume ends bitwise equal to an
- * uninterrupted one.
+ * The recipe end to end on a tiny teacher: each stage changes exactly its trainable set (bit for
+ * bit), and an interrupted run resumed with --resume ends bitwise equal to an uninterrupted one.
  */
 class DistillationTest {
   static {
@@ -47,22 +44,35 @@ class DistillationTest {
   @BeforeAll
   static void runOnce() throws Exception {
     teacher = TinyRuns.teacher(tmp.resolve("t"));
-    full = Distillation.run(TinyRuns.distill(teacher, tmp.resolve("full"), List.of()),
-        Distillation.Options.defaults());
+    full =
+        Distillation.run(
+            TinyRuns.distill(teacher, tmp.resolve("full"), List.of()),
+            Distillation.Options.defaults());
   }
 
   @Test
   void eachStageChangesExactlyItsTrainableSet() throws Exception {
     try (NDManager m = NDManager.newBaseManager();
         VisionLanguageModel t = VlmIo.load(teacher, m, DataType.FLOAT32);
-        DecoderModel seeded = Seeder.seed(t.decoder().config(), t.decoder().weights(), HybridLayout.linear(),
-            InitStrategy.INHERIT_MIMIC, 5, 2, 4, m)) {
+        DecoderModel seeded =
+            Seeder.seed(
+                t.decoder().config(),
+                t.decoder().weights(),
+                HybridLayout.linear(),
+                InitStrategy.INHERIT_MIMIC,
+                5,
+                2,
+                4,
+                m)) {
       Map<String, float[]> init = floats(seeded);
       Map<String, float[]> s1 = read(tmp.resolve("full/stage1/mixers.safetensors"));
       Map<String, float[]> s2 = read(tmp.resolve("full/stage2/mixers.safetensors"));
-      List<String> stage1 = TrainableSets.names(new DistilTheNew(null).roles(), seeded.config(), null);
-      List<String> stage2 = TrainableSets.names(new DistilTheWhole(null).roles(), seeded.config(), null);
-      assertEquals(init.keySet().stream().filter(n -> n.contains(".mamba.")).toList().size(), s1.size());
+      List<String> stage1 =
+          TrainableSets.names(new DistilTheNew(null).roles(), seeded.config(), null);
+      List<String> stage2 =
+          TrainableSets.names(new DistilTheWhole(null).roles(), seeded.config(), null);
+      assertEquals(
+          init.keySet().stream().filter(n -> n.contains(".mamba.")).toList().size(), s1.size());
       int changed1 = 0;
       for (String n : s1.keySet()) {
         boolean same = java.util.Arrays.equals(init.get(n), s1.get(n));
@@ -72,7 +82,9 @@ class DistillationTest {
           changed1++;
         }
       }
-      assertTrue(changed1 > stage1.size() / 2, "stage 1 trained only " + changed1 + " of " + stage1.size());
+      assertTrue(
+          changed1 > stage1.size() / 2,
+          "stage 1 trained only " + changed1 + " of " + stage1.size());
       int changed2 = 0;
       for (String n : s2.keySet()) {
         boolean same = java.util.Arrays.equals(s1.get(n), s2.get(n));
@@ -82,14 +94,18 @@ class DistillationTest {
           changed2++;
         }
       }
-      assertTrue(changed2 > stage2.size() / 2, "stage 2 trained only " + changed2 + " of " + stage2.size());
-      // Stage 3 never touches frozen tensors: everything outside the stage-3 set equals the teacher (non-mixer)
+      assertTrue(
+          changed2 > stage2.size() / 2,
+          "stage 2 trained only " + changed2 + " of " + stage2.size());
+      // Stage 3 never touches frozen tensors: everything outside the stage-3 set equals the teacher
+      // (non-mixer)
       // or the stage-2 result (dt_bias, A_log, W_O of Mamba layers).
       Map<String, float[]> teacherW = floats(t.decoder());
       for (String student : List.of("linear", "hybrid")) {
-        try (VisionLanguageModel s = VlmIo.load(tmp.resolve("full/students/" + student + "/model"), m,
-            DataType.FLOAT32)) {
-          List<String> stage3 = TrainableSets.names(new EndToEnd(null).roles(), s.decoder().config(), null);
+        try (VisionLanguageModel s =
+            VlmIo.load(tmp.resolve("full/students/" + student + "/model"), m, DataType.FLOAT32)) {
+          List<String> stage3 =
+              TrainableSets.names(new EndToEnd(null).roles(), s.decoder().config(), null);
           Map<String, float[]> sw = floats(s.decoder());
           int changed3 = 0;
           for (String n : sw.keySet()) {
@@ -103,7 +119,10 @@ class DistillationTest {
           }
           assertTrue(changed3 > 0, student + ": stage 3 trained nothing");
           for (String n : s.visionWeights().names()) {
-            assertArrayEquals(t.visionWeights().get(n).toFloatArray(), s.visionWeights().get(n).toFloatArray(), n);
+            assertArrayEquals(
+                t.visionWeights().get(n).toFloatArray(),
+                s.visionWeights().get(n).toFloatArray(),
+                n);
           }
         }
       }
@@ -113,14 +132,19 @@ class DistillationTest {
   @Test
   void resumedRunEqualsUninterrupted() throws Exception {
     Path out = tmp.resolve("resumed");
-    // "Interrupted" after 2 of 4 stage-3 steps (the WSD schedule is explicit, so the learning rates agree).
-    Distillation.run(TinyRuns.distill(teacher, out, List.of("stages.stage3.steps=2", "eval.enabled=false")),
+    // "Interrupted" after 2 of 4 stage-3 steps (the WSD schedule is explicit, so the learning rates
+    // agree).
+    Distillation.run(
+        TinyRuns.distill(teacher, out, List.of("stages.stage3.steps=2", "eval.enabled=false")),
         Distillation.Options.defaults());
-    Distillation.run(TinyRuns.distill(teacher, out, List.of("eval.enabled=false")),
+    Distillation.run(
+        TinyRuns.distill(teacher, out, List.of("eval.enabled=false")),
         new Distillation.Options(true, null, List.of()));
     for (String student : List.of("linear", "hybrid")) {
-      Map<String, float[]> a = read(tmp.resolve("full/students/" + student + "/model/model.safetensors"));
-      Map<String, float[]> b = read(out.resolve("students/" + student + "/model/model.safetensors"));
+      Map<String, float[]> a =
+          read(tmp.resolve("full/students/" + student + "/model/model.safetensors"));
+      Map<String, float[]> b =
+          read(out.resolve("students/" + student + "/model/model.safetensors"));
       assertEquals(a.keySet(), b.keySet());
       for (String n : a.keySet()) {
         assertArrayEquals(a.get(n), b.get(n), student + " " + n);
@@ -134,8 +158,12 @@ class DistillationTest {
     List<String> noStage3 = List.of("stages.stage3.enabled=false", "eval.enabled=false");
     Path a = tmp.resolve("partA");
     Path b = tmp.resolve("partB");
-    Distillation.run(TinyRuns.distill(teacher, a, noStage3), new Distillation.Options(false, List.of(0, 1), List.of()));
-    Distillation.run(TinyRuns.distill(teacher, b, noStage3), new Distillation.Options(false, List.of(2, 3), List.of()));
+    Distillation.run(
+        TinyRuns.distill(teacher, a, noStage3),
+        new Distillation.Options(false, List.of(0, 1), List.of()));
+    Distillation.run(
+        TinyRuns.distill(teacher, b, noStage3),
+        new Distillation.Options(false, List.of(2, 3), List.of()));
     Path merged = tmp.resolve("merged");
     Merge.run(merged, List.of(a, b));
     for (String stage : List.of("stage1", "stage2")) {
@@ -150,13 +178,17 @@ class DistillationTest {
 
   @Test
   void teacherCacheGivesTheSameStudent() throws Exception {
-    // Same batch order in both stages with a cache, so compare two cached runs: a cold one and one that only reads.
+    // Same batch order in both stages with a cache, so compare two cached runs: a cold one and one
+    // that only reads.
     Path cache = tmp.resolve("cache");
-    List<String> sets = List.of("teacher.cache_dir=" + cache, "stages.stage3.enabled=false", "eval.enabled=false");
-    Distillation.run(TinyRuns.distill(teacher, tmp.resolve("cold"), sets), Distillation.Options.defaults());
+    List<String> sets =
+        List.of("teacher.cache_dir=" + cache, "stages.stage3.enabled=false", "eval.enabled=false");
+    Distillation.run(
+        TinyRuns.distill(teacher, tmp.resolve("cold"), sets), Distillation.Options.defaults());
     long files = Files.list(cache).count();
     assertTrue(files > 0);
-    Distillation.run(TinyRuns.distill(teacher, tmp.resolve("warm"), sets), Distillation.Options.defaults());
+    Distillation.run(
+        TinyRuns.distill(teacher, tmp.resolve("warm"), sets), Distillation.Options.defaults());
     assertEquals(files, Files.list(cache).count(), "the warm run computed new teacher signals");
     Map<String, float[]> a = read(tmp.resolve("cold/stage2/mixers.safetensors"));
     Map<String, float[]> b = read(tmp.resolve("warm/stage2/mixers.safetensors"));

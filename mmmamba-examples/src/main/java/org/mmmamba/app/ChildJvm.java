@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts a class's {@code main} in a fresh JVM like this one: the same java launcher, classpath, heap,
- * direct-memory and {@code -D} options, and environment (so the allocator preload and DJL's offline switches carry
- * over), with the child's output on this process's. Used where a run must start from a fresh process: benchmark
- * points (peak RSS not inflated by what earlier points freed but the allocator kept) and ablation runs.
+ * Starts a class's {@code main} in a fresh JVM like this one: the same java launcher, classpath,
+ * heap, direct-memory and {@code -D} options, and environment (so the allocator preload and DJL's
+ * offline switches carry over), with the child's output on this process's. Used where a run must
+ * start from a fresh process: benchmark points (peak RSS not inflated by what earlier points freed
+ * but the allocator kept) and ablation runs.
  */
 public final class ChildJvm {
   private ChildJvm() {}
@@ -20,7 +21,8 @@ public final class ChildJvm {
    *
    * @param label names the work in the interruption error
    * @return the child's exit code
-   * @throws IOException if the child cannot be started, or this thread is interrupted (the child is killed)
+   * @throws IOException if the child cannot be started, or this thread is interrupted (the child is
+   *     killed)
    */
   public static int run(Class<?> main, List<String> args, String label) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -42,7 +44,9 @@ public final class ChildJvm {
 
   /** The running JVM's java launcher. */
   static String javaBinary() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
   }
 
@@ -50,8 +54,11 @@ public final class ChildJvm {
   static List<String> jvmOptions() {
     List<String> out = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
-          || a.startsWith("-XX:MaxDirectMemorySize") || a.startsWith("-D")) {
+      if (a.startsWith("-Xmx")
+          || a.startsWith("-Xms")
+          || a.startsWith("-Xss")
+          || a.startsWith("-XX:MaxDirectMemorySize")
+          || a.startsWith("-D")) {
         out.add(a);
       }
     }

@@ -16,28 +16,30 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.mmmamba.app.ablate.Ablation;
+import org.mmmamba.app.bench.BenchConfig;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.VlmConfigs;
-import org.mmmamba.app.ablate.Ablation;
-import org.mmmamba.app.bench.BenchConfig;
 import org.mmmamba.distill.recipe.Recipes;
 import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.teacher.TeacherTraining;
 
 /**
- * Every YAML under configs/ loads and validates with its loader: bench configs (configs/bench/) with
- * {@link BenchConfig}, teacher configs (configs/teacher/) with {@link TeacherTraining}, ablation files (a top-level
- * {@code rows} key) with {@link Ablation#load} (which also loads every run each plans), everything else as a
- * distillation run with {@link Recipes}, whose student layouts must parse and, when the teacher is in the
- * checkout, fit its depth.
+ * Every YAML under configs/ loads and validates with its loader: bench configs (configs/bench/)
+ * with {@link BenchConfig}, teacher configs (configs/teacher/) with {@link TeacherTraining},
+ * ablation files (a top-level {@code rows} key) with {@link Ablation#load} (which also loads every
+ * run each plans), everything else as a distillation run with {@link Recipes}, whose student
+ * layouts must parse and, when the teacher is in the checkout, fit its depth.
  */
 class ConfigsTest {
   static {
     Offline.init();
   }
 
-  /** The repository root: the first directory upwards from the working directory holding configs/. */
+  /**
+   * The repository root: the first directory upwards from the working directory holding configs/.
+   */
   static Path repo() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !Files.isDirectory(dir.resolve("configs"))) {
@@ -49,7 +51,12 @@ class ConfigsTest {
     return dir;
   }
 
-  enum Kind { BENCH, TEACHER, ABLATION, RUN }
+  enum Kind {
+    BENCH,
+    TEACHER,
+    ABLATION,
+    RUN
+  }
 
   static Kind kind(Path configs, Path file) throws Exception {
     String top = configs.relativize(file).getName(0).toString();
@@ -69,7 +76,10 @@ class ConfigsTest {
     Path configs = repo.resolve("configs");
     List<Path> files;
     try (Stream<Path> s = Files.walk(configs)) {
-      files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+      files =
+          s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted()
+              .toList();
     }
     Map<Kind, List<String>> seen = new TreeMap<>();
     List<String> errors = new ArrayList<>();
@@ -94,8 +104,15 @@ class ConfigsTest {
       assertTrue(seen.containsKey(k), "no " + k + " config found; classified: " + seen);
     }
     assertEquals(4, seen.get(Kind.ABLATION).size(), seen.toString());
-    assertTrue(seen.get(Kind.RUN).containsAll(List.of("quickstart.yaml", "ablations/base.yaml",
-        "paper/hovle-mmmamba-linear.yaml", "paper/hovle-mmmamba-hybrid.yaml")), seen.toString());
+    assertTrue(
+        seen.get(Kind.RUN)
+            .containsAll(
+                List.of(
+                    "quickstart.yaml",
+                    "ablations/base.yaml",
+                    "paper/hovle-mmmamba-linear.yaml",
+                    "paper/hovle-mmmamba-hybrid.yaml")),
+        seen.toString());
   }
 
   static void checkRun(Path repo, RunConfig c) {
@@ -114,14 +131,30 @@ class ConfigsTest {
     for (String f : List.of("hovle-mmmamba-linear.yaml", "hovle-mmmamba-hybrid.yaml")) {
       RunConfig c = Recipes.load(paper.resolve(f), List.of()).value();
       RunConfig.Stages s = c.stages();
-      assertEquals(List.of(1e-3, 5e-4, 5e-5), List.of(s.stage1().lr(), s.stage2().lr(), s.stage3().lr()), f);
-      assertEquals(List.of(64, 64, 32), List.of(s.stage1().batchSize() * s.stage1().gradAccum(),
-          s.stage2().batchSize() * s.stage2().gradAccum(), s.stage3().batchSize() * s.stage3().gradAccum()), f);
-      assertEquals(List.of(20000, 20000, 20000), List.of(s.stage1().steps(), s.stage2().steps(), s.stage3().steps()));
-      assertEquals(List.of(2000, 16000, 2000), List.of(s.stage1().schedule().warmup(), s.stage1().schedule().stable(),
-          s.stage1().schedule().decay()));
-      assertEquals(List.of(5000, 40000, 5000), List.of(s.stage2().schedule().warmup(), s.stage2().schedule().stable(),
-          s.stage2().schedule().decay()));
+      assertEquals(
+          List.of(1e-3, 5e-4, 5e-5), List.of(s.stage1().lr(), s.stage2().lr(), s.stage3().lr()), f);
+      assertEquals(
+          List.of(64, 64, 32),
+          List.of(
+              s.stage1().batchSize() * s.stage1().gradAccum(),
+              s.stage2().batchSize() * s.stage2().gradAccum(),
+              s.stage3().batchSize() * s.stage3().gradAccum()),
+          f);
+      assertEquals(
+          List.of(20000, 20000, 20000),
+          List.of(s.stage1().steps(), s.stage2().steps(), s.stage3().steps()));
+      assertEquals(
+          List.of(2000, 16000, 2000),
+          List.of(
+              s.stage1().schedule().warmup(),
+              s.stage1().schedule().stable(),
+              s.stage1().schedule().decay()));
+      assertEquals(
+          List.of(5000, 40000, 5000),
+          List.of(
+              s.stage2().schedule().warmup(),
+              s.stage2().schedule().stable(),
+              s.stage2().schedule().decay()));
       for (RunConfig.Stage st : List.of(s.stage1(), s.stage2(), s.stage3())) {
         assertEquals(0.05, st.weightDecay(), f);
         assertEquals(2.0, st.clip(), f);
@@ -131,7 +164,8 @@ class ConfigsTest {
       assertEquals(1.0, s.stage3().temperature());
     }
     RunConfig hybrid = Recipes.load(paper.resolve("hovle-mmmamba-hybrid.yaml"), List.of()).value();
-    assertEquals(List.of(0, 4, 8, 12, 16, 20, 24, 28),
+    assertEquals(
+        List.of(0, 4, 8, 12, 16, 20, 24, 28),
         HybridLayout.parse(hybrid.students().get(0).layout()).attentionLayers(32));
   }
 }

@@ -19,10 +19,10 @@ import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.seed.InitStrategy;
 
 /**
- * {@code convert} from a published-format HoVLE teacher (the official fixture of mmmamba-core, whose embedding
- * and LLM parts differ in KV heads, MLP width, eps and RoPE) writes a student in the released mmMamba layout:
- * its config.json is what the official converter wrote for the same layer kinds (the hybrid fixture), it loads
- * back, and it carries the tokenizer files.
+ * {@code convert} from a published-format HoVLE teacher (the official fixture of mmmamba-core,
+ * whose embedding and LLM parts differ in KV heads, MLP width, eps and RoPE) writes a student in
+ * the released mmMamba layout: its config.json is what the official converter wrote for the same
+ * layer kinds (the hybrid fixture), it loads back, and it carries the tokenizer files.
  */
 class ConvertOfficialTeacherTest {
   static {
@@ -31,7 +31,8 @@ class ConvertOfficialTeacherTest {
 
   /** The fixtures live in mmmamba-core's test resources (tests run in the module directory). */
   static Path fixture(String name) {
-    return Path.of("..", "mmmamba-core", "src", "test", "resources", "fixtures", "official", name).toAbsolutePath()
+    return Path.of("..", "mmmamba-core", "src", "test", "resources", "fixtures", "official", name)
+        .toAbsolutePath()
         .normalize();
   }
 
@@ -47,10 +48,15 @@ class ConvertOfficialTeacherTest {
       Files.copy(p, teacher.resolve(p.getFileName()));
     }
     Path out = tmp.resolve("student");
-    MmMamba.convert(teacher, HybridLayout.parse("explicit:0,4,8,12,16,20,24,28"), InitStrategy.parse("inherit_mimic"),
-        0, out);
+    MmMamba.convert(
+        teacher,
+        HybridLayout.parse("explicit:0,4,8,12,16,20,24,28"),
+        InitStrategy.parse("inherit_mimic"),
+        0,
+        out);
     ObjectMapper om = new ObjectMapper();
-    ObjectNode want = (ObjectNode) om.readTree(fixture("mmmamba_hybrid").resolve("config.json").toFile());
+    ObjectNode want =
+        (ObjectNode) om.readTree(fixture("mmmamba_hybrid").resolve("config.json").toFile());
     ObjectNode got = (ObjectNode) om.readTree(out.resolve("config.json").toFile());
     want.remove("_name_or_path");
     got.remove("_name_or_path");

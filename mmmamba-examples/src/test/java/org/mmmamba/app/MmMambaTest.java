@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmmamba.app.report.Pictures;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
@@ -31,12 +32,11 @@ import org.mmmamba.distill.data.TaskData;
 import org.mmmamba.distill.eval.Evaluation;
 import org.mmmamba.distill.eval.Evaluator;
 import org.mmmamba.distill.eval.ImageQa;
-import org.mmmamba.app.report.Pictures;
 
 /**
- * The facade over a tiny teacher trained for one step: conversion in memory equals conversion to disk, the
- * image question path equals the evaluator's (same prompt ids, same greedy answers), project-home lookup and
- * pictures.
+ * The facade over a tiny teacher trained for one step: conversion in memory equals conversion to
+ * disk, the image question path equals the evaluator's (same prompt ids, same greedy answers),
+ * project-home lookup and pictures.
  */
 class MmMambaTest {
   @TempDir static Path tmp;
@@ -46,8 +46,16 @@ class MmMambaTest {
   @BeforeAll
   static void tinyTeacher() throws Exception {
     Path yaml = Files.writeString(tmp.resolve("teacher.yaml"), "run: {name: tiny}\n");
-    teacherDir = MmMamba.trainTeacher(yaml, "run.out_dir=" + tmp.resolve("teacher-run"), "train.steps=1",
-        "data.batch_size=4", "data.synthetic.train=8", "eval.enabled=false", "checkpoint.every=1").modelDir();
+    teacherDir =
+        MmMamba.trainTeacher(
+                yaml,
+                "run.out_dir=" + tmp.resolve("teacher-run"),
+                "train.steps=1",
+                "data.batch_size=4",
+                "data.synthetic.train=8",
+                "eval.enabled=false",
+                "checkpoint.every=1")
+            .modelDir();
     teacher = MmMamba.loadTeacher(teacherDir);
   }
 
@@ -59,7 +67,8 @@ class MmMambaTest {
   @Test
   void convertInMemoryEqualsConvertOnDisk() {
     HybridLayout layout = HybridLayout.parse("head-interleaved:2");
-    Path out = MmMamba.convert(teacherDir, layout, InitStrategy.INHERIT_MIMIC, 3, tmp.resolve("student"));
+    Path out =
+        MmMamba.convert(teacherDir, layout, InitStrategy.INHERIT_MIMIC, 3, tmp.resolve("student"));
     assertTrue(Files.exists(out.resolve("tokenizer.json")));
     assertTrue(Files.exists(out.resolve("seeding.json")));
     assertEquals(Evaluation.template(teacherDir), Evaluation.template(out));
@@ -81,8 +90,12 @@ class MmMambaTest {
   void convertRefusesANonEmptyOutput() throws Exception {
     Path out = Files.createDirectories(tmp.resolve("busy"));
     Files.writeString(out.resolve("x"), "x");
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> MmMamba.convert(teacherDir, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 0, out));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () ->
+                MmMamba.convert(
+                    teacherDir, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 0, out));
     assertTrue(e.getMessage().contains("not empty"), e.getMessage());
   }
 
@@ -91,14 +104,21 @@ class MmMambaTest {
   void imageQaMatchesTheEvaluator() {
     long seed = 5;
     int n = 6;
-    List<ShapesSample> raw = ShapesTask.generate(ShapesConfig.defaults(), seed + TaskData.TEST_SEED_OFFSET, n,
-        "test").toList();
+    List<ShapesSample> raw =
+        ShapesTask.generate(ShapesConfig.defaults(), seed + TaskData.TEST_SEED_OFFSET, n, "test")
+            .toList();
     try (VisionLanguageModel student = MmMamba.convert(teacher, "linear", "inherit_mimic");
         ImageQa qa = MmMamba.imageQa(teacherDir);
-        TaskData td = TaskData.forModel(teacherDir.resolve("tokenizer.json"), Evaluation.template(teacherDir),
-            teacher.config(), 1)) {
-      List<EncodedSample> enc = TaskData.all(td.source(TaskData.BUILTIN_SHAPES, true, seed, n, null, 512,
-          BrokenSamplePolicy.FAIL), 0);
+        TaskData td =
+            TaskData.forModel(
+                teacherDir.resolve("tokenizer.json"),
+                Evaluation.template(teacherDir),
+                teacher.config(),
+                1)) {
+      List<EncodedSample> enc =
+          TaskData.all(
+              td.source(TaskData.BUILTIN_SHAPES, true, seed, n, null, 512, BrokenSamplePolicy.FAIL),
+              0);
       for (int i = 0; i < n; i++) {
         long[] ids = enc.get(i).encoded().inputIds();
         boolean[] answer = enc.get(i).encoded().labelMask();
@@ -106,7 +126,8 @@ class MmMambaTest {
         while (!answer[p]) {
           p++;
         }
-        assertArrayEquals(Arrays.copyOf(ids, p), qa.promptIds(raw.get(i).question(), 1), "sample " + i);
+        assertArrayEquals(
+            Arrays.copyOf(ids, p), qa.promptIds(raw.get(i).question(), 1), "sample " + i);
       }
       Evaluator ev = new Evaluator(td.tokenizer(), td.stopId(), td.padId(), 3, 32);
       for (VisionLanguageModel m : List.of(teacher, student)) {

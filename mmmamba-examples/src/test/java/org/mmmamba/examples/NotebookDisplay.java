@@ -9,11 +9,11 @@ import java.util.function.Consumer;
 import org.mmmamba.app.report.Pictures;
 
 /**
- * Stands in for IJava's display functions when {@link NotebookRunner} executes a notebook: the JShell session
- * defines {@code display(Object)} and {@code display(Object, String...)} to call {@link #display}, which turns
- * the object into a MIME bundle the way IJava's default renderers do for the types the notebooks use (a
- * {@link RenderedImage} as {@code image/png}, anything else as {@code text/plain}) and hands it to the
- * runner's current cell.
+ * Stands in for IJava's display functions when {@link NotebookRunner} executes a notebook: the
+ * JShell session defines {@code display(Object)} and {@code display(Object, String...)} to call
+ * {@link #display}, which turns the object into a MIME bundle the way IJava's default renderers do
+ * for the types the notebooks use (a {@link RenderedImage} as {@code image/png}, anything else as
+ * {@code text/plain}) and hands it to the runner's current cell.
  */
 public final class NotebookDisplay {
   private static volatile Consumer<Map<String, String>> sink;
@@ -35,8 +35,15 @@ public final class NotebookDisplay {
     Map<String, String> bundle = new LinkedHashMap<>();
     if (o instanceof RenderedImage img) {
       bundle.put("image/png", Base64.getEncoder().encodeToString(Pictures.png(img)));
-      bundle.put("text/plain", "<" + img.getClass().getSimpleName() + " " + img.getWidth() + "x" + img.getHeight()
-          + ">");
+      bundle.put(
+          "text/plain",
+          "<"
+              + img.getClass().getSimpleName()
+              + " "
+              + img.getWidth()
+              + "x"
+              + img.getHeight()
+              + ">");
     } else {
       bundle.put("text/plain", String.valueOf(o));
     }

@@ -12,9 +12,9 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Reads and writes .ipynb files (nbformat 4 JSON) the way Jupyter writes them: one-space indentation, sorted
- * keys, every array element on its own line, non-ASCII kept, a final newline. So a notebook whose outputs were
- * written here diffs cleanly against one saved by Jupyter.
+ * Reads and writes .ipynb files (nbformat 4 JSON) the way Jupyter writes them: one-space
+ * indentation, sorted keys, every array element on its own line, non-ASCII kept, a final newline.
+ * So a notebook whose outputs were written here diffs cleanly against one saved by Jupyter.
  */
 final class NotebookJson {
   private static final ObjectMapper JSON = new ObjectMapper();

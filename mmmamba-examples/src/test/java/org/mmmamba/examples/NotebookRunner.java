@@ -27,43 +27,59 @@ import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.VarSnippet;
 
 /**
- * Executes the code cells of an IJava notebook in order, the way the IJava kernel does, on this JVM's class
- * path: IJava's engine is JShell, and IJava itself cannot be installed here.
+ * Executes the code cells of an IJava notebook in order, the way the IJava kernel does, on this
+ * JVM's class path: IJava's engine is JShell, and IJava itself cannot be installed here.
  *
  * <ul>
- *   <li>One {@link JShell} per notebook with the {@code local} execution engine (snippets run in this JVM, so
- *       the project's classes, DJL's native library and the test's static state are shared), and every entry of
- *       {@code java.class.path} added to its class path.
- *   <li>Magics: the class-path magics ({@code %maven}, {@code %jars}, {@code %classpath}, {@code %mavenRepo},
- *       {@code %addMavenDependency/ies}, {@code %addMavenRepo}) and the cell magic {@code %%loadFromPOM} are
- *       no-ops (the class path is already there); any other magic fails the run.
- *   <li>IJava's helpers: {@code display(Object)} and {@code display(Object, String...)} are defined in the
- *       session and record a MIME bundle ({@link NotebookDisplay}). {@code render} and {@code updateDisplay} are
- *       not, so a notebook that uses them fails here.
- *   <li>Each cell is cut into snippets with JShell's own completeness analysis; a rejected snippet (compile
- *       error), an unresolved reference, or an exception fails the run with the cell number and the snippet.
+ *   <li>One {@link JShell} per notebook with the {@code local} execution engine (snippets run in
+ *       this JVM, so the project's classes, DJL's native library and the test's static state are
+ *       shared), and every entry of {@code java.class.path} added to its class path.
+ *   <li>Magics: the class-path magics ({@code %maven}, {@code %jars}, {@code %classpath}, {@code
+ *       %mavenRepo}, {@code %addMavenDependency/ies}, {@code %addMavenRepo}) and the cell magic
+ *       {@code %%loadFromPOM} are no-ops (the class path is already there); any other magic fails
+ *       the run.
+ *   <li>IJava's helpers: {@code display(Object)} and {@code display(Object, String...)} are defined
+ *       in the session and record a MIME bundle ({@link NotebookDisplay}). {@code render} and
+ *       {@code updateDisplay} are not, so a notebook that uses them fails here.
+ *   <li>Each cell is cut into snippets with JShell's own completeness analysis; a rejected snippet
+ *       (compile error), an unresolved reference, or an exception fails the run with the cell
+ *       number and the snippet.
  *   <li>Outputs are collected as nbformat 4 outputs: stdout and stderr streams, display_data for
- *       {@code display}, and execute_result for a cell ending in an expression without a semicolon (JShell's
- *       text of its value; a trailing semicolon hides the value, as in IPython).
+ *       {@code display}, and execute_result for a cell ending in an expression without a semicolon
+ *       (JShell's text of its value; a trailing semicolon hides the value, as in IPython).
  * </ul>
  */
 final class NotebookRunner implements AutoCloseable {
   /** Magics that only change IJava's class path: no-ops here. */
-  static final Set<String> CLASSPATH_MAGICS = Set.of("maven", "jars", "classpath", "mavenRepo", "addMavenRepo",
-      "addMavenDependency", "addMavenDependencies");
+  static final Set<String> CLASSPATH_MAGICS =
+      Set.of(
+          "maven",
+          "jars",
+          "classpath",
+          "mavenRepo",
+          "addMavenRepo",
+          "addMavenDependency",
+          "addMavenDependencies");
+
   private static final Pattern LINE_MAGIC = Pattern.compile("^\\s*%(\\w+)(.*)$");
 
-  private static final String PRELUDE = """
+  private static final String PRELUDE =
+      """
       String display(Object o) { return org.mmmamba.examples.NotebookDisplay.display(o); }
       String display(Object o, String... as) { return org.mmmamba.examples.NotebookDisplay.display(o); }
       """;
 
-  /** A failed cell: its number (1-based, code cells and markdown cells counted alike) and what failed. */
+  /**
+   * A failed cell: its number (1-based, code cells and markdown cells counted alike) and what
+   * failed.
+   */
   static final class CellFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     CellFailure(String notebook, int cell, String snippet, String what, Throwable cause) {
-      super(notebook + ", cell " + cell + ": " + what + "\n--- snippet ---\n" + snippet.strip(), cause);
+      super(
+          notebook + ", cell " + cell + ": " + what + "\n--- snippet ---\n" + snippet.strip(),
+          cause);
     }
   }
 
@@ -169,13 +185,16 @@ final class NotebookRunner implements AutoCloseable {
         break;
       }
       if (!ci.completeness().isComplete()) {
-        throw new CellFailure(name, cell, rest, "incomplete snippet (" + ci.completeness() + ")", null);
+        throw new CellFailure(
+            name, cell, rest, "incomplete snippet (" + ci.completeness() + ")", null);
       }
       String snippet = ci.source();
       rest = ci.remaining();
-      // JShell adds a missing semicolon (COMPLETE_WITH_SEMI); only one the author wrote hides the value.
-      lastHadSemicolon = ci.completeness() != SourceCodeAnalysis.Completeness.COMPLETE_WITH_SEMI
-          && snippet.strip().endsWith(";");
+      // JShell adds a missing semicolon (COMPLETE_WITH_SEMI); only one the author wrote hides the
+      // value.
+      lastHadSemicolon =
+          ci.completeness() != SourceCodeAnalysis.Completeness.COMPLETE_WITH_SEMI
+              && snippet.strip().endsWith(";");
       for (SnippetEvent e : shell.eval(snippet)) {
         check(cell, snippet, e);
         if (e.causeSnippet() == null) {
@@ -183,7 +202,10 @@ final class NotebookRunner implements AutoCloseable {
         }
       }
     }
-    if (last != null && !lastHadSemicolon && isExpression(last.snippet()) && last.value() != null
+    if (last != null
+        && !lastHadSemicolon
+        && isExpression(last.snippet())
+        && last.value() != null
         && !last.value().isEmpty()) {
       current.result(last.value());
     }
@@ -191,32 +213,54 @@ final class NotebookRunner implements AutoCloseable {
 
   private void check(int cell, String snippet, SnippetEvent e) {
     if (e.causeSnippet() != null) {
-      // A dependent snippet recompiled because of this one. The local engine cannot redefine classes, so a
-      // recompiled variable loses its value (IJava's remote engine may keep it): never rely on that.
-      if (e.snippet() instanceof VarSnippet v && e.status() == Snippet.Status.VALID
+      // A dependent snippet recompiled because of this one. The local engine cannot redefine
+      // classes, so a
+      // recompiled variable loses its value (IJava's remote engine may keep it): never rely on
+      // that.
+      if (e.snippet() instanceof VarSnippet v
+          && e.status() == Snippet.Status.VALID
           && e.previousStatus() == Snippet.Status.VALID) {
-        throw new CellFailure(name, cell, snippet, "this snippet made JShell recompile variable '" + v.name()
-            + "', which resets it; put every import in the first code cell", null);
+        throw new CellFailure(
+            name,
+            cell,
+            snippet,
+            "this snippet made JShell recompile variable '"
+                + v.name()
+                + "', which resets it; put every import in the first code cell",
+            null);
       }
       return; // otherwise a dependent snippet's status change, not this snippet's result
     }
     switch (e.status()) {
-      case REJECTED -> throw new CellFailure(name, cell, snippet, "rejected: " + diagnostics(e.snippet()), null);
-      case RECOVERABLE_DEFINED, RECOVERABLE_NOT_DEFINED -> throw new CellFailure(name, cell, snippet,
-          "unresolved references: " + shell.unresolvedDependencies((jdk.jshell.DeclarationSnippet) e.snippet())
-              .collect(Collectors.toList()), null);
-      default -> { }
+      case REJECTED ->
+          throw new CellFailure(name, cell, snippet, "rejected: " + diagnostics(e.snippet()), null);
+      case RECOVERABLE_DEFINED, RECOVERABLE_NOT_DEFINED ->
+          throw new CellFailure(
+              name,
+              cell,
+              snippet,
+              "unresolved references: "
+                  + shell
+                      .unresolvedDependencies((jdk.jshell.DeclarationSnippet) e.snippet())
+                      .collect(Collectors.toList()),
+              null);
+      default -> {}
     }
     JShellException ex = e.exception();
     if (ex != null) {
-      String what = ex instanceof EvalException ee ? ee.getExceptionClassName() + ": " + ee.getMessage()
-          : ex.toString();
+      String what =
+          ex instanceof EvalException ee
+              ? ee.getExceptionClassName() + ": " + ee.getMessage()
+              : ex.toString();
       throw new CellFailure(name, cell, snippet, "exception " + what, ex);
     }
   }
 
   private String diagnostics(Snippet s) {
-    return shell.diagnostics(s).map(d -> d.getMessage(null) + position(d)).collect(Collectors.joining("; "));
+    return shell
+        .diagnostics(s)
+        .map(d -> d.getMessage(null) + position(d))
+        .collect(Collectors.joining("; "));
   }
 
   private static String position(Diag d) {
@@ -268,7 +312,8 @@ final class NotebookRunner implements AutoCloseable {
 
     synchronized void text(String streamName, String s) {
       ObjectNode last = items.isEmpty() ? null : items.get(items.size() - 1);
-      if (last != null && "stream".equals(last.get("output_type").asText())
+      if (last != null
+          && "stream".equals(last.get("output_type").asText())
           && streamName.equals(last.get("name").asText())) {
         last.put("text", last.get("text").asText() + s);
         return;
@@ -293,13 +338,14 @@ final class NotebookRunner implements AutoCloseable {
     private static ObjectNode bundle(String type, Map<String, String> bundle) {
       ObjectNode o = JsonNodeFactory.instance.objectNode();
       ObjectNode data = o.putObject("data");
-      bundle.forEach((mime, v) -> {
-        if (mime.startsWith("text/")) {
-          data.set(mime, NotebookJson.lines(v));
-        } else {
-          data.put(mime, v);
-        }
-      });
+      bundle.forEach(
+          (mime, v) -> {
+            if (mime.startsWith("text/")) {
+              data.set(mime, NotebookJson.lines(v));
+            } else {
+              data.put(mime, v);
+            }
+          });
       o.putObject("metadata");
       o.put("output_type", type);
       return o;

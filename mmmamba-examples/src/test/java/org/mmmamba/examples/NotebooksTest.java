@@ -18,24 +18,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.mmmamba.core.Offline;
 import org.mmmamba.app.MmMamba;
+import org.mmmamba.core.Offline;
 
 /**
  * Executes every notebook of {@code mmmamba-examples/notebooks/} cell by cell through JShell
- * ({@link NotebookRunner}); any rejected snippet, unresolved reference or exception fails the build with the
- * notebook, the cell number and the snippet. Also checks IJava's conventions: nbformat 4, the {@code java}
- * kernelspec, a first cell {@code %maven org.mmmamba:mmmamba-examples:VERSION} of this build's version, and
- * {@code Offline.init()} as the first Java statement.
+ * ({@link NotebookRunner}); any rejected snippet, unresolved reference or exception fails the build
+ * with the notebook, the cell number and the snippet. Also checks IJava's conventions: nbformat 4,
+ * the {@code java} kernelspec, a first cell {@code %maven org.mmmamba:mmmamba-examples:VERSION} of
+ * this build's version, and {@code Offline.init()} as the first Java statement.
  *
- * <p>The notebooks use the committed teacher ({@code models/shapes-teacher}) through {@link MmMamba#home()}.
- * When the checkout does not have it, a stand-in home is made: the two configs and a teacher trained for two
- * steps (so the notebooks still run; their answers are then meaningless). {@code -Dmmmamba.home=DIR} picks
- * another home.
+ * <p>The notebooks use the committed teacher ({@code models/shapes-teacher}) through {@link
+ * MmMamba#home()}. When the checkout does not have it, a stand-in home is made: the two configs and
+ * a teacher trained for two steps (so the notebooks still run; their answers are then meaningless).
+ * {@code -Dmmmamba.home=DIR} picks another home.
  *
- * <p>{@code -Dnotebooks.write=true} writes the outputs back into the .ipynb files (text, and PNG images as
- * base64 {@code image/png}), which is how the saved outputs were produced:
- * {@code mvn -o -pl mmmamba-examples -am test -Dtest=NotebooksTest -Dsurefire.failIfNoSpecifiedTests=false
+ * <p>{@code -Dnotebooks.write=true} writes the outputs back into the .ipynb files (text, and PNG
+ * images as base64 {@code image/png}), which is how the saved outputs were produced: {@code mvn -o
+ * -pl mmmamba-examples -am test -Dtest=NotebooksTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dnotebooks.write=true}.
  */
 class NotebooksTest {
@@ -59,9 +59,15 @@ class NotebooksTest {
       for (String f : List.of("configs/quickstart.yaml", "configs/teacher/shapes.yaml")) {
         Files.copy(repo.resolve(f), home.resolve(f));
       }
-      Path model = MmMamba.trainTeacher(home.resolve("configs/teacher/shapes.yaml"),
-          "run.out_dir=" + home.resolve("runs/stand-in-teacher"), "train.steps=2", "data.synthetic.train=64",
-          "eval.enabled=false", "checkpoint.every=1000").modelDir();
+      Path model =
+          MmMamba.trainTeacher(
+                  home.resolve("configs/teacher/shapes.yaml"),
+                  "run.out_dir=" + home.resolve("runs/stand-in-teacher"),
+                  "train.steps=2",
+                  "data.synthetic.train=64",
+                  "eval.enabled=false",
+                  "checkpoint.every=1000")
+              .modelDir();
       Path dst = Files.createDirectories(home.resolve(MmMamba.BUNDLED_TEACHER));
       try (Stream<Path> files = Files.list(model)) {
         for (Path f : (Iterable<Path>) files::iterator) {
@@ -87,7 +93,8 @@ class NotebooksTest {
       files = s.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
     }
     assertFalse(files.isEmpty(), "no notebooks in " + NOTEBOOKS.toAbsolutePath());
-    return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f)));
+    return files.stream()
+        .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f)));
   }
 
   static void run(Path file) throws IOException {
@@ -104,21 +111,32 @@ class NotebooksTest {
   /** nbformat 4, IJava's kernelspec, the %maven cell of this version, Offline.init() first. */
   static void checkConventions(String name, JsonNode nb) {
     assertEquals(4, nb.path("nbformat").asInt(), name + ": nbformat");
-    assertEquals("java", nb.path("metadata").path("kernelspec").path("name").asText(), name + ": kernelspec");
-    assertEquals("java", nb.path("metadata").path("language_info").path("name").asText().toLowerCase(Locale.ROOT),
+    assertEquals(
+        "java",
+        nb.path("metadata").path("kernelspec").path("name").asText(),
+        name + ": kernelspec");
+    assertEquals(
+        "java",
+        nb.path("metadata").path("language_info").path("name").asText().toLowerCase(Locale.ROOT),
         name + ": language_info");
     List<String> code = codeCells(nb);
     String version = System.getProperty("mmmamba.version", "0.1.0-SNAPSHOT");
-    assertTrue(!code.isEmpty() && code.get(0).strip().equals("%maven org.mmmamba:mmmamba-examples:" + version),
-        name + ": the first code cell must be exactly %maven org.mmmamba:mmmamba-examples:" + version);
-    assertTrue(code.size() > 1 && firstStatement(code.get(1)).startsWith("Offline.init()"),
+    assertTrue(
+        !code.isEmpty()
+            && code.get(0).strip().equals("%maven org.mmmamba:mmmamba-examples:" + version),
+        name
+            + ": the first code cell must be exactly %maven org.mmmamba:mmmamba-examples:"
+            + version);
+    assertTrue(
+        code.size() > 1 && firstStatement(code.get(1)).startsWith("Offline.init()"),
         name + ": the first Java statement (second code cell) must be Offline.init()");
   }
 
   static List<String> codeCells(JsonNode nb) {
     return java.util.stream.StreamSupport.stream(nb.get("cells").spliterator(), false)
         .filter(c -> "code".equals(c.path("cell_type").asText()))
-        .map(c -> NotebookJson.text(c.get("source"))).toList();
+        .map(c -> NotebookJson.text(c.get("source")))
+        .toList();
   }
 
   /** The first line that is not blank, a comment or an import. */
@@ -137,38 +155,54 @@ class NotebooksTest {
   void runnerFailsOnBrokenCells() {
     try (NotebookRunner r = new NotebookRunner("t")) {
       r.runCell(1, "%maven a:b:1\nint x = 2;\nSystem.out.println(x * 21);");
-      NotebookRunner.CellFailure compile = assertThrows(NotebookRunner.CellFailure.class,
-          () -> r.runCell(2, "int y = \"no\";"));
+      NotebookRunner.CellFailure compile =
+          assertThrows(NotebookRunner.CellFailure.class, () -> r.runCell(2, "int y = \"no\";"));
       assertTrue(compile.getMessage().startsWith("t, cell 2: rejected"), compile.getMessage());
-      NotebookRunner.CellFailure ex = assertThrows(NotebookRunner.CellFailure.class,
-          () -> r.runCell(3, "int z = 1;\nObject o = null; o.hashCode();"));
-      assertTrue(ex.getMessage().contains("cell 3: exception java.lang.NullPointerException"), ex.getMessage());
+      NotebookRunner.CellFailure ex =
+          assertThrows(
+              NotebookRunner.CellFailure.class,
+              () -> r.runCell(3, "int z = 1;\nObject o = null; o.hashCode();"));
+      assertTrue(
+          ex.getMessage().contains("cell 3: exception java.lang.NullPointerException"),
+          ex.getMessage());
       assertTrue(ex.getMessage().contains("o.hashCode()"), ex.getMessage());
-      NotebookRunner.CellFailure magic = assertThrows(NotebookRunner.CellFailure.class,
-          () -> r.runCell(4, "%time 1+1"));
+      NotebookRunner.CellFailure magic =
+          assertThrows(NotebookRunner.CellFailure.class, () -> r.runCell(4, "%time 1+1"));
       assertTrue(magic.getMessage().contains("unknown line magic %time"), magic.getMessage());
-      NotebookRunner.CellFailure unresolved = assertThrows(NotebookRunner.CellFailure.class,
-          () -> r.runCell(5, "int f() { return missing(); }"));
+      NotebookRunner.CellFailure unresolved =
+          assertThrows(
+              NotebookRunner.CellFailure.class,
+              () -> r.runCell(5, "int f() { return missing(); }"));
       assertTrue(unresolved.getMessage().contains("unresolved"), unresolved.getMessage());
     }
   }
 
-  /** A snippet that makes JShell recompile a variable (which resets it) fails the cell that did it. */
+  /**
+   * A snippet that makes JShell recompile a variable (which resets it) fails the cell that did it.
+   */
   @Test
   void runnerFailsWhenAVariableIsReset() {
     try (NotebookRunner r = new NotebookRunner("t")) {
       r.runCell(1, "class Point { int x = 1; }\nPoint p = new Point();");
-      NotebookRunner.CellFailure reset = assertThrows(NotebookRunner.CellFailure.class,
-          () -> r.runCell(2, "class Point { int x = 2; int y; }"));
+      NotebookRunner.CellFailure reset =
+          assertThrows(
+              NotebookRunner.CellFailure.class,
+              () -> r.runCell(2, "class Point { int x = 2; int y; }"));
       assertTrue(reset.getMessage().contains("recompile variable 'p'"), reset.getMessage());
     }
   }
 
-  /** Outputs: stdout text, display bundles (PNG for images) and the value of a trailing expression, in order. */
+  /**
+   * Outputs: stdout text, display bundles (PNG for images) and the value of a trailing expression,
+   * in order.
+   */
   @Test
   void runnerRecordsOutputsInOrder() {
     try (NotebookRunner r = new NotebookRunner("t")) {
-      JsonNode out = r.runCell(1, """
+      JsonNode out =
+          r.runCell(
+              1,
+              """
           System.out.println("a");
           display(new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB));
           System.out.print("b");

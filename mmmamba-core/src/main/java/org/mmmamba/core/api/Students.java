@@ -22,8 +22,8 @@ import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 
 /**
- * Making students: seed a Mamba-2 (linear or hybrid) student from a Transformer teacher checkpoint and write it
- * as an mmMamba checkpoint, before any training (what {@code mmmamba convert} runs).
+ * Making students: seed a Mamba-2 (linear or hybrid) student from a Transformer teacher checkpoint
+ * and write it as an mmMamba checkpoint, before any training (what {@code mmmamba convert} runs).
  *
  * <pre>{@code
  * Students.convert(Path.of("teacher"), HybridLayout.parse("head-interleaved:8"), InitStrategy.INHERIT_MIMIC, 0,
@@ -33,9 +33,18 @@ import org.mmmamba.core.seed.Seeder;
  * }</pre>
  */
 public final class Students {
-  /** Teacher files copied beside the student's weights when present (tokenizer and generation settings). */
-  public static final List<String> SIDE_FILES = List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-      "special_tokens_map.json", "generation_config.json", "chat_template.jinja");
+  /**
+   * Teacher files copied beside the student's weights when present (tokenizer and generation
+   * settings).
+   */
+  public static final List<String> SIDE_FILES =
+      List.of(
+          "tokenizer.json",
+          "tokenizer_config.json",
+          "tokenizer.model",
+          "special_tokens_map.json",
+          "generation_config.json",
+          "chat_template.jinja");
 
   /** Name of the file recording how the student was seeded. */
   public static final String SEEDING_FILE = "seeding.json";
@@ -43,31 +52,51 @@ public final class Students {
   private Students() {}
 
   /**
-   * Seeds a student with the default conv kernel (2) and chunk size (128) and writes it to {@code out}, which
-   * must be missing or empty.
+   * Seeds a student with the default conv kernel (2) and chunk size (128) and writes it to {@code
+   * out}, which must be missing or empty.
    */
-  public static DecoderConfig convert(Path teacherDir, HybridLayout layout, InitStrategy init, long seed, Path out) {
-    return convert(teacherDir, layout, init, seed, Seeder.DEFAULT_CONV_KERNEL, Seeder.DEFAULT_CHUNK_SIZE, out, false);
+  public static DecoderConfig convert(
+      Path teacherDir, HybridLayout layout, InitStrategy init, long seed, Path out) {
+    return convert(
+        teacherDir,
+        layout,
+        init,
+        seed,
+        Seeder.DEFAULT_CONV_KERNEL,
+        Seeder.DEFAULT_CHUNK_SIZE,
+        out,
+        false);
   }
 
   /**
-   * Loads the teacher (float32), seeds the student ({@link Seeder}) and saves it in the released mmMamba layout
-   * ({@code config.json} with {@code layers_block_type}, safetensors with {@code wvkqgdt} packing; each file
-   * written atomically), plus {@value #SEEDING_FILE} and the teacher's {@link #SIDE_FILES}.
+   * Loads the teacher (float32), seeds the student ({@link Seeder}) and saves it in the released
+   * mmMamba layout ({@code config.json} with {@code layers_block_type}, safetensors with {@code
+   * wvkqgdt} packing; each file written atomically), plus {@value #SEEDING_FILE} and the teacher's
+   * {@link #SIDE_FILES}.
    *
-   * @param force allow a non-empty {@code out} (its weight files are replaced); never the teacher's own directory
+   * @param force allow a non-empty {@code out} (its weight files are replaced); never the teacher's
+   *     own directory
    * @return the student's config
    * @throws BadInputException for a bad teacher, layout, or output directory
    */
-  public static DecoderConfig convert(Path teacherDir, HybridLayout layout, InitStrategy init, long seed,
-      int convKernel, int chunkSize, Path out, boolean force) {
+  public static DecoderConfig convert(
+      Path teacherDir,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      Path out,
+      boolean force) {
     checkOut(teacherDir, out, force);
     // Fail on a bad layout or teacher config before reading any weights.
     Seeder.studentConfig(HfConfigs.read(teacherDir), layout, convKernel, chunkSize);
     try (NDManager m = NDManager.newBaseManager()) {
       DecoderModel student;
       try (DecoderModel teacher = ModelIo.load(teacherDir, m, DataType.FLOAT32)) {
-        student = Seeder.seed(teacher.config(), teacher.weights(), layout, init, seed, convKernel, chunkSize, m);
+        student =
+            Seeder.seed(
+                teacher.config(), teacher.weights(), layout, init, seed, convKernel, chunkSize, m);
       } // the teacher is freed before the student is written
       try (student) {
         ModelIo.save(student, out);
@@ -107,11 +136,17 @@ public final class Students {
   }
 
   /**
-   * Writes {@code out/seeding.json}: the teacher, layout, init strategy, seed and Mamba-2 conv/chunk sizes a student
-   * checkpoint was converted with.
+   * Writes {@code out/seeding.json}: the teacher, layout, init strategy, seed and Mamba-2
+   * conv/chunk sizes a student checkpoint was converted with.
    */
-  public static void writeSeeding(Path out, Path teacherDir, HybridLayout layout, InitStrategy init, long seed,
-      int convKernel, int chunkSize) {
+  public static void writeSeeding(
+      Path out,
+      Path teacherDir,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize) {
     ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode o = om.createObjectNode();
     o.put("teacher", teacherDir.toAbsolutePath().normalize().toString());

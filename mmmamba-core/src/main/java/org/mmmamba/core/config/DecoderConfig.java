@@ -6,11 +6,11 @@ import java.util.List;
 import org.mmmamba.core.BadInputException;
 
 /**
- * A decoder-only language model: embeddings, layers (attention or Mamba-2 mixers, with or without a SwiGLU
- * MLP), final RMSNorm and LM head.
+ * A decoder-only language model: embeddings, layers (attention or Mamba-2 mixers, with or without a
+ * SwiGLU MLP), final RMSNorm and LM head.
  *
- * <p>Shape glossary used across the runtime: B batch, L length, D = hiddenSize, H = numHeads,
- * G = numKvHeads, P = headDim, V = vocabSize.
+ * <p>Shape glossary used across the runtime: B batch, L length, D = hiddenSize, H = numHeads, G =
+ * numKvHeads, P = headDim, V = vocabSize.
  *
  * @param family checkpoint family (decides weight names)
  * @param vocabSize V
@@ -67,9 +67,28 @@ public record DecoderConfig(
   /** A small all-attention Llama-style config, handy for tests and synthetic models. */
   public static DecoderConfig llama(
       int vocab, int hidden, int layers, int heads, int kvHeads, int headDim, int intermediate) {
-    return new DecoderConfig(ModelFamily.LLAMA, vocab, hidden, layers, heads, kvHeads, headDim, intermediate, 1e-5,
-        10000.0, RopeScaling.none(), 4096, false, false, false, null,
-        Collections.nCopies(layers, LayerKind.ATTENTION), true, null, List.of(), null);
+    return new DecoderConfig(
+        ModelFamily.LLAMA,
+        vocab,
+        hidden,
+        layers,
+        heads,
+        kvHeads,
+        headDim,
+        intermediate,
+        1e-5,
+        10000.0,
+        RopeScaling.none(),
+        4096,
+        false,
+        false,
+        false,
+        null,
+        Collections.nCopies(layers, LayerKind.ATTENTION),
+        true,
+        null,
+        List.of(),
+        null);
   }
 
   /** Kind of layer {@code i}. */
@@ -95,9 +114,28 @@ public record DecoderConfig(
 
   /** A copy with other layer kinds and mixer dims (used when converting a teacher to a student). */
   public DecoderConfig withLayers(ModelFamily fam, List<LayerKind> kinds, Mamba2Config m) {
-    return new DecoderConfig(fam, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
-        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, qkvBias, oBias, m, kinds,
-        hasMlp, bosTokenId, eosTokenIds, padTokenId);
+    return new DecoderConfig(
+        fam,
+        vocabSize,
+        hiddenSize,
+        numLayers,
+        numHeads,
+        numKvHeads,
+        headDim,
+        intermediateSize,
+        rmsNormEps,
+        ropeTheta,
+        ropeScaling,
+        maxPositionEmbeddings,
+        tieWordEmbeddings,
+        qkvBias,
+        oBias,
+        m,
+        kinds,
+        hasMlp,
+        bosTokenId,
+        eosTokenIds,
+        padTokenId);
   }
 
   /** A copy with another family (weight naming). */
@@ -114,8 +152,12 @@ public record DecoderConfig(
     positive(where, "hidden_size", hiddenSize);
     positive(where, "num_hidden_layers", numLayers);
     if (layerKinds.size() != numLayers) {
-      throw new BadInputException(where + ": layers_block_type has " + layerKinds.size() + " entries, expected "
-          + numLayers);
+      throw new BadInputException(
+          where
+              + ": layers_block_type has "
+              + layerKinds.size()
+              + " entries, expected "
+              + numLayers);
     }
     boolean anyAttention = layerKinds.contains(LayerKind.ATTENTION);
     if (anyAttention || family != ModelFamily.MAMBA2) {
@@ -123,8 +165,12 @@ public record DecoderConfig(
       positive(where, "num_key_value_heads", numKvHeads);
       positive(where, "head_dim", headDim);
       if (numHeads % numKvHeads != 0) {
-        throw new BadInputException(where + ": num_attention_heads " + numHeads
-            + " is not a multiple of num_key_value_heads " + numKvHeads);
+        throw new BadInputException(
+            where
+                + ": num_attention_heads "
+                + numHeads
+                + " is not a multiple of num_key_value_heads "
+                + numKvHeads);
       }
       if (anyAttention && headDim % 2 != 0) {
         throw new BadInputException(where + ": head_dim must be even for RoPE, got " + headDim);
@@ -156,7 +202,8 @@ public record DecoderConfig(
 
   private void checkId(String where, String key, Integer id) {
     if (id != null && (id < 0 || id >= vocabSize)) {
-      throw new BadInputException(where + ": " + key + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+      throw new BadInputException(
+          where + ": " + key + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
     }
   }
 

@@ -13,10 +13,10 @@ import org.mmmamba.core.BadInputException;
 /**
  * Reads and writes HF {@code config.json} files for the families in {@link ModelFamily}.
  *
- * <p>Real-world variants handled: transformers 5 {@code rope_parameters} and the older {@code rope_scaling}
- * ({@code type} or {@code rope_type}); {@code head_dim} absent or null; {@code eos_token_id} as an int or a
- * list; {@code {"__float__": "Infinity"}} in {@code time_step_limit}; {@code tie_word_embeddings} defaulting
- * per family.
+ * <p>Real-world variants handled: transformers 5 {@code rope_parameters} and the older {@code
+ * rope_scaling} ({@code type} or {@code rope_type}); {@code head_dim} absent or null; {@code
+ * eos_token_id} as an int or a list; {@code {"__float__": "Infinity"}} in {@code time_step_limit};
+ * {@code tie_word_embeddings} defaulting per family.
  */
 public final class HfConfigs {
   private HfConfigs() {}
@@ -66,8 +66,11 @@ public final class HfConfigs {
         return ModelFamily.MAMBA2;
       }
     }
-    throw new BadInputException(j.where() + ": unsupported model_type '" + mt
-        + "' (supported: llama, qwen2, internlm2, mamba2, mmmamba)");
+    throw new BadInputException(
+        j.where()
+            + ": unsupported model_type '"
+            + mt
+            + "' (supported: llama, qwen2, internlm2, mamba2, mmmamba)");
   }
 
   private static DecoderConfig transformer(JsonFields j, ModelFamily family) {
@@ -76,8 +79,13 @@ public final class HfConfigs {
     int kv = j.optInt("num_key_value_heads", heads);
     int headDim = j.has("head_dim") ? j.requireInt("head_dim") : (heads > 0 ? hidden / heads : 0);
     if (!j.has("head_dim") && heads > 0 && hidden % heads != 0) {
-      throw new BadInputException(j.where() + ": hidden_size " + hidden + " is not divisible by num_attention_heads "
-          + heads + " and head_dim is not set");
+      throw new BadInputException(
+          j.where()
+              + ": hidden_size "
+              + hidden
+              + " is not divisible by num_attention_heads "
+              + heads
+              + " and head_dim is not set");
     }
     int layers = j.requireInt("num_hidden_layers");
     int maxPos = j.optInt("max_position_embeddings", 2048);
@@ -102,7 +110,8 @@ public final class HfConfigs {
     }
     String act = j.optString("hidden_act", "silu");
     if (!act.equals("silu") && !act.equals("swish")) {
-      throw new BadInputException(j.where() + ": hidden_act '" + act + "' is not supported (silu only)");
+      throw new BadInputException(
+          j.where() + ": hidden_act '" + act + "' is not supported (silu only)");
     }
     double[] theta = {j.optDouble("rope_theta", 10000.0)};
     RopeScaling scaling = rope(j, maxPos, theta);
@@ -117,13 +126,33 @@ public final class HfConfigs {
       for (String t : types) {
         kinds.add(LayerKind.parse(t));
       }
-      mamba = Mamba2Config.mmMamba(heads, kv, headDim, j.optInt("d_conv", 2), j.optInt("chunk_size", 128))
-          .withD(j.optBool("use_D", false));
+      mamba =
+          Mamba2Config.mmMamba(
+                  heads, kv, headDim, j.optInt("d_conv", 2), j.optInt("chunk_size", 128))
+              .withD(j.optBool("use_D", false));
     }
-    return new DecoderConfig(family, j.requireInt("vocab_size"), hidden, layers, heads, kv, headDim,
-        j.requireInt("intermediate_size"), j.optDouble("rms_norm_eps", 1e-6), theta[0], scaling, maxPos,
-        j.optBool("tie_word_embeddings", false), qkvBias, oBias, mamba, kinds, true, j.optInteger("bos_token_id"),
-        j.optIntList("eos_token_id"), j.optInteger("pad_token_id"));
+    return new DecoderConfig(
+        family,
+        j.requireInt("vocab_size"),
+        hidden,
+        layers,
+        heads,
+        kv,
+        headDim,
+        j.requireInt("intermediate_size"),
+        j.optDouble("rms_norm_eps", 1e-6),
+        theta[0],
+        scaling,
+        maxPos,
+        j.optBool("tie_word_embeddings", false),
+        qkvBias,
+        oBias,
+        mamba,
+        kinds,
+        true,
+        j.optInteger("bos_token_id"),
+        j.optIntList("eos_token_id"),
+        j.optInteger("pad_token_id"));
   }
 
   /** Reads RoPE settings; may replace theta[0] when it lives inside rope_parameters. */
@@ -149,8 +178,8 @@ public final class HfConfigs {
       case "dynamic":
         return new RopeScaling(RopeScaling.Type.DYNAMIC, factor, orig);
       default:
-        throw new BadInputException(p.where() + ": rope type '" + type
-            + "' is not supported (default, linear, dynamic)");
+        throw new BadInputException(
+            p.where() + ": rope type '" + type + "' is not supported (default, linear, dynamic)");
     }
   }
 
@@ -160,8 +189,13 @@ public final class HfConfigs {
     int headDim = j.requireInt("head_dim");
     int expand = j.optInt("expand", 2);
     if (heads * headDim != expand * hidden) {
-      throw new BadInputException(j.where() + ": num_heads * head_dim (" + heads * headDim
-          + ") must equal expand * hidden_size (" + expand * hidden + ")");
+      throw new BadInputException(
+          j.where()
+              + ": num_heads * head_dim ("
+              + heads * headDim
+              + ") must equal expand * hidden_size ("
+              + expand * hidden
+              + ")");
     }
     if (!j.optBool("rms_norm", true)) {
       throw new BadInputException(j.where() + ": rms_norm=false is not supported");
@@ -171,13 +205,41 @@ public final class HfConfigs {
     double dtMax = limit == null ? Double.POSITIVE_INFINITY : limit[1];
     double eps = j.optDouble("layer_norm_epsilon", 1e-5);
     int layers = j.requireInt("num_hidden_layers");
-    Mamba2Config m = Mamba2Config.hfMamba2(heads, headDim, j.requireInt("state_size"), j.optInt("n_groups", 1),
-        j.optInt("conv_kernel", 4), j.optBool("use_conv_bias", true), j.optInt("chunk_size", 256), eps,
-        j.optBool("use_bias", false), dtMin, dtMax);
-    return new DecoderConfig(ModelFamily.MAMBA2, j.requireInt("vocab_size"), hidden, layers, heads, heads, headDim, 0,
-        eps, 10000.0, RopeScaling.none(), 0, j.optBool("tie_word_embeddings", true), false, false, m,
-        Collections.nCopies(layers, LayerKind.MAMBA2), false, j.optInteger("bos_token_id"),
-        j.optIntList("eos_token_id"), j.optInteger("pad_token_id"));
+    Mamba2Config m =
+        Mamba2Config.hfMamba2(
+            heads,
+            headDim,
+            j.requireInt("state_size"),
+            j.optInt("n_groups", 1),
+            j.optInt("conv_kernel", 4),
+            j.optBool("use_conv_bias", true),
+            j.optInt("chunk_size", 256),
+            eps,
+            j.optBool("use_bias", false),
+            dtMin,
+            dtMax);
+    return new DecoderConfig(
+        ModelFamily.MAMBA2,
+        j.requireInt("vocab_size"),
+        hidden,
+        layers,
+        heads,
+        heads,
+        headDim,
+        0,
+        eps,
+        10000.0,
+        RopeScaling.none(),
+        0,
+        j.optBool("tie_word_embeddings", true),
+        false,
+        false,
+        m,
+        Collections.nCopies(layers, LayerKind.MAMBA2),
+        false,
+        j.optInteger("bos_token_id"),
+        j.optIntList("eos_token_id"),
+        j.optInteger("pad_token_id"));
   }
 
   /** Writes a config object in the HF layout of {@code c.family()}. */

@@ -8,28 +8,28 @@ import java.util.TreeSet;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Which decoder layers of a student stay softmax attention; every other layer becomes a Mamba-2 mixer
- * (docs/method.md §4). The linear student is the layout with no attention layer.
+ * Which decoder layers of a student stay softmax attention; every other layer becomes a Mamba-2
+ * mixer (docs/method.md §4). The linear student is the layout with no attention layer.
  *
- * <p>Named strategies for n layers and k attention layers (docs/method.md §4, PAPER Table 6). The layers are cut
- * into k consecutive groups; group i is [floor(i*n/k), floor((i+1)*n/k)). When k divides n the groups are
- * equal; otherwise group sizes differ by at most one (the fair spread), and every group is non-empty when
- * k &lt;= n, so the k indices are distinct.
+ * <p>Named strategies for n layers and k attention layers (docs/method.md §4, PAPER Table 6). The
+ * layers are cut into k consecutive groups; group i is [floor(i*n/k), floor((i+1)*n/k)). When k
+ * divides n the groups are equal; otherwise group sizes differ by at most one (the fair spread),
+ * and every group is non-empty when k &lt;= n, so the k indices are distinct.
  *
  * <ul>
- *   <li>{@link Strategy#HEAD_INTERLEAVED}: the first layer of each group, floor(i*n/k). n=32, k=8: [0,4,...,28]
- *       (the released mmMamba-hybrid).
- *   <li>{@link Strategy#TAIL_INTERLEAVED}: the last layer of each group, floor((i+1)*n/k)-1. n=32, k=8:
- *       [3,7,...,31].
+ *   <li>{@link Strategy#HEAD_INTERLEAVED}: the first layer of each group, floor(i*n/k). n=32, k=8:
+ *       [0,4,...,28] (the released mmMamba-hybrid).
+ *   <li>{@link Strategy#TAIL_INTERLEAVED}: the last layer of each group, floor((i+1)*n/k)-1. n=32,
+ *       k=8: [3,7,...,31].
  *   <li>{@link Strategy#HEAD_STACKED}: [0, k).
  *   <li>{@link Strategy#TAIL_STACKED}: [n-k, n).
  *   <li>{@link Strategy#LINEAR}: none (same as any strategy with k = 0).
  *   <li>{@link Strategy#EXPLICIT}: the given indices, checked against n when applied.
  * </ul>
  *
- * <p>Text form (CLI and YAML), case-insensitive, '-' or '_' alike: {@code linear}, {@code head-interleaved:8},
- * {@code tail-interleaved:8}, {@code head-stacked:8}, {@code tail-stacked:4}, {@code explicit:0,4,8} or
- * {@code [0,4,8]}. {@link #toString()} gives the canonical text back.
+ * <p>Text form (CLI and YAML), case-insensitive, '-' or '_' alike: {@code linear}, {@code
+ * head-interleaved:8}, {@code tail-interleaved:8}, {@code head-stacked:8}, {@code tail-stacked:4},
+ * {@code explicit:0,4,8} or {@code [0,4,8]}. {@link #toString()} gives the canonical text back.
  *
  * @param strategy how the indices are chosen
  * @param count k, the number of attention layers (for EXPLICIT: the number of indices; LINEAR: 0)
@@ -59,8 +59,8 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
   }
 
   /**
-   * Checks the fields (count &gt;= 0, explicit indices distinct and &gt;= 0), sorts the explicit indices, and
-   * normalises every layout with no attention layer to {@link Strategy#LINEAR}.
+   * Checks the fields (count &gt;= 0, explicit indices distinct and &gt;= 0), sorts the explicit
+   * indices, and normalises every layout with no attention layer to {@link Strategy#LINEAR}.
    */
   public HybridLayout {
     if (strategy == null) {
@@ -71,12 +71,16 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
       TreeSet<Integer> seen = new TreeSet<>();
       for (int i : indices) {
         if (i < 0) {
-          throw new BadInputException("layout '" + text(strategy, count, indices) + "': layer index " + i
-              + " is negative");
+          throw new BadInputException(
+              "layout '" + text(strategy, count, indices) + "': layer index " + i + " is negative");
         }
         if (!seen.add(i)) {
-          throw new BadInputException("layout '" + text(strategy, count, indices) + "': layer index " + i
-              + " is listed twice");
+          throw new BadInputException(
+              "layout '"
+                  + text(strategy, count, indices)
+                  + "': layer index "
+                  + i
+                  + " is listed twice");
         }
       }
       indices = List.copyOf(seen);
@@ -86,14 +90,19 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
       }
     } else {
       if (!indices.isEmpty()) {
-        throw new BadInputException("layout '" + strategy.spelling() + "': only explicit layouts take indices");
+        throw new BadInputException(
+            "layout '" + strategy.spelling() + "': only explicit layouts take indices");
       }
       if (count < 0) {
-        throw new BadInputException("layout '" + text(strategy, count, indices)
-            + "': the number of attention layers must be >= 0, got " + count);
+        throw new BadInputException(
+            "layout '"
+                + text(strategy, count, indices)
+                + "': the number of attention layers must be >= 0, got "
+                + count);
       }
       if (strategy == Strategy.LINEAR && count != 0) {
-        throw new BadInputException("layout 'linear' has no attention layers, got a count of " + count);
+        throw new BadInputException(
+            "layout 'linear' has no attention layers, got a count of " + count);
       }
       if (count == 0) {
         strategy = Strategy.LINEAR;
@@ -120,13 +129,14 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
   }
 
   /**
-   * Parses the text form ("linear", "head-interleaved:8", "explicit:0,4,8", "[0,4,8]", ...). Errors name the
-   * text.
+   * Parses the text form ("linear", "head-interleaved:8", "explicit:0,4,8", "[0,4,8]", ...). Errors
+   * name the text.
    */
   public static HybridLayout parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new BadInputException("layout '': empty (expected linear, head-interleaved:K, tail-interleaved:K, "
-          + "head-stacked:K, tail-stacked:K, explicit:I,J,... or [I,J,...])");
+      throw new BadInputException(
+          "layout '': empty (expected linear, head-interleaved:K, tail-interleaved:K, "
+              + "head-stacked:K, tail-stacked:K, explicit:I,J,... or [I,J,...])");
     }
     String s = text.strip();
     if (s.startsWith("[")) {
@@ -136,7 +146,8 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
       return explicit(indexList(text, s.substring(1, s.length() - 1)));
     }
     int colon = s.indexOf(':');
-    String name = (colon < 0 ? s : s.substring(0, colon)).strip().toLowerCase(Locale.ROOT).replace('_', '-');
+    String name =
+        (colon < 0 ? s : s.substring(0, colon)).strip().toLowerCase(Locale.ROOT).replace('_', '-');
     String arg = colon < 0 ? null : s.substring(colon + 1).strip();
     Strategy st = null;
     for (Strategy c : Strategy.values()) {
@@ -145,8 +156,13 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
       }
     }
     if (st == null) {
-      throw new BadInputException("layout '" + text + "': unknown strategy '" + name + "' (expected linear, "
-          + "head-interleaved, tail-interleaved, head-stacked, tail-stacked or explicit)");
+      throw new BadInputException(
+          "layout '"
+              + text
+              + "': unknown strategy '"
+              + name
+              + "' (expected linear, "
+              + "head-interleaved, tail-interleaved, head-stacked, tail-stacked or explicit)");
     }
     switch (st) {
       case LINEAR:
@@ -158,18 +174,23 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
         return explicit(indexList(text, arg == null ? "" : arg));
       default:
         if (arg == null || arg.isEmpty()) {
-          throw new BadInputException("layout '" + text + "': missing the number of attention layers (e.g. "
-              + st.spelling() + ":8)");
+          throw new BadInputException(
+              "layout '"
+                  + text
+                  + "': missing the number of attention layers (e.g. "
+                  + st.spelling()
+                  + ":8)");
         }
         int k;
         try {
           k = Integer.parseInt(arg);
         } catch (NumberFormatException e) {
-          throw new BadInputException("layout '" + text + "': '" + arg + "' is not a number of layers");
+          throw new BadInputException(
+              "layout '" + text + "': '" + arg + "' is not a number of layers");
         }
         if (k < 0) {
-          throw new BadInputException("layout '" + text + "': the number of attention layers must be >= 0, got "
-              + k);
+          throw new BadInputException(
+              "layout '" + text + "': the number of attention layers must be >= 0, got " + k);
         }
         return of(st, k);
     }
@@ -212,14 +233,21 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
    */
   public List<Integer> attentionLayers(int numLayers) {
     if (numLayers <= 0) {
-      throw new BadInputException("layout '" + this + "': the model must have at least one layer, got "
-          + numLayers);
+      throw new BadInputException(
+          "layout '" + this + "': the model must have at least one layer, got " + numLayers);
     }
     int n = numLayers;
     int k = count;
     if (k > n) {
-      throw new BadInputException("layout '" + this + "': " + k + " attention layers requested but the model has "
-          + "only " + n + " layers");
+      throw new BadInputException(
+          "layout '"
+              + this
+              + "': "
+              + k
+              + " attention layers requested but the model has "
+              + "only "
+              + n
+              + " layers");
     }
     List<Integer> out = new ArrayList<>(k);
     switch (strategy) {
@@ -248,8 +276,17 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
       case EXPLICIT:
         for (int i : indices) {
           if (i >= n) {
-            throw new BadInputException("layout '" + this + "': layer index " + i + " is out of range for a model "
-                + "of " + n + " layers (0.." + (n - 1) + ")");
+            throw new BadInputException(
+                "layout '"
+                    + this
+                    + "': layer index "
+                    + i
+                    + " is out of range for a model "
+                    + "of "
+                    + n
+                    + " layers (0.."
+                    + (n - 1)
+                    + ")");
           }
           out.add(i);
         }
@@ -260,7 +297,10 @@ public record HybridLayout(Strategy strategy, int count, List<Integer> indices) 
     return Collections.unmodifiableList(out);
   }
 
-  /** Per-layer kinds for a model of {@code numLayers} layers: ATTENTION where kept, MAMBA2 elsewhere. */
+  /**
+   * Per-layer kinds for a model of {@code numLayers} layers: ATTENTION where kept, MAMBA2
+   * elsewhere.
+   */
   public List<LayerKind> kinds(int numLayers) {
     List<LayerKind> out = new ArrayList<>(Collections.nCopies(numLayers, LayerKind.MAMBA2));
     for (int i : attentionLayers(numLayers)) {

@@ -11,10 +11,11 @@ import java.util.List;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Typed, error-reporting access to a JSON object read from a file (HF {@code config.json} and friends).
+ * Typed, error-reporting access to a JSON object read from a file (HF {@code config.json} and
+ * friends).
  *
- * <p>Handles the quirks real files have: transformers 5 writes non-finite floats as
- * {@code {"__float__": "Infinity"}}; ids may be an int or a list; optional keys may be {@code null}.
+ * <p>Handles the quirks real files have: transformers 5 writes non-finite floats as {@code
+ * {"__float__": "Infinity"}}; ids may be an int or a list; optional keys may be {@code null}.
  */
 public final class JsonFields {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -203,7 +204,8 @@ public final class JsonFields {
     List<String> out = new ArrayList<>();
     for (JsonNode e : n) {
       if (!e.isTextual()) {
-        throw new BadInputException(where + ": key '" + key + "' must be a list of strings, got " + e);
+        throw new BadInputException(
+            where + ": key '" + key + "' must be a list of strings, got " + e);
       }
       out.add(e.textValue());
     }

@@ -23,7 +23,8 @@ public enum LayerKind {
       case "mamba":
         return MAMBA2;
       default:
-        throw new org.mmmamba.core.BadInputException("unknown layer kind '" + s + "' (expected mha or mamba2)");
+        throw new org.mmmamba.core.BadInputException(
+            "unknown layer kind '" + s + "' (expected mha or mamba2)");
     }
   }
 }

@@ -10,6 +10,9 @@ public enum ModelFamily {
   INTERNLM2,
   /** HF {@code Mamba2ForCausalLM}: pure Mamba-2 LM, no MLPs. */
   MAMBA2,
-  /** mmMamba students: InternLM2 names for kept attention layers, packed {@code wvkqgdt} for Mamba-2 layers. */
+  /**
+   * mmMamba students: InternLM2 names for kept attention layers, packed {@code wvkqgdt} for Mamba-2
+   * layers.
+   */
   MMMAMBA
 }

@@ -1,8 +1,8 @@
 package org.mmmamba.core.config;
 
 /**
- * Canonical parameter names: one naming scheme inside the runtime, whatever checkpoint family the weights
- * came from ({@code io.WeightMaps} translates). Paper symbols where the paper has them.
+ * Canonical parameter names: one naming scheme inside the runtime, whatever checkpoint family the
+ * weights came from ({@code io.WeightMaps} translates). Paper symbols where the paper has them.
  *
  * <pre>
  * embed.weight (V, D)                       final_norm.weight (D)            lm_head.weight (V, D), absent if tied
@@ -12,8 +12,8 @@ package org.mmmamba.core.config;
  * layers.i.mlp.W_gate W_up (F, D)  W_down (D, F)
  * </pre>
  *
- * <p>Vision-language models ({@code VisionLanguageModel}) add, with p the patch size, N the stored number of
- * patches per tile and C the pixel channels:
+ * <p>Vision-language models ({@code VisionLanguageModel}) add, with p the patch size, N the stored
+ * number of patches per tile and C the pixel channels:
  *
  * <pre>
  * vision.patch.weight (D, C*p*p)   the patch conv (kernel = stride = p) as a matrix, columns in (c, ky, kx) order
@@ -41,8 +41,9 @@ public final class ParamNames {
   public static final String LLM_TOK_EMBED = "llm.tok_embeddings.weight";
 
   /**
-   * True for the tensors a vision-language model keeps outside its decoder stack ({@code vision.*} and the
-   * LLM's unused token table): these live in the vision store, shared by a teacher and its students.
+   * True for the tensors a vision-language model keeps outside its decoder stack ({@code vision.*}
+   * and the LLM's unused token table): these live in the vision store, shared by a teacher and its
+   * students.
    */
   public static boolean isVisionSide(String name) {
     return name.startsWith("vision.") || name.equals(LLM_TOK_EMBED);
@@ -66,7 +67,10 @@ public final class ParamNames {
     return layer(i) + "attn." + role;
   }
 
-  /** Mamba-2 tensor: role is W_x, W_B, W_C, W_G, W_dt, W_O, conv.weight, conv.bias, dt_bias, A_log, D, norm.weight. */
+  /**
+   * Mamba-2 tensor: role is W_x, W_B, W_C, W_G, W_dt, W_O, conv.weight, conv.bias, dt_bias, A_log,
+   * D, norm.weight.
+   */
   public static String mamba(int i, String role) {
     return layer(i) + "mamba." + role;
   }

@@ -5,10 +5,10 @@ import org.mmmamba.core.BadInputException;
 /**
  * RoPE frequency scaling.
  *
- * <p>{@code DYNAMIC} is the dynamic-NTK rule that InternLM2 (and HF's {@code rope_type: dynamic}) use: once
- * the sequence seen so far is longer than {@code originalMaxPositions}, the base becomes
- * {@code theta * ((factor * len / originalMax) - (factor - 1)) ^ (d / (d - 2))}. {@code LINEAR} divides
- * positions by {@code factor}.
+ * <p>{@code DYNAMIC} is the dynamic-NTK rule that InternLM2 (and HF's {@code rope_type: dynamic})
+ * use: once the sequence seen so far is longer than {@code originalMaxPositions}, the base becomes
+ * {@code theta * ((factor * len / originalMax) - (factor - 1)) ^ (d / (d - 2))}. {@code LINEAR}
+ * divides positions by {@code factor}.
  *
  * @param type scaling rule
  * @param factor scaling factor (> 0; 1 for NONE)
@@ -33,7 +33,8 @@ public record RopeScaling(Type type, double factor, int originalMaxPositions) {
       throw new BadInputException(where + ": rope scaling factor must be > 0, got " + factor);
     }
     if (type == Type.DYNAMIC && originalMaxPositions <= 0) {
-      throw new BadInputException(where + ": dynamic rope scaling needs max_position_embeddings > 0");
+      throw new BadInputException(
+          where + ": dynamic rope scaling needs max_position_embeddings > 0");
     }
     return this;
   }

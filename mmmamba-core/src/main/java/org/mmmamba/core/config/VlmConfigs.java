@@ -12,8 +12,8 @@ import java.util.Objects;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Reads and writes the {@code config.json} of a {@link VlmConfig}, in this project's own documented layout
- * (HoVLE's real config.json was not available; see docs/method.md §8):
+ * Reads and writes the {@code config.json} of a {@link VlmConfig}, in this project's own documented
+ * layout (HoVLE's real config.json was not available; see docs/method.md §8):
  *
  * <pre>
  * {
@@ -28,14 +28,16 @@ import org.mmmamba.core.BadInputException;
  * </pre>
  *
  * <p>Each part is an InternLM2 config ({@code "model_type": "internlm2"}), or an mmMamba one
- * ({@code "model_type": "mmmamba"} with {@code layers_block_type}, {@code d_conv}, {@code chunk_size},
- * {@code use_D}) when any of its layers is Mamba-2. The two parts must agree on every dimension and on RoPE
- * (the joint stack is one {@link DecoderConfig}); special token ids and the LM-head tying come from
- * {@code llm_config}. {@link #parse} reads back exactly what {@link #toJson} writes.
+ * ({@code "model_type": "mmmamba"} with {@code layers_block_type}, {@code d_conv}, {@code
+ * chunk_size}, {@code use_D}) when any of its layers is Mamba-2. The two parts must agree on every
+ * dimension and on RoPE (the joint stack is one {@link DecoderConfig}); special token ids and the
+ * LM-head tying come from {@code llm_config}. {@link #parse} reads back exactly what {@link
+ * #toJson} writes.
  */
 public final class VlmConfigs {
   /** The {@code model_type} of this layout. */
   public static final String MODEL_TYPE = "hovle";
+
   /** The {@code architectures} entry of this layout. */
   public static final String ARCHITECTURE = "HoVLEForCausalLM";
 
@@ -58,16 +60,27 @@ public final class VlmConfigs {
   public static VlmConfig parse(JsonFields j) {
     String mt = j.optString("model_type", "");
     if (!MODEL_TYPE.equals(mt.toLowerCase(Locale.ROOT))) {
-      throw new BadInputException(j.where() + ": model_type must be '" + MODEL_TYPE + "' for a vision-language model, "
-          + "got '" + mt + "'");
+      throw new BadInputException(
+          j.where()
+              + ": model_type must be '"
+              + MODEL_TYPE
+              + "' for a vision-language model, "
+              + "got '"
+              + mt
+              + "'");
     }
     JsonFields vision = require(j, "vision");
     DecoderConfig emb = part(j, "embedding_config");
     DecoderConfig llm = part(j, "llm_config");
     int e = j.requireInt("num_embedding_layers");
     if (e != emb.numLayers()) {
-      throw new BadInputException(j.where() + ": num_embedding_layers " + e + " differs from "
-          + "embedding_config.num_hidden_layers " + emb.numLayers());
+      throw new BadInputException(
+          j.where()
+              + ": num_embedding_layers "
+              + e
+              + " differs from "
+              + "embedding_config.num_hidden_layers "
+              + emb.numLayers());
     }
     agree(j.where(), "vocab_size", emb.vocabSize(), llm.vocabSize());
     agree(j.where(), "hidden_size", emb.hiddenSize(), llm.hiddenSize());
@@ -78,7 +91,11 @@ public final class VlmConfigs {
     agree(j.where(), "rms_norm_eps", emb.rmsNormEps(), llm.rmsNormEps());
     agree(j.where(), "rope_theta", emb.ropeTheta(), llm.ropeTheta());
     agree(j.where(), "rope_scaling", emb.ropeScaling(), llm.ropeScaling());
-    agree(j.where(), "max_position_embeddings", emb.maxPositionEmbeddings(), llm.maxPositionEmbeddings());
+    agree(
+        j.where(),
+        "max_position_embeddings",
+        emb.maxPositionEmbeddings(),
+        llm.maxPositionEmbeddings());
     agree(j.where(), "bias", emb.qkvBias(), llm.qkvBias());
     Mamba2Config mamba = emb.mamba() != null ? emb.mamba() : llm.mamba();
     if (emb.mamba() != null && llm.mamba() != null) {
@@ -90,14 +107,40 @@ public final class VlmConfigs {
     List<LayerKind> kinds = new ArrayList<>(emb.layerKinds());
     kinds.addAll(llm.layerKinds());
     boolean anyMamba = kinds.contains(LayerKind.MAMBA2);
-    DecoderConfig stack = new DecoderConfig(anyMamba ? ModelFamily.MMMAMBA : ModelFamily.INTERNLM2, llm.vocabSize(),
-        llm.hiddenSize(), kinds.size(), llm.numHeads(), llm.numKvHeads(), llm.headDim(), llm.intermediateSize(),
-        llm.rmsNormEps(), llm.ropeTheta(), llm.ropeScaling(), llm.maxPositionEmbeddings(), llm.tieWordEmbeddings(),
-        llm.qkvBias(), llm.oBias(), anyMamba ? mamba : null, kinds, true, llm.bosTokenId(), llm.eosTokenIds(),
-        llm.padTokenId());
-    VlmConfig c = new VlmConfig(vision.requireInt("image_size"), vision.requireInt("patch_size"),
-        vision.optInt("num_channels", 3), vision.optDouble("downsample_ratio", 0.5), e, stack,
-        j.requireInt("img_context_token_id"), j.requireInt("img_start_token_id"), j.requireInt("img_end_token_id"));
+    DecoderConfig stack =
+        new DecoderConfig(
+            anyMamba ? ModelFamily.MMMAMBA : ModelFamily.INTERNLM2,
+            llm.vocabSize(),
+            llm.hiddenSize(),
+            kinds.size(),
+            llm.numHeads(),
+            llm.numKvHeads(),
+            llm.headDim(),
+            llm.intermediateSize(),
+            llm.rmsNormEps(),
+            llm.ropeTheta(),
+            llm.ropeScaling(),
+            llm.maxPositionEmbeddings(),
+            llm.tieWordEmbeddings(),
+            llm.qkvBias(),
+            llm.oBias(),
+            anyMamba ? mamba : null,
+            kinds,
+            true,
+            llm.bosTokenId(),
+            llm.eosTokenIds(),
+            llm.padTokenId());
+    VlmConfig c =
+        new VlmConfig(
+            vision.requireInt("image_size"),
+            vision.requireInt("patch_size"),
+            vision.optInt("num_channels", 3),
+            vision.optDouble("downsample_ratio", 0.5),
+            e,
+            stack,
+            j.requireInt("img_context_token_id"),
+            j.requireInt("img_start_token_id"),
+            j.requireInt("img_end_token_id"));
     return c.validate(j.where());
   }
 
@@ -113,15 +156,25 @@ public final class VlmConfigs {
     JsonFields o = require(j, key);
     DecoderConfig c = HfConfigs.parse(o);
     if (c.family() != ModelFamily.INTERNLM2 && c.family() != ModelFamily.MMMAMBA) {
-      throw new BadInputException(o.where() + ": model_type must be internlm2 or mmmamba, got " + c.family());
+      throw new BadInputException(
+          o.where() + ": model_type must be internlm2 or mmmamba, got " + c.family());
     }
     return c;
   }
 
   private static void agree(String where, String key, Object emb, Object llm) {
     if (!Objects.equals(emb, llm)) {
-      throw new BadInputException(where + ": embedding_config." + key + " = " + emb + " but llm_config." + key + " = "
-          + llm + "; the embedding and LLM layers form one stack and must agree");
+      throw new BadInputException(
+          where
+              + ": embedding_config."
+              + key
+              + " = "
+              + emb
+              + " but llm_config."
+              + key
+              + " = "
+              + llm
+              + "; the embedding and LLM layers form one stack and must agree");
     }
   }
 
@@ -147,7 +200,11 @@ public final class VlmConfigs {
   /** The config as indented JSON text. */
   public static String toJsonString(VlmConfig c) {
     try {
-      return JsonFields.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(c)) + "\n";
+      return JsonFields.MAPPER
+              .writer()
+              .with(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(toJson(c))
+          + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e); // in-memory tree; cannot happen
     }

@@ -14,7 +14,12 @@ import org.mmmamba.core.BadInputException;
  * @param stopTokens a row stops after emitting one of these
  */
 public record GenerationConfig(
-    int maxNewTokens, boolean greedy, double temperature, double topP, long seed, Set<Integer> stopTokens) {
+    int maxNewTokens,
+    boolean greedy,
+    double temperature,
+    double topP,
+    long seed,
+    Set<Integer> stopTokens) {
   /** Defensive copy. */
   public GenerationConfig {
     stopTokens = Set.copyOf(stopTokens);

@@ -11,8 +11,8 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelCache;
 
 /**
- * Prefill then token-by-token decode with the model's caches (KV caches for attention layers, constant-size
- * states for Mamba-2 layers). One host read per step (the last logits).
+ * Prefill then token-by-token decode with the model's caches (KV caches for attention layers,
+ * constant-size states for Mamba-2 layers). One host read per step (the last logits).
  */
 public final class Generator {
   private Generator() {}
@@ -32,17 +32,19 @@ public final class Generator {
   }
 
   /**
-   * Generates from prompt embeddings (B, L, D) (e.g. text with image tokens spliced in); {@code prompts} are
-   * the ids echoed at the start of each output row.
+   * Generates from prompt embeddings (B, L, D) (e.g. text with image tokens spliced in); {@code
+   * prompts} are the ids echoed at the start of each output row.
    */
-  public static long[][] generate(DecoderModel model, NDArray embeds, long[][] prompts, GenerationConfig cfg,
-      NDManager m) {
+  public static long[][] generate(
+      DecoderModel model, NDArray embeds, long[][] prompts, GenerationConfig cfg, NDManager m) {
     cfg.validate();
     int b = prompts.length;
     int l = (int) embeds.getShape().get(1);
-    // prompt + new tokens must fit a Java array (and the cache's int capacity); models' own limits are the
+    // prompt + new tokens must fit a Java array (and the cache's int capacity); models' own limits
+    // are the
     // caller's choice (InputLimits).
-    InputLimits.check("prompts", model.config(), prompts, cfg.maxNewTokens(), InputLimits.HARD_LIMIT);
+    InputLimits.check(
+        "prompts", model.config(), prompts, cfg.maxNewTokens(), InputLimits.HARD_LIMIT);
     long[][] out = new long[b][];
     int[] len = new int[b];
     boolean[] done = new boolean[b];
@@ -56,7 +58,8 @@ public final class Generator {
     Sampler sampler = new Sampler(cfg);
     try (ModelCache cache = model.newCache(m, b, l + cfg.maxNewTokens())) {
       double[][] logits;
-      // NDScope frees every temporary of the step, including ops whose first operand is a parameter (DJL puts
+      // NDScope frees every temporary of the step, including ops whose first operand is a parameter
+      // (DJL puts
       // their results in the parameters' manager); caches unregister the arrays they keep.
       try (NDScope scope = new NDScope()) {
         logits = rows(model.lastLogits(model.hidden(embeds, cache)));

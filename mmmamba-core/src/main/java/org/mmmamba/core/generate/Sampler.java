@@ -3,7 +3,10 @@ package org.mmmamba.core.generate;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Picks the next token from one row of logits: argmax, or temperature + top-p sampling with a seeded RNG. */
+/**
+ * Picks the next token from one row of logits: argmax, or temperature + top-p sampling with a
+ * seeded RNG.
+ */
 public final class Sampler {
   private final GenerationConfig cfg;
   private final SplittableRandom rng;
@@ -14,7 +17,10 @@ public final class Sampler {
     this.rng = new SplittableRandom(cfg.seed());
   }
 
-  /** The next token id for {@code logits} (length V). Ties in argmax go to the lowest id, as torch does. */
+  /**
+   * The next token id for {@code logits} (length V). Ties in argmax go to the lowest id, as torch
+   * does.
+   */
   public int next(double[] logits) {
     if (cfg.greedy()) {
       return argmax(logits);
@@ -32,7 +38,10 @@ public final class Sampler {
       order[i] = i;
       p[i] /= sum;
     }
-    Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]) != 0 ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+    Arrays.sort(
+        order,
+        (a, b) ->
+            Double.compare(p[b], p[a]) != 0 ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
     // Keep the smallest prefix whose mass reaches top_p (at least one token).
     double mass = 0;
     int keep = 0;

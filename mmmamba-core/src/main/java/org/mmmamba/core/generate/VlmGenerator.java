@@ -7,8 +7,9 @@ import java.util.List;
 import org.mmmamba.core.model.VisionLanguageModel;
 
 /**
- * Generation for vision-language models: the prompt's joint embeddings (text with image tokens spliced in) are
- * the prefill; new tokens are text, embedded by the joint stack's table ({@link Generator} does the rest).
+ * Generation for vision-language models: the prompt's joint embeddings (text with image tokens
+ * spliced in) are the prefill; new tokens are text, embedded by the joint stack's table ({@link
+ * Generator} does the rest).
  */
 public final class VlmGenerator {
   private VlmGenerator() {}
@@ -20,7 +21,10 @@ public final class VlmGenerator {
    * @param pixelsPerSample null, or per sample null or its normalised tiles (T_i, C, S, S)
    * @return per row: the prompt followed by the new tokens (up to and including a stop token)
    */
-  public static long[][] generate(VisionLanguageModel model, long[][] prompts, List<NDArray> pixelsPerSample,
+  public static long[][] generate(
+      VisionLanguageModel model,
+      long[][] prompts,
+      List<NDArray> pixelsPerSample,
       GenerationConfig cfg) {
     cfg.validate();
     try (NDManager m = model.decoder().weights().manager().getParentManager().newSubManager()) {

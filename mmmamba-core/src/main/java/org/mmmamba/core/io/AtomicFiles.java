@@ -11,13 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Replaces a file all at once: readers (and a crash) see either the old file or the complete new one,
- * never a half-written mix.
+ * Replaces a file all at once: readers (and a crash) see either the old file or the complete new
+ * one, never a half-written mix.
  *
  * <p>Recipe: write a hidden temp file in the target's directory (same file system, so the rename is
  * atomic), fsync it, rename it over the target, then fsync the directory so the rename itself is
- * durable. On any failure the temp file is deleted and the target is left as it was. A kill can leave a temp
- * file behind; the next successful write of the same target removes it.
+ * durable. On any failure the temp file is deleted and the target is left as it was. A kill can
+ * leave a temp file behind; the next successful write of the same target removes it.
  */
 final class AtomicFiles {
   private AtomicFiles() {}
@@ -40,7 +40,10 @@ final class AtomicFiles {
     // Not Files.createTempFile: it creates mode 0600, and the rename would keep that.
     Path tmp =
         dir.resolve(
-            "." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+            "."
+                + abs.getFileName()
+                + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + ".tmp");
     boolean done = false;
     try {
@@ -67,11 +70,12 @@ final class AtomicFiles {
   }
 
   /**
-   * Deletes temp files of earlier writes of the same target that a kill left behind ({@code .<name>.<hex>.tmp});
-   * one writer per target, so none of them can still be in use.
+   * Deletes temp files of earlier writes of the same target that a kill left behind ({@code
+   * .<name>.<hex>.tmp}); one writer per target, so none of them can still be in use.
    */
   private static void removeStaleTemps(Path dir, String name) {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "." + globQuote(name) + ".*.tmp")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(dir, "." + globQuote(name) + ".*.tmp")) {
       for (Path p : ds) {
         String mid = p.getFileName().toString();
         mid = mid.substring(name.length() + 2, mid.length() - 4);
@@ -88,7 +92,9 @@ final class AtomicFiles {
     return s.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
   }
 
-  /** Makes the rename durable. Some platforms cannot open directories; the rename already happened. */
+  /**
+   * Makes the rename durable. Some platforms cannot open directories; the rename already happened.
+   */
   private static void syncDirectory(Path dir) {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);

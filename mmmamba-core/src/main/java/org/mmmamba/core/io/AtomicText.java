@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** Atomic replacement of small text and byte files (configs, JSON reports), via {@link AtomicFiles}. */
+/**
+ * Atomic replacement of small text and byte files (configs, JSON reports), via {@link AtomicFiles}.
+ */
 public final class AtomicText {
   private AtomicText() {}
 
@@ -15,11 +17,13 @@ public final class AtomicText {
 
   /** Atomically creates or replaces {@code target} with {@code bytes}. */
   public static void writeBytes(Path target, byte[] bytes) {
-    AtomicFiles.write(target, ch -> {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-    });
+    AtomicFiles.write(
+        target,
+        ch -> {
+          ByteBuffer buf = ByteBuffer.wrap(bytes);
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+        });
   }
 }

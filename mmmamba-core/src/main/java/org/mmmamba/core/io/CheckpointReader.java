@@ -30,14 +30,15 @@ import org.mmmamba.core.BadInputException;
  *
  * <ol>
  *   <li>a single {@code .safetensors} file;
- *   <li>a directory with {@code model.safetensors.index.json}: its {@code weight_map} says which shard
- *       holds each tensor; shards are opened lazily, each at most once;
+ *   <li>a directory with {@code model.safetensors.index.json}: its {@code weight_map} says which
+ *       shard holds each tensor; shards are opened lazily, each at most once;
  *   <li>a directory with {@code model.safetensors};
- *   <li>otherwise every {@code *.safetensors} file in the directory (a name in two files is an error).
+ *   <li>otherwise every {@code *.safetensors} file in the directory (a name in two files is an
+ *       error).
  * </ol>
  *
- * <p>Bad input (missing files, malformed headers or index, a tensor the index promises but the shard
- * lacks) is reported as {@link BadInputException} naming the file and tensor. Thread-safe.
+ * <p>Bad input (missing files, malformed headers or index, a tensor the index promises but the
+ * shard lacks) is reported as {@link BadInputException} naming the file and tensor. Thread-safe.
  */
 public final class CheckpointReader implements AutoCloseable {
   private static final ObjectMapper MAPPER =
@@ -47,10 +48,13 @@ public final class CheckpointReader implements AutoCloseable {
   private static final long MAX_INDEX_BYTES = 100_000_000L;
 
   private final String label;
+
   /** Tensor name to the file holding it; sorted, which is the order {@link #names()} promises. */
   private final NavigableMap<String, Path> fileByName;
+
   /** Set only for an index: where each mapping came from, for error messages. */
   private final Path index;
+
   private final Map<Path, SafetensorsFile> opened = new HashMap<>();
   private boolean closed;
 
@@ -106,7 +110,12 @@ public final class CheckpointReader implements AutoCloseable {
           Path other = byName.putIfAbsent(t.name(), p);
           if (other != null) {
             throw new BadInputException(
-                label + ": tensor " + quote(t.name()) + " is in both " + other.getFileName() + " and "
+                label
+                    + ": tensor "
+                    + quote(t.name())
+                    + " is in both "
+                    + other.getFileName()
+                    + " and "
                     + p.getFileName());
           }
         }
@@ -151,7 +160,10 @@ public final class CheckpointReader implements AutoCloseable {
       Path abs = p == null ? null : p.toAbsolutePath().normalize();
       if (abs == null || !abs.startsWith(base) || abs.equals(base)) {
         throw new BadInputException(
-            index + ": weight_map entry " + quote(e.getKey()) + " points outside the directory: "
+            index
+                + ": weight_map entry "
+                + quote(e.getKey())
+                + " points outside the directory: "
                 + quote(shard));
       }
       byName.put(e.getKey(), p);
@@ -245,13 +257,25 @@ public final class CheckpointReader implements AutoCloseable {
       } catch (BadInputException e) {
         // Say which index entry sent us there; keep the shard's own message.
         throw new BadInputException(
-            index + " maps tensor " + quote(name) + " to " + p.getFileName() + ": " + e.getMessage(), e);
+            index
+                + " maps tensor "
+                + quote(name)
+                + " to "
+                + p.getFileName()
+                + ": "
+                + e.getMessage(),
+            e);
       }
       opened.put(p, f);
     }
     if (!f.contains(name)) {
       throw new BadInputException(
-          index + " maps tensor " + quote(name) + " to " + p.getFileName() + ", which has no such tensor");
+          index
+              + " maps tensor "
+              + quote(name)
+              + " to "
+              + p.getFileName()
+              + ", which has no such tensor");
     }
     return f;
   }

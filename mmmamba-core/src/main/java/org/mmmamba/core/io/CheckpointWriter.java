@@ -20,22 +20,24 @@ import java.util.regex.Pattern;
 /**
  * Writes a Hugging Face style checkpoint directory from a {@link SafetensorsWriter}'s tensors.
  *
- * <p>Layout, as {@code transformers}' {@code save_pretrained} does it: tensors are packed in insertion
- * order into shards of at most {@code maxShardBytes} of tensor data (a single larger tensor gets a shard
- * of its own). One shard is written as {@code model.safetensors}; several as
- * {@code model-00001-of-0000N.safetensors} plus {@code model.safetensors.index.json} holding
- * {@code metadata.total_size} (bytes of tensor data) and the {@code weight_map} (name to shard file,
+ * <p>Layout, as {@code transformers}' {@code save_pretrained} does it: tensors are packed in
+ * insertion order into shards of at most {@code maxShardBytes} of tensor data (a single larger
+ * tensor gets a shard of its own). One shard is written as {@code model.safetensors}; several as
+ * {@code model-00001-of-0000N.safetensors} plus {@code model.safetensors.index.json} holding {@code
+ * metadata.total_size} (bytes of tensor data) and the {@code weight_map} (name to shard file,
  * sorted by name). Every shard carries the writer's metadata.
  *
- * <p>Each file is replaced atomically; the set of files is not (the index is written last, so a crash
- * part-way leaves the previous index, which may then disagree with new shards of the same names).
- * After a successful write, weight files of an earlier save that the new layout does not use (an old
- * index, {@code model.safetensors}, or {@code model-*-of-*.safetensors}) are deleted, so that
- * {@link CheckpointReader} cannot pick up stale weights. Other files in the directory are left alone.
+ * <p>Each file is replaced atomically; the set of files is not (the index is written last, so a
+ * crash part-way leaves the previous index, which may then disagree with new shards of the same
+ * names). After a successful write, weight files of an earlier save that the new layout does not
+ * use (an old index, {@code model.safetensors}, or {@code model-*-of-*.safetensors}) are deleted,
+ * so that {@link CheckpointReader} cannot pick up stale weights. Other files in the directory are
+ * left alone.
  */
 public final class CheckpointWriter {
   /** File name of an unsharded checkpoint. */
   public static final String SINGLE_FILE = "model.safetensors";
+
   /** File name of the shard index. */
   public static final String INDEX_FILE = "model.safetensors.index.json";
 
@@ -119,7 +121,9 @@ public final class CheckpointWriter {
     weightMap.forEach(map::put);
     byte[] json;
     try {
-      json = (mapper.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      json =
+          (mapper.writeValueAsString(root) + "\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // in-memory; cannot happen
     }
@@ -138,7 +142,9 @@ public final class CheckpointWriter {
       for (Path p : files) {
         String name = p.getFileName().toString();
         boolean weightFile =
-            name.equals(SINGLE_FILE) || name.equals(INDEX_FILE) || SHARD_NAME.matcher(name).matches();
+            name.equals(SINGLE_FILE)
+                || name.equals(INDEX_FILE)
+                || SHARD_NAME.matcher(name).matches();
         if (weightFile && !keep.contains(name)) {
           Files.deleteIfExists(p);
         }

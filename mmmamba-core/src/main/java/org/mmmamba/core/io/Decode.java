@@ -10,8 +10,8 @@ import java.nio.ShortBuffer;
 /**
  * Converts little-endian element bytes of any {@link Dtype} to Java primitives.
  *
- * <p>All methods read elements {@code [from, from + n)} of {@code src} by absolute index (counted in
- * elements from the buffer's position 0) and leave its position alone. {@code src} must be
+ * <p>All methods read elements {@code [from, from + n)} of {@code src} by absolute index (counted
+ * in elements from the buffer's position 0) and leave its position alone. {@code src} must be
  * little-endian ordered.
  */
 final class Decode {

@@ -6,9 +6,9 @@ import org.mmmamba.core.BadInputException;
  * Element types of the safetensors format that this library reads and writes.
  *
  * <p>The constant names are exactly the strings used in a safetensors header ({@code "BF16"},
- * {@code "I64"}, ...), so {@link #name()} is the on-disk spelling. FP8 and unsigned types wider than
- * a byte are not supported: no checkpoint we load uses them, and rejecting them loudly is better than
- * guessing.
+ * {@code "I64"}, ...), so {@link #name()} is the on-disk spelling. FP8 and unsigned types wider
+ * than a byte are not supported: no checkpoint we load uses them, and rejecting them loudly is
+ * better than guessing.
  */
 public enum Dtype {
   /** IEEE double. */
@@ -66,6 +66,9 @@ public enum Dtype {
       }
     }
     throw new BadInputException(
-        fileForErrors + ": unknown dtype '" + s + "' (supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)");
+        fileForErrors
+            + ": unknown dtype '"
+            + s
+            + "' (supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)");
   }
 }

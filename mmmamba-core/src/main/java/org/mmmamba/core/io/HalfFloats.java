@@ -1,8 +1,8 @@
 package org.mmmamba.core.io;
 
 /**
- * Bit-level conversions between {@code float} and the two 16-bit float formats (IEEE binary16 "F16" and
- * bfloat16 "BF16").
+ * Bit-level conversions between {@code float} and the two 16-bit float formats (IEEE binary16 "F16"
+ * and bfloat16 "BF16").
  *
  * <p>Written by hand because {@code Float.float16ToFloat} only exists from Java 20 and DJL's BF16
  * support aborts the JVM. Narrowing rounds to nearest, ties to even, as PyTorch does.
@@ -32,7 +32,10 @@ final class HalfFloats {
     return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
   }
 
-  /** Narrows float to binary16 bits, rounding to nearest even; overflow gives infinity, NaN stays NaN. */
+  /**
+   * Narrows float to binary16 bits, rounding to nearest even; overflow gives infinity, NaN stays
+   * NaN.
+   */
   static short floatToF16(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
@@ -77,7 +80,10 @@ final class HalfFloats {
     return Float.intBitsToFloat((b & 0xffff) << 16);
   }
 
-  /** Narrows float to bfloat16 bits, rounding to nearest even; NaN becomes a quiet NaN of the same sign. */
+  /**
+   * Narrows float to bfloat16 bits, rounding to nearest even; NaN becomes a quiet NaN of the same
+   * sign.
+   */
   static short floatToBf16(float f) {
     int bits = Float.floatToRawIntBits(f);
     if (Float.isNaN(f)) {

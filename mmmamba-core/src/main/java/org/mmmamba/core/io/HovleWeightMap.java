@@ -17,9 +17,9 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * The HoVLE checkpoint layout (docs/method.md §6) as a {@link WeightMap}: HF names and shapes on the left, canonical
- * names ({@code model.ParamNames}) on the right. D hidden, V vocab, C channels, p patch, N patches per tile, E
- * embedding layers.
+ * The HoVLE checkpoint layout (docs/method.md §6) as a {@link WeightMap}: HF names and shapes on
+ * the left, canonical names ({@code model.ParamNames}) on the right. D hidden, V vocab, C channels,
+ * p patch, N patches per tile, E embedding layers.
  *
  * <pre>
  * embedding_model.vision_embeddings.patch_embedding.weight (D, C, p, p)  vision.patch.weight (D, C*p*p)
@@ -37,11 +37,11 @@ import org.mmmamba.core.config.VlmConfig;
  * </pre>
  *
  * <p>Per-layer keys are InternLM2's (attention.wqkv.weight packed per kv head, attention.wo.weight,
- * feed_forward.w1/w2/w3.weight, attention_norm.weight, ffn_norm.weight); a Mamba-2 layer of a student uses
- * the mmMamba mixer keys (attention.wvkqgdt.weight, attention.o_proj.weight, attention.conv1d.weight, ...)
- * under the same per-layer prefix, as {@link WeightMaps} writes them for mmMamba checkpoints. The
- * {@code special_text_embeddings} table HoVLE adds for ids beyond its text table is not supported (such a
- * checkpoint is reported as having an unexpected tensor).
+ * feed_forward.w1/w2/w3.weight, attention_norm.weight, ffn_norm.weight); a Mamba-2 layer of a
+ * student uses the mmMamba mixer keys (attention.wvkqgdt.weight, attention.o_proj.weight,
+ * attention.conv1d.weight, ...) under the same per-layer prefix, as {@link WeightMaps} writes them
+ * for mmMamba checkpoints. The {@code special_text_embeddings} table HoVLE adds for ids beyond its
+ * text table is not supported (such a checkpoint is reported as having an unexpected tensor).
  */
 public final class HovleWeightMap {
   private HovleWeightMap() {}
@@ -57,9 +57,14 @@ public final class HovleWeightMap {
     int e = c.numEmbeddingLayers();
     WeightMap.Builder b = new WeightMap.Builder();
     String ve = "embedding_model.vision_embeddings.";
-    b.reshape(ve + "patch_embedding.weight", VISION_PATCH_W, new long[] {d, ch, p, p}, new long[] {d, ch * p * p});
+    b.reshape(
+        ve + "patch_embedding.weight",
+        VISION_PATCH_W,
+        new long[] {d, ch, p, p},
+        new long[] {d, ch * p * p});
     b.rename(ve + "patch_embedding.bias", VISION_PATCH_B, d);
-    b.reshape(ve + "position_embedding", VISION_POS, new long[] {1, n + 1, d}, new long[] {n + 1, d});
+    b.reshape(
+        ve + "position_embedding", VISION_POS, new long[] {1, n + 1, d}, new long[] {n + 1, d});
     b.rename(ve + "class_embedding", VISION_CLASS, 1, 1, d);
     b.rename("embedding_model.llm_text_embeddings.weight", EMBED, v, d);
     b.rename("embedding_model.pixel_shuffle_proj.0.weight", VISION_PROJ1_W, d, 4 * d);
@@ -84,6 +89,8 @@ public final class HovleWeightMap {
    */
   public static String layerPrefix(VlmConfig c, int g) {
     int e = c.numEmbeddingLayers();
-    return g < e ? "embedding_model.encoder." + g + "." : "language_model.model.layers." + (g - e) + ".";
+    return g < e
+        ? "embedding_model.encoder." + g + "."
+        : "language_model.model.layers." + (g - e) + ".";
   }
 }

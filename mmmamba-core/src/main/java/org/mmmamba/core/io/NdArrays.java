@@ -13,8 +13,8 @@ import org.mmmamba.core.BadInputException;
 /**
  * Bridge between checkpoint tensors and DJL {@link NDArray}s.
  *
- * <p>Conversion happens in Java (BF16/F16 widened there), so no BFLOAT16 array is ever created: DJL's
- * PyTorch engine aborts the JVM on BFLOAT16.
+ * <p>Conversion happens in Java (BF16/F16 widened there), so no BFLOAT16 array is ever created:
+ * DJL's PyTorch engine aborts the JVM on BFLOAT16.
  */
 public final class NdArrays {
   private NdArrays() {}
@@ -24,8 +24,8 @@ public final class NdArrays {
    *
    * <p>Supported targets: FLOAT32 (from any dtype), FLOAT64 (from any dtype; F64 files keep full
    * precision), FLOAT16 (via FLOAT32), INT64 and INT32 (from integer dtypes). The values go into a
-   * direct buffer, which is then copied into memory that torch owns, so the array does not depend on
-   * the Java buffer's lifetime.
+   * direct buffer, which is then copied into memory that torch owns, so the array does not depend
+   * on the Java buffer's lifetime.
    *
    * @throws IllegalArgumentException for an unsupported target (BFLOAT16 in particular)
    * @throws BadInputException if the tensor is missing, of the wrong kind for the target (float
@@ -36,10 +36,17 @@ public final class NdArrays {
     Shape shape = new Shape(t.shape());
     NDArray out =
         switch (target) {
-          case FLOAT32 -> fromDirect(
-              m, r, t, shape, DataType.FLOAT32, b -> r.readFloatsInto(name, b.asFloatBuffer()));
-          case FLOAT64 -> fromDirect(
-              m, r, t, shape, DataType.FLOAT64, b -> r.readDoublesInto(name, b.asDoubleBuffer()));
+          case FLOAT32 ->
+              fromDirect(
+                  m, r, t, shape, DataType.FLOAT32, b -> r.readFloatsInto(name, b.asFloatBuffer()));
+          case FLOAT64 ->
+              fromDirect(
+                  m,
+                  r,
+                  t,
+                  shape,
+                  DataType.FLOAT64,
+                  b -> r.readDoublesInto(name, b.asDoubleBuffer()));
           case FLOAT16 -> {
             try (NDArray f32 = load(m, r, name, DataType.FLOAT32)) {
               yield f32.toType(DataType.FLOAT16, true);
@@ -47,8 +54,9 @@ public final class NdArrays {
           }
           case INT64 -> m.create(r.readLongs(name), shape);
           case INT32 -> m.create(toInts(r.readLongs(name), r.fileOf(name), name), shape);
-          default -> throw new IllegalArgumentException(
-              "cannot load into " + target + "; use FLOAT32, FLOAT64, FLOAT16, INT64 or INT32");
+          default ->
+              throw new IllegalArgumentException(
+                  "cannot load into " + target + "; use FLOAT32, FLOAT64, FLOAT16, INT64 or INT32");
         };
     out.setName(name);
     return out;
@@ -66,9 +74,13 @@ public final class NdArrays {
       case FLOAT32 -> w.addFloats(name, shape, a.toFloatArray());
       case FLOAT64 -> w.addDoubles(name, shape, a.toDoubleArray());
       case INT64 -> w.addLongs(name, shape, a.toLongArray());
-      default -> throw new IllegalArgumentException(
-          "tensor " + SafetensorsHeader.quote(name) + ": cannot save " + a.getDataType()
-              + "; convert to FLOAT32, FLOAT64 or INT64");
+      default ->
+          throw new IllegalArgumentException(
+              "tensor "
+                  + SafetensorsHeader.quote(name)
+                  + ": cannot save "
+                  + a.getDataType()
+                  + "; convert to FLOAT32, FLOAT64 or INT64");
     }
   }
 
@@ -82,8 +94,13 @@ public final class NdArrays {
     long bytes = Math.multiplyExact(t.numel(), (long) type.getNumOfBytes());
     if (bytes > Integer.MAX_VALUE) {
       throw new BadInputException(
-          r.fileOf(t.name()) + ": tensor " + SafetensorsHeader.quote(t.name()) + " needs " + bytes
-              + " bytes as " + type
+          r.fileOf(t.name())
+              + ": tensor "
+              + SafetensorsHeader.quote(t.name())
+              + " needs "
+              + bytes
+              + " bytes as "
+              + type
               + "; DJL creates arrays of at most 2 GiB from a buffer");
     }
     ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
@@ -101,7 +118,13 @@ public final class NdArrays {
     for (int i = 0; i < v.length; i++) {
       if (v[i] != (int) v[i]) {
         throw new BadInputException(
-            file + ": tensor " + SafetensorsHeader.quote(name) + " value " + v[i] + " at index " + i
+            file
+                + ": tensor "
+                + SafetensorsHeader.quote(name)
+                + " value "
+                + v[i]
+                + " at index "
+                + i
                 + " does not fit INT32");
       }
       out[i] = (int) v[i];

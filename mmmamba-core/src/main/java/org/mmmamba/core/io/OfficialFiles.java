@@ -7,11 +7,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
-/** The side files of a published HoVLE / released mmMamba folder that a derived checkpoint must carry. */
+/**
+ * The side files of a published HoVLE / released mmMamba folder that a derived checkpoint must
+ * carry.
+ */
 public final class OfficialFiles {
-  /** The InternLM2 tokenizer files ({@code tokenizer.save_pretrained} in convert_weight.py writes these). */
-  public static final List<String> TOKENIZER = List.of("tokenizer.model", "tokenizer_config.json",
-      "special_tokens_map.json", "added_tokens.json", "tokenization_internlm2.py", "tokenization_internlm2_fast.py");
+  /**
+   * The InternLM2 tokenizer files ({@code tokenizer.save_pretrained} in convert_weight.py writes
+   * these).
+   */
+  public static final List<String> TOKENIZER =
+      List.of(
+          "tokenizer.model",
+          "tokenizer_config.json",
+          "special_tokens_map.json",
+          "added_tokens.json",
+          "tokenization_internlm2.py",
+          "tokenization_internlm2_fast.py");
 
   private OfficialFiles() {}
 

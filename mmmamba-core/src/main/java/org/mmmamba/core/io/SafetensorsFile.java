@@ -26,20 +26,22 @@ import org.mmmamba.core.BadInputException;
  * offsets, overlaps), so any later read of a listed tensor stays inside the file. Tensor bytes are
  * never loaded as a whole: each read maps the tensor's byte range with {@link FileChannel#map} in
  * windows of at most 1 GiB, so files and tensors larger than 2 GiB work. Problems with the file are
- * reported as {@link BadInputException} naming the file (and the tensor, where one applies); real I/O
- * failures as {@link UncheckedIOException}.
+ * reported as {@link BadInputException} naming the file (and the tensor, where one applies); real
+ * I/O failures as {@link UncheckedIOException}.
  *
  * <p>Reads are thread-safe. Closing releases the file handle; buffers returned by {@link #raw} stay
  * readable until they are garbage collected (that is how Java unmaps). Each read checks the file
- * size first, so a file truncated by another process after {@code open} gives a
- * {@link BadInputException} rather than a fault; a truncation racing with a read in progress cannot be
+ * size first, so a file truncated by another process after {@code open} gives a {@link
+ * BadInputException} rather than a fault; a truncation racing with a read in progress cannot be
  * caught this way (the mapped page would fault), which is the usual caveat of memory mapping.
  */
 public final class SafetensorsFile implements AutoCloseable {
   /** Default mapping window: large enough to be rare, small enough for any address space. */
   static final long DEFAULT_WINDOW_BYTES = 1L << 30;
+
   /** Largest Java array the VM reliably allocates. */
   static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
   /** Elements converted per step on the buffer paths; bounds the scratch array. */
   private static final int SCRATCH_ELEMS = 1 << 14;
 
@@ -111,12 +113,21 @@ public final class SafetensorsFile implements AutoCloseable {
       long n = len.getLong(0); // unsigned on disk; a huge value shows up here as negative
       if (n < 2 || n > SafetensorsHeader.MAX_HEADER_BYTES) {
         throw new BadInputException(
-            label + ": header length " + Long.toUnsignedString(n) + " is outside [2, "
-                + SafetensorsHeader.MAX_HEADER_BYTES + "] (not a safetensors file?)");
+            label
+                + ": header length "
+                + Long.toUnsignedString(n)
+                + " is outside [2, "
+                + SafetensorsHeader.MAX_HEADER_BYTES
+                + "] (not a safetensors file?)");
       }
       if (n > size - 8) {
         throw new BadInputException(
-            label + ": header length " + n + " exceeds the file size " + size + " (file truncated?)");
+            label
+                + ": header length "
+                + n
+                + " exceeds the file size "
+                + size
+                + " (file truncated?)");
       }
       ByteBuffer json = ByteBuffer.allocate((int) n);
       readFully(ch, json, 8, label);
@@ -136,7 +147,9 @@ public final class SafetensorsFile implements AutoCloseable {
     return path;
   }
 
-  /** The {@code __metadata__} strings, in file order; empty if the header has none. Unmodifiable. */
+  /**
+   * The {@code __metadata__} strings, in file order; empty if the header has none. Unmodifiable.
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
@@ -165,8 +178,8 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Reads a tensor as floats, whatever its dtype: F16/BF16 widen exactly, F64 and large integers round
-   * to nearest, BOOL gives 0 or 1.
+   * Reads a tensor as floats, whatever its dtype: F16/BF16 widen exactly, F64 and large integers
+   * round to nearest, BOOL gives 0 or 1.
    *
    * @throws BadInputException if there is no such tensor or it has too many elements for an array
    */
@@ -208,8 +221,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /**
    * Converts a tensor to floats (as {@link #readFloats}) and puts them into {@code dst} at its
-   * position, advancing it by {@link TensorInfo#numel()}. Works for any tensor size, and into a direct
-   * buffer without an intermediate array when the file is F32.
+   * position, advancing it by {@link TensorInfo#numel()}. Works for any tensor size, and into a
+   * direct buffer without an intermediate array when the file is F32.
    *
    * @throws BadInputException if there is no such tensor
    * @throws IllegalArgumentException if {@code dst} has fewer than numel elements remaining
@@ -270,7 +283,11 @@ public final class SafetensorsFile implements AutoCloseable {
     TensorInfo t = info(name);
     if (t.byteLength() > Integer.MAX_VALUE) {
       throw new BadInputException(
-          label + ": tensor " + quote(name) + " has " + t.byteLength()
+          label
+              + ": tensor "
+              + quote(name)
+              + " has "
+              + t.byteLength()
               + " bytes, more than one ByteBuffer holds; use readFloatsInto");
     }
     checkStillWhole(t);
@@ -290,7 +307,9 @@ public final class SafetensorsFile implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Receives consecutive pieces of a tensor: {@code n} elements starting at element {@code first}. */
+  /**
+   * Receives consecutive pieces of a tensor: {@code n} elements starting at element {@code first}.
+   */
   @FunctionalInterface
   private interface ChunkSink {
     void accept(ByteBuffer chunk, long first, int n);
@@ -342,8 +361,13 @@ public final class SafetensorsFile implements AutoCloseable {
     }
     if (size < dataStart + t.end()) {
       throw new BadInputException(
-          label + ": file shrank to " + size + " bytes while open; tensor " + quote(t.name())
-              + " ends at " + (dataStart + t.end()));
+          label
+              + ": file shrank to "
+              + size
+              + " bytes while open; tensor "
+              + quote(t.name())
+              + " ends at "
+              + (dataStart + t.end()));
     }
   }
 
@@ -351,7 +375,11 @@ public final class SafetensorsFile implements AutoCloseable {
     long n = t.numel();
     if (n > MAX_ARRAY) {
       throw new BadInputException(
-          label + ": tensor " + quote(t.name()) + " has " + n
+          label
+              + ": tensor "
+              + quote(t.name())
+              + " has "
+              + n
               + " elements, more than a Java array holds; use readFloatsInto/readDoublesInto");
     }
     return (int) n;
@@ -360,8 +388,13 @@ public final class SafetensorsFile implements AutoCloseable {
   private void checkRoom(TensorInfo t, int remaining) {
     if (remaining < t.numel()) {
       throw new IllegalArgumentException(
-          label + ": tensor " + quote(t.name()) + " has " + t.numel()
-              + " elements but the buffer has room for " + remaining);
+          label
+              + ": tensor "
+              + quote(t.name())
+              + " has "
+              + t.numel()
+              + " elements but the buffer has room for "
+              + remaining);
     }
   }
 

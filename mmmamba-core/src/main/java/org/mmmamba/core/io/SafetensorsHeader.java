@@ -26,18 +26,20 @@ import org.mmmamba.core.BadInputException;
 /**
  * The JSON header of a safetensors file: parsing with full validation, and encoding.
  *
- * <p>Layout of a file: 8-byte little-endian unsigned header length {@code N}, {@code N} bytes of UTF-8
- * JSON (padded with spaces), then the data section. The JSON maps each tensor name to
- * {@code {"dtype", "shape", "data_offsets": [begin, end]}}, plus an optional {@code "__metadata__"}
- * object of string to string.
+ * <p>Layout of a file: 8-byte little-endian unsigned header length {@code N}, {@code N} bytes of
+ * UTF-8 JSON (padded with spaces), then the data section. The JSON maps each tensor name to {@code
+ * {"dtype", "shape", "data_offsets": [begin, end]}}, plus an optional {@code "__metadata__"} object
+ * of string to string.
  */
 final class SafetensorsHeader {
   /** Key of the optional string-to-string metadata object. */
   static final String METADATA_KEY = "__metadata__";
+
   /** Largest header we accept; the reference implementation uses the same 100 MB cap. */
   static final long MAX_HEADER_BYTES = 100_000_000L;
 
-  // Duplicate keys would make "which entry wins" parser-dependent; trailing junk means a corrupt file.
+  // Duplicate keys would make "which entry wins" parser-dependent; trailing junk means a corrupt
+  // file.
   private static final ObjectMapper MAPPER =
       new ObjectMapper()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -140,23 +142,38 @@ final class SafetensorsHeader {
     long begin = nonNegativeLong(offsets.get(0), where + ": data_offsets[0]");
     long end = nonNegativeLong(offsets.get(1), where + ": data_offsets[1]");
     if (end < begin) {
-      throw new BadInputException(where + ": data_offsets [" + begin + ", " + end + "] are inverted");
+      throw new BadInputException(
+          where + ": data_offsets [" + begin + ", " + end + "] are inverted");
     }
     if (end > dataSize) {
       throw new BadInputException(
-          where + ": data_offsets [" + begin + ", " + end + "] run past the data section ("
-              + dataSize + " bytes; file truncated?)");
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] run past the data section ("
+              + dataSize
+              + " bytes; file truncated?)");
     }
     long bytes;
     try {
       bytes = Math.multiplyExact(TensorInfo.numel(shape), (long) dtype.bytes());
     } catch (ArithmeticException e) {
-      throw new BadInputException(where + ": shape " + java.util.Arrays.toString(shape) + " overflows");
+      throw new BadInputException(
+          where + ": shape " + java.util.Arrays.toString(shape) + " overflows");
     }
     if (bytes != end - begin) {
       throw new BadInputException(
-          where + ": shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + bytes
-              + " bytes but data_offsets span " + (end - begin));
+          where
+              + ": shape "
+              + java.util.Arrays.toString(shape)
+              + " of "
+              + dtype
+              + " needs "
+              + bytes
+              + " bytes but data_offsets span "
+              + (end - begin));
     }
     return new TensorInfo(name, dtype, shape, begin, end);
   }

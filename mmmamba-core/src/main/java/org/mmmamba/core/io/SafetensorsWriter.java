@@ -29,9 +29,9 @@ import java.util.function.Supplier;
  *
  * <p>Tensors are written in insertion order; the header is compact JSON padded with spaces to a
  * multiple of 8 bytes, as the reference implementation writes it. Data is not copied when added:
- * arrays and buffers are read during {@link #write}, in small pieces straight to the file, so do not
- * change them in between. {@link #write} is atomic (see {@link #write}). For a sharded checkpoint
- * directory pass the writer to {@link CheckpointWriter#write}.
+ * arrays and buffers are read during {@link #write}, in small pieces straight to the file, so do
+ * not change them in between. {@link #write} is atomic (see {@link #write}). For a sharded
+ * checkpoint directory pass the writer to {@link CheckpointWriter#write}.
  *
  * <p>Not thread-safe.
  */
@@ -57,11 +57,11 @@ public final class SafetensorsWriter {
   }
 
   /**
-   * Adds a tensor from raw bytes: elements little-endian, row-major. The buffer's remaining bytes are
-   * used (its position and limit are not changed, its content is read at write time).
+   * Adds a tensor from raw bytes: elements little-endian, row-major. The buffer's remaining bytes
+   * are used (its position and limit are not changed, its content is read at write time).
    *
-   * @throws IllegalArgumentException if the name is taken or reserved, a dimension is negative, or the
-   *     byte count differs from shape × dtype size
+   * @throws IllegalArgumentException if the name is taken or reserved, a dimension is negative, or
+   *     the byte count differs from shape × dtype size
    * @return this
    */
   public SafetensorsWriter add(String name, Dtype dtype, long[] shape, ByteBuffer data) {
@@ -92,8 +92,12 @@ public final class SafetensorsWriter {
               ByteBuffer b = data.get();
               if (b == null || b.remaining() != bytes) {
                 throw new IllegalArgumentException(
-                    "tensor '" + name + "': supplier gave "
-                        + (b == null ? "null" : b.remaining() + " bytes") + ", expected " + bytes);
+                    "tensor '"
+                        + name
+                        + "': supplier gave "
+                        + (b == null ? "null" : b.remaining() + " bytes")
+                        + ", expected "
+                        + bytes);
               }
               writeBuffer(out, b.slice());
             }));
@@ -103,19 +107,31 @@ public final class SafetensorsWriter {
   /** Adds an F32 tensor. See {@link #add(String, Dtype, long[], ByteBuffer)} for the errors. */
   public SafetensorsWriter addFloats(String name, long[] shape, float[] data) {
     return addEncoded(
-        name, Dtype.F32, shape, data.length, (buf, from, n) -> buf.asFloatBuffer().put(data, from, n));
+        name,
+        Dtype.F32,
+        shape,
+        data.length,
+        (buf, from, n) -> buf.asFloatBuffer().put(data, from, n));
   }
 
   /** Adds an F64 tensor. See {@link #add(String, Dtype, long[], ByteBuffer)} for the errors. */
   public SafetensorsWriter addDoubles(String name, long[] shape, double[] data) {
     return addEncoded(
-        name, Dtype.F64, shape, data.length, (buf, from, n) -> buf.asDoubleBuffer().put(data, from, n));
+        name,
+        Dtype.F64,
+        shape,
+        data.length,
+        (buf, from, n) -> buf.asDoubleBuffer().put(data, from, n));
   }
 
   /** Adds an I64 tensor. See {@link #add(String, Dtype, long[], ByteBuffer)} for the errors. */
   public SafetensorsWriter addLongs(String name, long[] shape, long[] data) {
     return addEncoded(
-        name, Dtype.I64, shape, data.length, (buf, from, n) -> buf.asLongBuffer().put(data, from, n));
+        name,
+        Dtype.I64,
+        shape,
+        data.length,
+        (buf, from, n) -> buf.asLongBuffer().put(data, from, n));
   }
 
   /**
@@ -154,8 +170,8 @@ public final class SafetensorsWriter {
 
   /**
    * Writes everything to {@code target} atomically: a temp file in the same directory is written,
-   * fsynced and renamed over the target. If anything fails (I/O, a throwing supplier) the temp file is
-   * removed and an existing target is untouched. The writer can be written again afterwards.
+   * fsynced and renamed over the target. If anything fails (I/O, a throwing supplier) the temp file
+   * is removed and an existing target is untouched. The writer can be written again afterwards.
    *
    * @throws UncheckedIOException on I/O failure
    * @throws IllegalArgumentException if a supplier returns the wrong number of bytes
@@ -217,7 +233,11 @@ public final class SafetensorsWriter {
             e.body().writeTo(out, stage);
             if (out.position() - before != e.bytes()) {
               throw new IllegalStateException(
-                  "tensor '" + e.name() + "' wrote " + (out.position() - before) + " bytes, expected "
+                  "tensor '"
+                      + e.name()
+                      + "' wrote "
+                      + (out.position() - before)
+                      + " bytes, expected "
                       + e.bytes());
             }
           }
@@ -262,14 +282,25 @@ public final class SafetensorsWriter {
     }
     if (actualBytes >= 0 && actualBytes != bytes) {
       throw new IllegalArgumentException(
-          "tensor '" + name + "': shape " + Arrays.toString(shape) + " of " + dtype + " needs "
-              + bytes + " bytes, data has " + actualBytes);
+          "tensor '"
+              + name
+              + "': shape "
+              + Arrays.toString(shape)
+              + " of "
+              + dtype
+              + " needs "
+              + bytes
+              + " bytes, data has "
+              + actualBytes);
     }
     names.add(name);
     return bytes;
   }
 
-  /** Writes a buffer in bounded slices: the JDK copies a heap buffer into a direct one of equal size. */
+  /**
+   * Writes a buffer in bounded slices: the JDK copies a heap buffer into a direct one of equal
+   * size.
+   */
   private static void writeBuffer(WritableByteChannel out, ByteBuffer src) throws IOException {
     ByteBuffer b = src.duplicate();
     int end = b.limit();

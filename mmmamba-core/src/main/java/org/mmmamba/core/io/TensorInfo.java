@@ -6,10 +6,10 @@ import java.util.Objects;
 /**
  * One entry of a safetensors header: a tensor's name, element type, shape and byte range.
  *
- * <p>{@code begin} and {@code end} are relative to the start of the data section (the byte after the
- * header), exactly as in the header's {@code data_offsets}. A scalar has shape {@code []} and one
- * element. The shape array is copied in and out, so a record is immutable; {@code equals} compares
- * shapes by content.
+ * <p>{@code begin} and {@code end} are relative to the start of the data section (the byte after
+ * the header), exactly as in the header's {@code data_offsets}. A scalar has shape {@code []} and
+ * one element. The shape array is copied in and out, so a record is immutable; {@code equals}
+ * compares shapes by content.
  *
  * @param name tensor name (the header key)
  * @param dtype element type
@@ -22,8 +22,8 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
   /**
    * Checks that the fields agree with each other.
    *
-   * @throws IllegalArgumentException if a dimension is negative, the range is inverted, or
-   *     {@code end - begin} is not the byte size implied by shape and dtype
+   * @throws IllegalArgumentException if a dimension is negative, the range is inverted, or {@code
+   *     end - begin} is not the byte size implied by shape and dtype
    * @throws ArithmeticException if the element count or byte size overflows a {@code long}
    */
   public TensorInfo {
@@ -36,8 +36,15 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
     long bytes = Math.multiplyExact(numel(shape), (long) dtype.bytes());
     if (bytes != end - begin) {
       throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs " + bytes
-              + " bytes, range holds " + (end - begin));
+          name
+              + ": shape "
+              + Arrays.toString(shape)
+              + " of "
+              + dtype
+              + " needs "
+              + bytes
+              + " bytes, range holds "
+              + (end - begin));
     }
   }
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.mmmamba.core.BadInputException;
@@ -12,21 +11,22 @@ import org.mmmamba.core.BadInputException;
 /**
  * Moves live training arrays to and from safetensors files without disturbing the arrays' identity.
  *
- * <p>Writing is lazy: the bytes of an array are copied out only when the writer streams that tensor, so a
- * checkpoint of a large model never holds more than one tensor's copy on the heap. Reading copies into the
- * existing array ({@code index_put_} over the whole array), so layers holding a reference to it, and views
- * of it, see the new values. DJL's {@code NDArray.set(Buffer)} is not used for that: on CPU it swaps the
- * tensor's storage for the Java buffer instead of copying, which would detach existing views.
+ * <p>Writing is lazy: the bytes of an array are copied out only when the writer streams that
+ * tensor, so a checkpoint of a large model never holds more than one tensor's copy on the heap.
+ * Reading copies into the existing array ({@code index_put_} over the whole array), so layers
+ * holding a reference to it, and views of it, see the new values. DJL's {@code NDArray.set(Buffer)}
+ * is not used for that: on CPU it swaps the tensor's storage for the Java buffer instead of
+ * copying, which would detach existing views.
  */
 public final class TensorIo {
   private TensorIo() {}
 
   /**
-   * Adds {@code a} to {@code w} under {@code name}; its bytes are read when {@code w} writes, so keep the
-   * array alive and unchanged until then.
+   * Adds {@code a} to {@code w} under {@code name}; its bytes are read when {@code w} writes, so
+   * keep the array alive and unchanged until then.
    *
-   * @throws IllegalArgumentException for a data type safetensors cannot hold here, or a name the writer
-   *     rejects
+   * @throws IllegalArgumentException for a data type safetensors cannot hold here, or a name the
+   *     writer rejects
    */
   public static void put(SafetensorsWriter w, String name, NDArray a) {
     Dtype dtype = dtypeOf(a.getDataType(), name);
@@ -40,9 +40,9 @@ public final class TensorIo {
   }
 
   /**
-   * Copies tensor {@code name} of {@code r} into {@code target} in place, converting the dtype if needed.
-   * Must run outside a {@code GradientCollector} (torch refuses in-place writes to leaves that require
-   * gradients while recording).
+   * Copies tensor {@code name} of {@code r} into {@code target} in place, converting the dtype if
+   * needed. Must run outside a {@code GradientCollector} (torch refuses in-place writes to leaves
+   * that require gradients while recording).
    *
    * @throws BadInputException if the tensor is missing or its shape differs from the target's
    */
@@ -51,8 +51,13 @@ public final class TensorIo {
     long[] want = target.getShape().getShape();
     if (!Arrays.equals(t.shape(), want)) {
       throw new BadInputException(
-          r.fileOf(name) + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
-              + ", expected " + Arrays.toString(want));
+          r.fileOf(name)
+              + ": tensor '"
+              + name
+              + "' has shape "
+              + Arrays.toString(t.shape())
+              + ", expected "
+              + Arrays.toString(want));
     }
     try (NDManager tmp = NDManager.newBaseManager(target.getDevice())) {
       NDArray src = NdArrays.load(tmp, r, name, target.getDataType());

@@ -5,17 +5,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * How one checkpoint family names and packs its tensors, as a table: each checkpoint tensor is a stack of
- * row blocks, each block a row range of one canonical tensor ({@code model.ParamNames}).
+ * How one checkpoint family names and packs its tensors, as a table: each checkpoint tensor is a
+ * stack of row blocks, each block a row range of one canonical tensor ({@code model.ParamNames}).
  *
- * <p>A plain rename is one block covering the whole tensor. InternLM2's packed {@code wqkv} is one block per
- * head: [q_{gh} .. q_{gh+g-1}, k_h, v_h] for each kv head h. Loading stacks, per canonical name, the blocks
- * in canonical row order; saving concatenates, per checkpoint tensor, the blocks in file order.
+ * <p>A plain rename is one block covering the whole tensor. InternLM2's packed {@code wqkv} is one
+ * block per head: [q_{gh} .. q_{gh+g-1}, k_h, v_h] for each kv head h. Loading stacks, per
+ * canonical name, the blocks in canonical row order; saving concatenates, per checkpoint tensor,
+ * the blocks in file order.
  */
 public final class WeightMap {
   /**
-   * Rows [canonicalRow, canonicalRow + rows) of canonical tensor {@code canonical}, stored consecutively in the
-   * checkpoint tensor.
+   * Rows [canonicalRow, canonicalRow + rows) of canonical tensor {@code canonical}, stored
+   * consecutively in the checkpoint tensor.
    */
   public record Block(String canonical, long canonicalRow, long rows) {}
 
@@ -24,8 +25,8 @@ public final class WeightMap {
    *
    * @param name name in the checkpoint
    * @param shape shape in the checkpoint
-   * @param canonicalShape shape of the canonical tensor when a single block covers it but the layout differs
-   *     (e.g. conv weight (C, 1, K) stored, (C, K) canonical); null otherwise
+   * @param canonicalShape shape of the canonical tensor when a single block covers it but the
+   *     layout differs (e.g. conv weight (C, 1, K) stored, (C, K) canonical); null otherwise
    * @param blocks row blocks in file order
    */
   public record Entry(String name, long[] shape, long[] canonicalShape, List<Block> blocks) {
@@ -82,7 +83,8 @@ public final class WeightMap {
 
     /** A rename whose canonical tensor has another shape (same element order). */
     Builder reshape(String name, String canonical, long[] shape, long[] canonicalShape) {
-      entries.add(new Entry(name, shape, canonicalShape, List.of(new Block(canonical, 0, shape[0]))));
+      entries.add(
+          new Entry(name, shape, canonicalShape, List.of(new Block(canonical, 0, shape[0]))));
       return this;
     }
 

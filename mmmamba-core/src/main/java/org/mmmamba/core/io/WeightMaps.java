@@ -17,9 +17,9 @@ import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.io.WeightMap.Block;
 
 /**
- * The weight-name tables of every checkpoint family ({@link org.mmmamba.core.config.ModelFamily}). Each table
- * lists every tensor a checkpoint of that family and config must contain, with its shape: anything missing,
- * unexpected or mis-shaped is reported by name when loading.
+ * The weight-name tables of every checkpoint family ({@link org.mmmamba.core.config.ModelFamily}).
+ * Each table lists every tensor a checkpoint of that family and config must contain, with its
+ * shape: anything missing, unexpected or mis-shaped is reported by name when loading.
  */
 public final class WeightMaps {
   private WeightMaps() {}
@@ -67,7 +67,13 @@ public final class WeightMaps {
       if (c.oBias()) {
         b.rename(l + "self_attn.o_proj.bias", attn(i, "b_O"), d);
       }
-      mlpEntries(b, c, i, l + "mlp.gate_proj.weight", l + "mlp.up_proj.weight", l + "mlp.down_proj.weight");
+      mlpEntries(
+          b,
+          c,
+          i,
+          l + "mlp.gate_proj.weight",
+          l + "mlp.up_proj.weight",
+          l + "mlp.down_proj.weight");
     }
     b.rename(p + "model.norm.weight", FINAL_NORM, d);
     head(b, c, p + "lm_head.weight");
@@ -87,9 +93,9 @@ public final class WeightMaps {
   }
 
   /**
-   * One InternLM2-layout decoder layer: canonical layer {@code i} ({@code layers.i.*}) stored under {@code l}
-   * (e.g. "model.layers.3." or, in a HoVLE checkpoint, "embedding_model.encoder.3."): norms, packed attention
-   * or the mmMamba mixer (by {@code c.kind(i)}), and the SwiGLU MLP.
+   * One InternLM2-layout decoder layer: canonical layer {@code i} ({@code layers.i.*}) stored under
+   * {@code l} (e.g. "model.layers.3." or, in a HoVLE checkpoint, "embedding_model.encoder.3."):
+   * norms, packed attention or the mmMamba mixer (by {@code c.kind(i)}), and the SwiGLU MLP.
    */
   static void internlm2Layer(WeightMap.Builder b, DecoderConfig c, int i, String l) {
     long d = c.hiddenSize();
@@ -100,7 +106,13 @@ public final class WeightMaps {
     } else {
       mmMambaMixer(b, c, i, l + "attention.");
     }
-    mlpEntries(b, c, i, l + "feed_forward.w1.weight", l + "feed_forward.w3.weight", l + "feed_forward.w2.weight");
+    mlpEntries(
+        b,
+        c,
+        i,
+        l + "feed_forward.w1.weight",
+        l + "feed_forward.w3.weight",
+        l + "feed_forward.w2.weight");
   }
 
   /** Packed wqkv: per kv head h, rows [q_{g h} .. q_{g h + g - 1}, k_h, v_h], each head P rows. */
@@ -133,12 +145,19 @@ public final class WeightMaps {
     long bc = m.bChannels();
     long cc = m.cChannels();
     long inner = m.innerDim();
-    List<Block> blocks = List.of(new Block(mamba(i, "W_x"), 0, xc), new Block(mamba(i, "W_B"), 0, bc),
-        new Block(mamba(i, "W_C"), 0, cc), new Block(mamba(i, "W_G"), 0, inner),
-        new Block(mamba(i, "W_dt"), 0, m.numHeads()));
+    List<Block> blocks =
+        List.of(
+            new Block(mamba(i, "W_x"), 0, xc),
+            new Block(mamba(i, "W_B"), 0, bc),
+            new Block(mamba(i, "W_C"), 0, cc),
+            new Block(mamba(i, "W_G"), 0, inner),
+            new Block(mamba(i, "W_dt"), 0, m.numHeads()));
     b.packed(a + "wvkqgdt.weight", new long[] {xc + bc + cc + inner + m.numHeads(), d}, blocks);
     b.rename(a + "o_proj.weight", mamba(i, "W_O"), d, inner);
-    b.reshape(a + "conv1d.weight", mamba(i, "conv.weight"), new long[] {m.convChannels(), 1, m.convKernel()},
+    b.reshape(
+        a + "conv1d.weight",
+        mamba(i, "conv.weight"),
+        new long[] {m.convChannels(), 1, m.convKernel()},
         new long[] {m.convChannels(), m.convKernel()});
     if (m.convBias()) {
       b.rename(a + "conv1d.bias", mamba(i, "conv.bias"), m.convChannels());
@@ -163,11 +182,21 @@ public final class WeightMaps {
     for (int i = 0; i < c.numLayers(); i++) {
       String l = p + "backbone.layers." + i + ".";
       b.rename(l + "norm.weight", attnNorm(i), d);
-      List<Block> blocks = List.of(new Block(mamba(i, "W_G"), 0, inner), new Block(mamba(i, "W_x"), 0, m.xChannels()),
-          new Block(mamba(i, "W_B"), 0, m.bChannels()), new Block(mamba(i, "W_C"), 0, m.cChannels()),
-          new Block(mamba(i, "W_dt"), 0, m.numHeads()));
-      b.packed(l + "mixer.in_proj.weight", new long[] {inner + m.convChannels() + m.numHeads(), d}, blocks);
-      b.reshape(l + "mixer.conv1d.weight", mamba(i, "conv.weight"), new long[] {m.convChannels(), 1, m.convKernel()},
+      List<Block> blocks =
+          List.of(
+              new Block(mamba(i, "W_G"), 0, inner),
+              new Block(mamba(i, "W_x"), 0, m.xChannels()),
+              new Block(mamba(i, "W_B"), 0, m.bChannels()),
+              new Block(mamba(i, "W_C"), 0, m.cChannels()),
+              new Block(mamba(i, "W_dt"), 0, m.numHeads()));
+      b.packed(
+          l + "mixer.in_proj.weight",
+          new long[] {inner + m.convChannels() + m.numHeads(), d},
+          blocks);
+      b.reshape(
+          l + "mixer.conv1d.weight",
+          mamba(i, "conv.weight"),
+          new long[] {m.convChannels(), 1, m.convKernel()},
           new long[] {m.convChannels(), m.convKernel()});
       if (m.convBias()) {
         b.rename(l + "mixer.conv1d.bias", mamba(i, "conv.bias"), m.convChannels());
@@ -183,7 +212,8 @@ public final class WeightMaps {
     return b.build();
   }
 
-  private static void mlpEntries(WeightMap.Builder b, DecoderConfig c, int i, String gate, String up, String down) {
+  private static void mlpEntries(
+      WeightMap.Builder b, DecoderConfig c, int i, String gate, String up, String down) {
     if (!c.hasMlp()) {
       return;
     }

@@ -8,8 +8,8 @@ import org.mmmamba.core.nn.RmsNorm;
 import org.mmmamba.core.nn.SwiGluMlp;
 
 /**
- * A pre-norm decoder layer: {@code h = x + Mixer(RMSNorm(x)); out = h + MLP(RMSNorm(h))} (the MLP half is
- * absent in pure Mamba-2 LMs).
+ * A pre-norm decoder layer: {@code h = x + Mixer(RMSNorm(x)); out = h + MLP(RMSNorm(h))} (the MLP
+ * half is absent in pure Mamba-2 LMs).
  */
 public final class DecoderLayer {
   private final LayerKind kind;
@@ -20,7 +20,8 @@ public final class DecoderLayer {
   private final double eps;
 
   /** {@code mlpNorm} and {@code mlp} are null for layers without an MLP. */
-  public DecoderLayer(LayerKind kind, NDArray mixerNorm, Mixer mixer, NDArray mlpNorm, SwiGluMlp mlp, double eps) {
+  public DecoderLayer(
+      LayerKind kind, NDArray mixerNorm, Mixer mixer, NDArray mlpNorm, SwiGluMlp mlp, double eps) {
     this.kind = kind;
     this.mixerNorm = mixerNorm;
     this.mixer = mixer;

@@ -1,6 +1,5 @@
 package org.mmmamba.core.model;
 
-import org.mmmamba.core.config.ParamNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -14,6 +13,7 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.nn.Attention;
 import org.mmmamba.core.nn.LayerCache;
 import org.mmmamba.core.nn.Mamba2Mixer;
@@ -23,11 +23,12 @@ import org.mmmamba.core.nn.Rope;
 import org.mmmamba.core.nn.SwiGluMlp;
 
 /**
- * A decoder-only language model: token embedding, a stack of {@link DecoderLayer}s (attention, Mamba-2, or a
- * mix: a hybrid student), final RMSNorm and LM head.
+ * A decoder-only language model: token embedding, a stack of {@link DecoderLayer}s (attention,
+ * Mamba-2, or a mix: a hybrid student), final RMSNorm and LM head.
  *
- * <p>Shapes: ids (B, L) int64; hidden (B, L, D); logits (B, L, V). With a {@link ModelCache}, a call continues
- * the sequence (prefill, then one token at a time); without one, positions start at 0 and nothing is kept.
+ * <p>Shapes: ids (B, L) int64; hidden (B, L, D); logits (B, L, V). With a {@link ModelCache}, a
+ * call continues the sequence (prefill, then one token at a time); without one, positions start at
+ * 0 and nothing is kept.
  */
 public final class DecoderModel implements AutoCloseable {
   private final DecoderConfig config;
@@ -35,16 +36,19 @@ public final class DecoderModel implements AutoCloseable {
   private final List<DecoderLayer> layers;
   private final IntFunction<DecoderConfig> layerDims;
 
-  /** Builds the layer objects over {@code weights} (which must hold every canonical tensor the config needs). */
+  /**
+   * Builds the layer objects over {@code weights} (which must hold every canonical tensor the
+   * config needs).
+   */
   public DecoderModel(DecoderConfig config, Weights weights) {
     this(config, weights, i -> config);
   }
 
   /**
-   * As {@link #DecoderModel(DecoderConfig, Weights)}, with layer i built from {@code layerDims.apply(i)} (its heads,
-   * KV heads, head dim, eps, RoPE and Mamba-2 dims; same kinds and hidden size): for a published HoVLE checkpoint,
-   * whose embedding layers have settings of their own ({@code VlmConfig#layerDims}). The final norm uses
-   * {@code config}'s eps.
+   * As {@link #DecoderModel(DecoderConfig, Weights)}, with layer i built from {@code
+   * layerDims.apply(i)} (its heads, KV heads, head dim, eps, RoPE and Mamba-2 dims; same kinds and
+   * hidden size): for a published HoVLE checkpoint, whose embedding layers have settings of their
+   * own ({@code VlmConfig#layerDims}). The final norm uses {@code config}'s eps.
    */
   public DecoderModel(DecoderConfig config, Weights weights, IntFunction<DecoderConfig> layerDims) {
     this.config = config;
@@ -65,28 +69,50 @@ public final class DecoderModel implements AutoCloseable {
     SwiGluMlp mlp = null;
     if (config.hasMlp()) {
       mlpNorm = weights.get(ParamNames.mlpNorm(i));
-      mlp = new SwiGluMlp(weights.get(ParamNames.mlp(i, "W_gate")), weights.get(ParamNames.mlp(i, "W_up")),
-          weights.get(ParamNames.mlp(i, "W_down")));
+      mlp =
+          new SwiGluMlp(
+              weights.get(ParamNames.mlp(i, "W_gate")),
+              weights.get(ParamNames.mlp(i, "W_up")),
+              weights.get(ParamNames.mlp(i, "W_down")));
     }
-    return new DecoderLayer(kind, weights.get(ParamNames.attnNorm(i)), mixer, mlpNorm, mlp, config.rmsNormEps());
+    return new DecoderLayer(
+        kind, weights.get(ParamNames.attnNorm(i)), mixer, mlpNorm, mlp, config.rmsNormEps());
   }
 
   private Attention attention(DecoderConfig config, int i) {
     Rope rope = new Rope(config.ropeTheta(), config.ropeScaling(), config.headDim());
-    return new Attention(w(ParamNames.attn(i, "W_Q")), w(ParamNames.attn(i, "W_K")), w(ParamNames.attn(i, "W_V")),
-        w(ParamNames.attn(i, "W_O")), opt(ParamNames.attn(i, "b_Q")), opt(ParamNames.attn(i, "b_K")),
-        opt(ParamNames.attn(i, "b_V")), opt(ParamNames.attn(i, "b_O")), config.numHeads(), config.numKvHeads(),
-        config.headDim(), rope);
+    return new Attention(
+        w(ParamNames.attn(i, "W_Q")),
+        w(ParamNames.attn(i, "W_K")),
+        w(ParamNames.attn(i, "W_V")),
+        w(ParamNames.attn(i, "W_O")),
+        opt(ParamNames.attn(i, "b_Q")),
+        opt(ParamNames.attn(i, "b_K")),
+        opt(ParamNames.attn(i, "b_V")),
+        opt(ParamNames.attn(i, "b_O")),
+        config.numHeads(),
+        config.numKvHeads(),
+        config.headDim(),
+        rope);
   }
 
   private Mamba2Mixer mamba(DecoderConfig config, int i) {
     Mamba2Config m = config.mamba();
-    return new Mamba2Mixer(m, new Mamba2Mixer.Params(w(ParamNames.mamba(i, "W_x")), w(ParamNames.mamba(i, "W_B")),
-        w(ParamNames.mamba(i, "W_C")), w(ParamNames.mamba(i, "W_G")), w(ParamNames.mamba(i, "W_dt")),
-        w(ParamNames.mamba(i, "conv.weight")), m.convBias() ? w(ParamNames.mamba(i, "conv.bias")) : null,
-        w(ParamNames.mamba(i, "dt_bias")), w(ParamNames.mamba(i, "A_log")),
-        m.useD() ? w(ParamNames.mamba(i, "D")) : null, w(ParamNames.mamba(i, "norm.weight")),
-        w(ParamNames.mamba(i, "W_O"))));
+    return new Mamba2Mixer(
+        m,
+        new Mamba2Mixer.Params(
+            w(ParamNames.mamba(i, "W_x")),
+            w(ParamNames.mamba(i, "W_B")),
+            w(ParamNames.mamba(i, "W_C")),
+            w(ParamNames.mamba(i, "W_G")),
+            w(ParamNames.mamba(i, "W_dt")),
+            w(ParamNames.mamba(i, "conv.weight")),
+            m.convBias() ? w(ParamNames.mamba(i, "conv.bias")) : null,
+            w(ParamNames.mamba(i, "dt_bias")),
+            w(ParamNames.mamba(i, "A_log")),
+            m.useD() ? w(ParamNames.mamba(i, "D")) : null,
+            w(ParamNames.mamba(i, "norm.weight")),
+            w(ParamNames.mamba(i, "W_O"))));
   }
 
   private NDArray w(String name) {
@@ -124,13 +150,22 @@ public final class DecoderModel implements AutoCloseable {
     long[] flat = new long[b * l];
     for (int i = 0; i < b; i++) {
       if (ids[i].length != l) {
-        throw new BadInputException("input_ids: row " + i + " has length " + ids[i].length + ", expected " + l);
+        throw new BadInputException(
+            "input_ids: row " + i + " has length " + ids[i].length + ", expected " + l);
       }
       for (int t = 0; t < l; t++) {
         long id = ids[i][t];
         if (id < 0 || id >= config.vocabSize()) {
-          throw new BadInputException("input_ids: token id " + id + " at row " + i + ", position " + t
-              + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+          throw new BadInputException(
+              "input_ids: token id "
+                  + id
+                  + " at row "
+                  + i
+                  + ", position "
+                  + t
+                  + " is outside the vocabulary [0, "
+                  + config.vocabSize()
+                  + ")");
         }
         flat[i * l + t] = id;
       }
@@ -150,7 +185,9 @@ public final class DecoderModel implements AutoCloseable {
       NDArray in = x;
       int li = i;
       // Each layer's temporaries are freed when it is done; only the hidden state flows on.
-      x = org.mmmamba.core.nn.Scopes.keepOnly(() -> layers.get(li).forward(in, cache == null ? null : cache.layer(li)));
+      x =
+          org.mmmamba.core.nn.Scopes.keepOnly(
+              () -> layers.get(li).forward(in, cache == null ? null : cache.layer(li)));
     }
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));
@@ -165,17 +202,22 @@ public final class DecoderModel implements AutoCloseable {
 
   /** The LM head matrix (V, D): the embedding table when tied. */
   public NDArray lmHead() {
-    return config.tieWordEmbeddings() ? weights.get(ParamNames.EMBED) : weights.get(ParamNames.LM_HEAD);
+    return config.tieWordEmbeddings()
+        ? weights.get(ParamNames.EMBED)
+        : weights.get(ParamNames.LM_HEAD);
   }
 
-  /** Logits (B, L, V) from hidden states (B, L, D). For long L and large V use {@link #logitsChunked}. */
+  /**
+   * Logits (B, L, V) from hidden states (B, L, D). For long L and large V use {@link
+   * #logitsChunked}.
+   */
   public NDArray logits(NDArray hidden) {
     return Linear.linear(hidden, lmHead()).singletonOrThrow();
   }
 
   /**
-   * Logits computed {@code chunk} positions at a time and handed to {@code sink} with the chunk's start
-   * position, so (B, L, V) is never materialised (V = 92,553 at HoVLE scale).
+   * Logits computed {@code chunk} positions at a time and handed to {@code sink} with the chunk's
+   * start position, so (B, L, V) is never materialised (V = 92,553 at HoVLE scale).
    */
   public void logitsChunked(NDArray hidden, int chunk, ChunkSink sink) {
     long l = hidden.getShape().get(1);

@@ -4,8 +4,8 @@ import java.util.List;
 import org.mmmamba.core.nn.LayerCache;
 
 /**
- * Decode state of a whole model: one {@link LayerCache} per layer (a KV cache for attention layers, conv and
- * SSM states for Mamba-2 layers) and the number of positions consumed.
+ * Decode state of a whole model: one {@link LayerCache} per layer (a KV cache for attention layers,
+ * conv and SSM states for Mamba-2 layers) and the number of positions consumed.
  */
 public final class ModelCache implements AutoCloseable {
   private final List<LayerCache> layers;

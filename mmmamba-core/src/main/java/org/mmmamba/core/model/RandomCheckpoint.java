@@ -15,17 +15,21 @@ import org.mmmamba.core.io.SafetensorsWriter;
 import org.mmmamba.core.io.WeightMap;
 
 /**
- * Writes a random-weight vision-language teacher straight to disk in the HoVLE layout ({@code config.json} plus
- * sharded safetensors and {@code model.safetensors.index.json}), without a model in memory: each tensor is
- * generated when the writer streams it, one at a time (HoVLE-2.6B in BF16 is 5.2 GB; the largest tensor, the
- * 92,553 x 2048 text table, is 379 MB as BF16). For benchmarks and dry runs at the paper's scale; no Python.
+ * Writes a random-weight vision-language teacher straight to disk in the HoVLE layout ({@code
+ * config.json} plus sharded safetensors and {@code model.safetensors.index.json}), without a model
+ * in memory: each tensor is generated when the writer streams it, one at a time (HoVLE-2.6B in BF16
+ * is 5.2 GB; the largest tensor, the 92,553 x 2048 text table, is 379 MB as BF16). For benchmarks
+ * and dry runs at the paper's scale; no Python.
  *
- * <p>Values: tensors whose name ends in {@code norm.weight} are 1, {@code .bias} tensors 0, every other tensor
- * N(0, std^2) (Box-Muller from {@link SplittableRandom}), deterministic from the seed and the tensor's name,
- * generated in parallel blocks of {@value #BLOCK} elements.
+ * <p>Values: tensors whose name ends in {@code norm.weight} are 1, {@code .bias} tensors 0, every
+ * other tensor N(0, std^2) (Box-Muller from {@link SplittableRandom}), deterministic from the seed
+ * and the tensor's name, generated in parallel blocks of {@value #BLOCK} elements.
  */
 public final class RandomCheckpoint {
-  /** Elements per parallel generation block (each block has its own stream, split from the tensor's). */
+  /**
+   * Elements per parallel generation block (each block has its own stream, split from the
+   * tensor's).
+   */
   static final int BLOCK = 1 << 20;
 
   private RandomCheckpoint() {}
@@ -41,7 +45,8 @@ public final class RandomCheckpoint {
    * @param maxShardBytes most bytes of tensor data per shard
    * @return the number of parameters written
    */
-  public static long write(VlmConfig c, Path dir, Dtype dtype, long seed, double std, long maxShardBytes) {
+  public static long write(
+      VlmConfig c, Path dir, Dtype dtype, long seed, double std, long maxShardBytes) {
     if (dtype != Dtype.BF16 && dtype != Dtype.F32) {
       throw new IllegalArgumentException("dtype must be BF16 or F32, got " + dtype);
     }
@@ -66,30 +71,38 @@ public final class RandomCheckpoint {
   /** The tensor's bytes (little-endian). */
   static ByteBuffer generate(String name, long n, Dtype dtype, long seed, double std) {
     if (n * dtype.bytes() > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("tensor '" + name + "' has " + n + " elements: over 2 GiB in one buffer");
+      throw new IllegalArgumentException(
+          "tensor '" + name + "' has " + n + " elements: over 2 GiB in one buffer");
     }
     ByteBuffer out = ByteBuffer.allocate((int) (n * dtype.bytes())).order(ByteOrder.LITTLE_ENDIAN);
-    double constant = name.endsWith("norm.weight") ? 1.0 : name.endsWith(".bias") ? 0.0 : Double.NaN;
+    double constant =
+        name.endsWith("norm.weight") ? 1.0 : name.endsWith(".bias") ? 0.0 : Double.NaN;
     int blocks = (int) ((n + BLOCK - 1) / BLOCK);
     SplittableRandom root = new SplittableRandom(seed);
     SplittableRandom[] streams = new SplittableRandom[blocks];
     for (int b = 0; b < blocks; b++) {
       streams[b] = root.split();
     }
-    IntStream.range(0, blocks).parallel().forEach(b -> {
-      SplittableRandom rng = streams[b];
-      long from = (long) b * BLOCK;
-      long to = Math.min(n, from + BLOCK);
-      for (long i = from; i < to; i++) {
-        float v = Double.isNaN(constant) ? (float) (std * RandomWeights.gaussian(rng)) : (float) constant;
-        int at = (int) (i * dtype.bytes());
-        if (dtype == Dtype.BF16) {
-          out.putShort(at, bf16(v));
-        } else {
-          out.putFloat(at, v);
-        }
-      }
-    });
+    IntStream.range(0, blocks)
+        .parallel()
+        .forEach(
+            b -> {
+              SplittableRandom rng = streams[b];
+              long from = (long) b * BLOCK;
+              long to = Math.min(n, from + BLOCK);
+              for (long i = from; i < to; i++) {
+                float v =
+                    Double.isNaN(constant)
+                        ? (float) (std * RandomWeights.gaussian(rng))
+                        : (float) constant;
+                int at = (int) (i * dtype.bytes());
+                if (dtype == Dtype.BF16) {
+                  out.putShort(at, bf16(v));
+                } else {
+                  out.putFloat(at, v);
+                }
+              }
+            });
     return out;
   }
 

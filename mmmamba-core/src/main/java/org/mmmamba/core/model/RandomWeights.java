@@ -1,6 +1,5 @@
 package org.mmmamba.core.model;
 
-import org.mmmamba.core.config.ParamNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,27 +10,32 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.ModelFamily;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.io.HovleWeightMap;
 import org.mmmamba.core.io.WeightMap;
 import org.mmmamba.core.io.WeightMaps;
 
 /**
- * Random initialisation of every canonical tensor a config needs (tests, benchmarks, training from scratch).
- * Deterministic from a seed (Java RNG, independent of the engine's RNG).
+ * Random initialisation of every canonical tensor a config needs (tests, benchmarks, training from
+ * scratch). Deterministic from a seed (Java RNG, independent of the engine's RNG).
  *
- * <p>Matrices ~ N(0, std^2) (HF's initializer_range convention, default 0.02), norms = 1, biases = 0; Mamba-2
- * scalars as HF Mamba2 initialises them: A_log = log(U[1, 16]), dt_bias = softplus^-1(dt) with
- * dt = exp(U[log 1e-3, log 1e-1]), D = 1, conv ~ U(-1/sqrt(K), 1/sqrt(K)).
+ * <p>Matrices ~ N(0, std^2) (HF's initializer_range convention, default 0.02), norms = 1, biases =
+ * 0; Mamba-2 scalars as HF Mamba2 initialises them: A_log = log(U[1, 16]), dt_bias =
+ * softplus^-1(dt) with dt = exp(U[log 1e-3, log 1e-1]), D = 1, conv ~ U(-1/sqrt(K), 1/sqrt(K)).
  */
 public final class RandomWeights {
   private RandomWeights() {}
 
-  /** Canonical tensor name to shape, derived from the family's weight table (one source of truth). */
+  /**
+   * Canonical tensor name to shape, derived from the family's weight table (one source of truth).
+   */
   public static Map<String, long[]> canonicalShapes(DecoderConfig c) {
     // The MMMAMBA table covers both layer kinds; pure-attention families map one to one onto it.
-    DecoderConfig table = c.family() == ModelFamily.MAMBA2 ? c : c.withFamily(
-        c.hasMamba() ? ModelFamily.MMMAMBA : c.family());
+    DecoderConfig table =
+        c.family() == ModelFamily.MAMBA2
+            ? c
+            : c.withFamily(c.hasMamba() ? ModelFamily.MMMAMBA : c.family());
     return shapesOf(WeightMaps.of(table));
   }
 
@@ -57,7 +61,8 @@ public final class RandomWeights {
   }
 
   /** A new {@link Weights} with every tensor of {@code c} randomly initialised. */
-  public static Weights create(DecoderConfig c, NDManager parent, DataType dtype, long seed, double std) {
+  public static Weights create(
+      DecoderConfig c, NDManager parent, DataType dtype, long seed, double std) {
     Weights w = new Weights(parent, dtype);
     SplittableRandom rng = new SplittableRandom(seed);
     for (Map.Entry<String, long[]> e : canonicalShapes(c).entrySet()) {
@@ -67,16 +72,19 @@ public final class RandomWeights {
   }
 
   /**
-   * A random vision-language model: the joint stack as {@link #create} makes it (seed {@code seed}), the vision
-   * store's tensors ({@code vision.*}, {@code llm.tok_embeddings.weight}; shapes from the HoVLE table) all
-   * N(0, std^2), biases included, from a stream derived from the same seed.
+   * A random vision-language model: the joint stack as {@link #create} makes it (seed {@code
+   * seed}), the vision store's tensors ({@code vision.*}, {@code llm.tok_embeddings.weight}; shapes
+   * from the HoVLE table) all N(0, std^2), biases included, from a stream derived from the same
+   * seed.
    */
-  public static VisionLanguageModel vlm(VlmConfig c, NDManager parent, DataType dtype, long seed, double std) {
+  public static VisionLanguageModel vlm(
+      VlmConfig c, NDManager parent, DataType dtype, long seed, double std) {
     DecoderModel decoder = new DecoderModel(c.stack(), create(c.stack(), parent, dtype, seed, std));
     Weights vw = new Weights(parent, dtype);
     try {
       SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
-      for (Map.Entry<String, long[]> e : shapesOf(VlmIo.visionPart(HovleWeightMap.of(c), true)).entrySet()) {
+      for (Map.Entry<String, long[]> e :
+          shapesOf(VlmIo.visionPart(HovleWeightMap.of(c), true)).entrySet()) {
         vw.put(e.getKey(), init(vw.manager(), e.getKey(), e.getValue(), rng, std, dtype));
       }
       return new VisionLanguageModel(c, vw, decoder);
@@ -92,7 +100,8 @@ public final class RandomWeights {
     return new DecoderModel(c, create(c, parent, dtype, seed, 0.02));
   }
 
-  static NDArray init(NDManager m, String name, long[] shape, SplittableRandom rng, double std, DataType dt) {
+  static NDArray init(
+      NDManager m, String name, long[] shape, SplittableRandom rng, double std, DataType dt) {
     int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     double[] v = new double[n];
     String role = name.substring(name.lastIndexOf('.') + 1);
@@ -104,7 +113,8 @@ public final class RandomWeights {
       }
     } else if (name.endsWith("dt_bias")) {
       for (int i = 0; i < n; i++) {
-        double step = Math.exp(Math.log(1e-3) + rng.nextDouble() * (Math.log(1e-1) - Math.log(1e-3)));
+        double step =
+            Math.exp(Math.log(1e-3) + rng.nextDouble() * (Math.log(1e-1) - Math.log(1e-3)));
         v[i] = step + Math.log(-Math.expm1(-step));
       }
     } else if (role.equals("D")) {
@@ -124,7 +134,8 @@ public final class RandomWeights {
     NDArray wide = m.create(v, new Shape(shape));
     NDArray out = wide.toType(dt, false);
     if (out != wide) {
-      wide.close(); // else the float64 source would live in the weights' manager as long as the model
+      wide.close(); // else the float64 source would live in the weights' manager as long as the
+      // model
     }
     return out;
   }

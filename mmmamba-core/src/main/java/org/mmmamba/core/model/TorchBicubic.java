@@ -6,12 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * TorchBicubic resampling with the semantics of torch {@code F.interpolate(mode='bicubic', align_corners=False)}:
- * Keys' cubic kernel with a = -0.75, source coordinate {@code (dst + 0.5) * in / out - 0.5} (not clamped), the
- * four taps floor(src) - 1 .. floor(src) + 2 clamped to the border.
+ * TorchBicubic resampling with the semantics of torch {@code F.interpolate(mode='bicubic',
+ * align_corners=False)}: Keys' cubic kernel with a = -0.75, source coordinate {@code (dst + 0.5) *
+ * in / out - 0.5} (not clamped), the four taps floor(src) - 1 .. floor(src) + 2 clamped to the
+ * border.
  *
- * <p>Resampling is linear in the input, so it is done as precomputed interpolation matrices (built on the host)
- * and matmuls: gradients flow to the resampled table (HoVLE's position embeddings).
+ * <p>Resampling is linear in the input, so it is done as precomputed interpolation matrices (built
+ * on the host) and matmuls: gradients flow to the resampled table (HoVLE's position embeddings).
  */
 public final class TorchBicubic {
   /** The cubic-convolution coefficient torch uses. */
@@ -19,7 +20,10 @@ public final class TorchBicubic {
 
   private TorchBicubic() {}
 
-  /** The (out, in) matrix M with y = M x resampling a length-{@code in} signal to length {@code out}. */
+  /**
+   * The (out, in) matrix M with y = M x resampling a length-{@code in} signal to length {@code
+   * out}.
+   */
   public static double[][] matrix(int in, int out) {
     double[][] m = new double[out][in];
     double scale = (double) in / out;
@@ -47,9 +51,9 @@ public final class TorchBicubic {
   }
 
   /**
-   * Resamples a square grid of vectors: {@code grid} (gIn * gIn, D), rows in row-major (row, col) order, to
-   * (gOut * gOut, D), separably (rows, then columns). The matrices are created in {@code m}, first operands of
-   * the matmuls, so the results land in {@code m}.
+   * Resamples a square grid of vectors: {@code grid} (gIn * gIn, D), rows in row-major (row, col)
+   * order, to (gOut * gOut, D), separably (rows, then columns). The matrices are created in {@code
+   * m}, first operands of the matmuls, so the results land in {@code m}.
    */
   public static NDArray resize2d(NDManager m, NDArray grid, int gIn, int gOut) {
     long d = grid.getShape().get(1);

@@ -14,20 +14,22 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.VlmConfig;
 
 /**
- * A HoVLE-style decoder-only vision-language model (docs/method.md §1, §6): {@link VisionEmbedding} makes image
- * tokens, {@link #inputEmbeds} splices them into the text embeddings at the {@code <IMG_CONTEXT>} positions, and
- * one {@link DecoderModel} runs the joint sequence through the embedding module's layers and the LLM's layers
- * (global indices 0..n-1, positions 0..L-1 throughout), then the LLM's final norm and LM head.
+ * A HoVLE-style decoder-only vision-language model (docs/method.md §1, §6): {@link VisionEmbedding}
+ * makes image tokens, {@link #inputEmbeds} splices them into the text embeddings at the {@code
+ * <IMG_CONTEXT>} positions, and one {@link DecoderModel} runs the joint sequence through the
+ * embedding module's layers and the LLM's layers (global indices 0..n-1, positions 0..L-1
+ * throughout), then the LLM's final norm and LM head.
  *
- * <p>Weights: the decoder's {@link Weights} hold the joint stack ({@code embed.weight} = the embedding module's
- * own text table, {@code layers.*}, {@code final_norm.weight}, {@code lm_head.weight}); a separate vision store
- * holds {@code vision.*} and the LLM's own token table {@code llm.tok_embeddings.weight}, which the multimodal
- * path never reads but a checkpoint must keep.
+ * <p>Weights: the decoder's {@link Weights} hold the joint stack ({@code embed.weight} = the
+ * embedding module's own text table, {@code layers.*}, {@code final_norm.weight}, {@code
+ * lm_head.weight}); a separate vision store holds {@code vision.*} and the LLM's own token table
+ * {@code llm.tok_embeddings.weight}, which the multimodal path never reads but a checkpoint must
+ * keep.
  *
- * <p>Ownership: a model built with the public constructor owns both stores and closes them. A student built
- * with {@link #withDecoder} owns only its decoder and <em>borrows</em> the vision store: closing the student
- * closes its decoder only; the model it was made from must stay open while the student is used (and closing it
- * frees the shared vision weights).
+ * <p>Ownership: a model built with the public constructor owns both stores and closes them. A
+ * student built with {@link #withDecoder} owns only its decoder and <em>borrows</em> the vision
+ * store: closing the student closes its decoder only; the model it was made from must stay open
+ * while the student is used (and closing it frees the shared vision weights).
  *
  * <p>Shapes: B batch, L length, D hidden, V vocab, T_i tiles of sample i, S tile side.
  */
@@ -47,11 +49,12 @@ public final class VisionLanguageModel implements AutoCloseable {
     this(config, visionWeights, decoder, true);
   }
 
-  private VisionLanguageModel(VlmConfig config, Weights visionWeights, DecoderModel decoder, boolean ownsVision) {
+  private VisionLanguageModel(
+      VlmConfig config, Weights visionWeights, DecoderModel decoder, boolean ownsVision) {
     checkFits(config.stack(), decoder.config());
     if (visionWeights.dtype() != decoder.dtype()) {
-      throw new BadInputException("vision weights are " + visionWeights.dtype() + " but the decoder is "
-          + decoder.dtype());
+      throw new BadInputException(
+          "vision weights are " + visionWeights.dtype() + " but the decoder is " + decoder.dtype());
     }
     this.config = config;
     this.visionWeights = visionWeights;
@@ -61,9 +64,9 @@ public final class VisionLanguageModel implements AutoCloseable {
   }
 
   /**
-   * A model with another joint stack (a student: e.g. Mamba-2 layers seeded from this model's attention layers)
-   * sharing this model's vision store. The result owns {@code student} and borrows the vision weights: see the
-   * class comment.
+   * A model with another joint stack (a student: e.g. Mamba-2 layers seeded from this model's
+   * attention layers) sharing this model's vision store. The result owns {@code student} and
+   * borrows the vision weights: see the class comment.
    */
   public VisionLanguageModel withDecoder(DecoderModel student) {
     checkFits(config.stack(), student.config());
@@ -72,10 +75,23 @@ public final class VisionLanguageModel implements AutoCloseable {
   }
 
   private static void checkFits(DecoderConfig s, DecoderConfig d) {
-    if (d.numLayers() != s.numLayers() || d.hiddenSize() != s.hiddenSize() || d.vocabSize() != s.vocabSize()) {
-      throw new BadInputException("decoder (" + d.numLayers() + " layers, hidden " + d.hiddenSize() + ", vocab "
-          + d.vocabSize() + ") does not fit the vision-language model (" + s.numLayers() + " layers, hidden "
-          + s.hiddenSize() + ", vocab " + s.vocabSize() + ")");
+    if (d.numLayers() != s.numLayers()
+        || d.hiddenSize() != s.hiddenSize()
+        || d.vocabSize() != s.vocabSize()) {
+      throw new BadInputException(
+          "decoder ("
+              + d.numLayers()
+              + " layers, hidden "
+              + d.hiddenSize()
+              + ", vocab "
+              + d.vocabSize()
+              + ") does not fit the vision-language model ("
+              + s.numLayers()
+              + " layers, hidden "
+              + s.hiddenSize()
+              + ", vocab "
+              + s.vocabSize()
+              + ")");
     }
   }
 
@@ -104,7 +120,10 @@ public final class VisionLanguageModel implements AutoCloseable {
     return ownsVision;
   }
 
-  /** Every canonical tensor of the model: the vision store's, then the decoder's (names are disjoint). */
+  /**
+   * Every canonical tensor of the model: the vision store's, then the decoder's (names are
+   * disjoint).
+   */
   public Map<String, NDArray> parameters() {
     Map<String, NDArray> out = new LinkedHashMap<>();
     for (String n : visionWeights.names()) {
@@ -122,7 +141,8 @@ public final class VisionLanguageModel implements AutoCloseable {
   }
 
   /**
-   * Image tokens for all tiles of all samples, in order: (sum_i T_i * tokens_i, D); null entries are skipped.
+   * Image tokens for all tiles of all samples, in order: (sum_i T_i * tokens_i, D); null entries
+   * are skipped.
    */
   public NDArray imageTokens(List<NDArray> pixelsPerSample) {
     NDList parts = new NDList();
@@ -141,16 +161,19 @@ public final class VisionLanguageModel implements AutoCloseable {
   }
 
   /**
-   * The joint input embeddings (B, L, D): text embeddings from the embedding module's table, with the
-   * {@code <IMG_CONTEXT>} positions of sample i replaced, in order, by the image tokens of its tiles.
+   * The joint input embeddings (B, L, D): text embeddings from the embedding module's table, with
+   * the {@code <IMG_CONTEXT>} positions of sample i replaced, in order, by the image tokens of its
+   * tiles.
    *
-   * <p>The splice is one differentiable gather: rows of [text (B*L, D) ; image tokens (M, D)] picked by an index
-   * built on the host, so gradients reach both the text table and the vision weights.
+   * <p>The splice is one differentiable gather: rows of [text (B*L, D) ; image tokens (M, D)]
+   * picked by an index built on the host, so gradients reach both the text table and the vision
+   * weights.
    *
    * @param ids (B, L) int64 token ids
-   * @param pixelsPerSample null (text only), or one entry per sample: null, or normalised tiles (T_i, C, S, S)
-   * @throws BadInputException naming the sample if its number of {@code <IMG_CONTEXT>} tokens is not
-   *     T_i * tokens per tile, or its pixels have a bad shape
+   * @param pixelsPerSample null (text only), or one entry per sample: null, or normalised tiles
+   *     (T_i, C, S, S)
+   * @throws BadInputException naming the sample if its number of {@code <IMG_CONTEXT>} tokens is
+   *     not T_i * tokens per tile, or its pixels have a bad shape
    */
   public NDArray inputEmbeds(NDArray ids, List<NDArray> pixelsPerSample) {
     Shape is = ids.getShape();
@@ -160,7 +183,8 @@ public final class VisionLanguageModel implements AutoCloseable {
     int b = (int) is.get(0);
     int l = (int) is.get(1);
     if (pixelsPerSample != null && pixelsPerSample.size() != b) {
-      throw new BadInputException("pixels: " + pixelsPerSample.size() + " entries for a batch of " + b + " samples");
+      throw new BadInputException(
+          "pixels: " + pixelsPerSample.size() + " entries for a batch of " + b + " samples");
     }
     List<NDArray> pixels = pixelsPerSample == null ? Collections.nCopies(b, null) : pixelsPerSample;
     long[] host = ids.toLongArray();
@@ -184,8 +208,15 @@ public final class VisionLanguageModel implements AutoCloseable {
         have = tiles + " tile(s) x " + perTile + " image tokens = " + expected;
       }
       if (counts[i] != expected) {
-        throw new BadInputException("sample " + i + ": " + counts[i] + " <IMG_CONTEXT> tokens (id " + ctx
-            + ") in input_ids but " + have);
+        throw new BadInputException(
+            "sample "
+                + i
+                + ": "
+                + counts[i]
+                + " <IMG_CONTEXT> tokens (id "
+                + ctx
+                + ") in input_ids but "
+                + have);
       }
       total += expected;
     }

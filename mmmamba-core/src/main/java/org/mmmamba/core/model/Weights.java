@@ -1,6 +1,5 @@
 package org.mmmamba.core.model;
 
-import org.mmmamba.core.config.ParamNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -9,12 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.config.ParamNames;
 
 /**
- * The parameter tensors of a model under canonical names ({@link ParamNames}), owned by one manager.
+ * The parameter tensors of a model under canonical names ({@link ParamNames}), owned by one
+ * manager.
  *
- * <p>Layers hold direct references to these arrays; optimisers update them in place, so a model never has to
- * be rebuilt after a step.
+ * <p>Layers hold direct references to these arrays; optimisers update them in place, so a model
+ * never has to be rebuilt after a step.
  */
 public final class Weights implements AutoCloseable {
   private final NDManager manager;

@@ -2,7 +2,6 @@ package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
-import org.mmmamba.core.nn.Scalars;
 
 /** Activations DJL 0.36 lacks. */
 public final class Activations {

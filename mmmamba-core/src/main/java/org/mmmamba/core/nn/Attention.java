@@ -10,8 +10,8 @@ import ai.djl.nn.core.Linear;
 /**
  * Grouped-query softmax attention with RoPE (Llama / Qwen2 / InternLM2).
  *
- * <p>Weights (HF layout, out x in): W_Q (H*P, D), W_K and W_V (G*P, D), W_O (D, H*P); optional biases.
- * RoPE is applied to q and k; keys are cached after RoPE.
+ * <p>Weights (HF layout, out x in): W_Q (H*P, D), W_K and W_V (G*P, D), W_O (D, H*P); optional
+ * biases. RoPE is applied to q and k; keys are cached after RoPE.
  */
 public final class Attention implements Mixer {
   private final NDArray wQ;
@@ -29,8 +29,18 @@ public final class Attention implements Mixer {
 
   /** Biases may be null. */
   public Attention(
-      NDArray wQ, NDArray wK, NDArray wV, NDArray wO, NDArray bQ, NDArray bK, NDArray bV, NDArray bO,
-      int numHeads, int numKvHeads, int headDim, Rope rope) {
+      NDArray wQ,
+      NDArray wK,
+      NDArray wV,
+      NDArray wO,
+      NDArray bQ,
+      NDArray bK,
+      NDArray bV,
+      NDArray bO,
+      int numHeads,
+      int numKvHeads,
+      int headDim,
+      Rope rope) {
     this.wQ = wQ;
     this.wK = wK;
     this.wV = wV;

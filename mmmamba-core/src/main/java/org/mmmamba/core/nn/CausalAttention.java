@@ -6,15 +6,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.mmmamba.core.nn.Scalars;
 
 /**
  * Exact causal softmax attention with grouped-query heads, processed in query blocks so memory is
- * O(B * H * blockLen * Lk) rather than O(L^2): a 32K-token prefill never materialises an L x L matrix.
+ * O(B * H * blockLen * Lk) rather than O(L^2): a 32K-token prefill never materialises an L x L
+ * matrix.
  *
- * <p>Shapes: q (B, H, Lq, P); k, v (B, G, Lk, P) with H = r * G (query head h uses kv head h / r, like HF
- * {@code repeat_kv}); query i (0-based in this call) sits at absolute position {@code Lk - Lq + i} and sees
- * keys 0..Lk-Lq+i. Output (B, H, Lq, P). Scale 1/sqrt(P).
+ * <p>Shapes: q (B, H, Lq, P); k, v (B, G, Lk, P) with H = r * G (query head h uses kv head h / r,
+ * like HF {@code repeat_kv}); query i (0-based in this call) sits at absolute position {@code Lk -
+ * Lq + i} and sees keys 0..Lk-Lq+i. Output (B, H, Lq, P). Scale 1/sqrt(P).
  */
 public final class CausalAttention {
   /** Upper bound on score elements per block (about 64 MiB in fp32). */
@@ -44,7 +44,8 @@ public final class CausalAttention {
     int offset = lk - lq;
     NDManager m = q.getManager();
     NDArray scale = Scalars.of(q, 1.0 / Math.sqrt(p));
-    // GQA folded into matmul rows: the r query heads of kv head j become r * Lq rows of one (B, G) batch entry,
+    // GQA folded into matmul rows: the r query heads of kv head j become r * Lq rows of one (B, G)
+    // batch entry,
     // so K and V are used as they are, never broadcast or copied per query head.
     NDArray q5 = q.reshape(b, g, r, lq, p).mul(scale);
     NDArray kt = k.transpose(0, 1, 3, 2);
@@ -54,26 +55,34 @@ public final class CausalAttention {
       int start = s;
       int e = Math.min(lq, s + block);
       int keysUpTo = offset + e;
-      // Each block's scores are freed when the block is done (only its (B, G, r, bl, P) output is kept).
-      outs.add(Scopes.keepOnly(() -> {
-        int bl = e - start;
-        NDArray qb = (lq == bl ? q5 : q5.get(":, :, :, {}:{}", start, e)).reshape(b, g, r * bl, p);
-        NDArray kb = keysUpTo == lk ? kt : kt.get(":, :, :, :{}", keysUpTo);
-        NDArray vb = keysUpTo == lk ? v : v.get(":, :, :{}, :", keysUpTo);
-        NDArray scores = qb.matMul(kb).reshape(b, g, r, bl, keysUpTo);
-        if (bl > 1 || offset + start + 1 < keysUpTo) {
-          scores = maskFuture(scores, offset + start, bl, keysUpTo);
-        }
-        // Mixed precision: softmax in float32, probabilities back in float16 for the value matmul.
-        NDArray probs = Fp32.as(Fp32.softmax(scores, -1), scores);
-        return probs.reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
-      }));
+      // Each block's scores are freed when the block is done (only its (B, G, r, bl, P) output is
+      // kept).
+      outs.add(
+          Scopes.keepOnly(
+              () -> {
+                int bl = e - start;
+                NDArray qb =
+                    (lq == bl ? q5 : q5.get(":, :, :, {}:{}", start, e)).reshape(b, g, r * bl, p);
+                NDArray kb = keysUpTo == lk ? kt : kt.get(":, :, :, :{}", keysUpTo);
+                NDArray vb = keysUpTo == lk ? v : v.get(":, :, :{}, :", keysUpTo);
+                NDArray scores = qb.matMul(kb).reshape(b, g, r, bl, keysUpTo);
+                if (bl > 1 || offset + start + 1 < keysUpTo) {
+                  scores = maskFuture(scores, offset + start, bl, keysUpTo);
+                }
+                // Mixed precision: softmax in float32, probabilities back in float16 for the value
+                // matmul.
+                NDArray probs = Fp32.as(Fp32.softmax(scores, -1), scores);
+                return probs.reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
+              }));
     }
     NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 3);
     return out.reshape(b, h, lq, p);
   }
 
-  /** Adds -inf to the scores of keys after each query's position (an additive (nq, nk) bias, broadcast). */
+  /**
+   * Adds -inf to the scores of keys after each query's position (an additive (nq, nk) bias,
+   * broadcast).
+   */
   private static NDArray maskFuture(NDArray scores, int firstPos, int nq, int nk) {
     NDManager m = scores.getManager();
     NDArray qpos = m.arange(firstPos, firstPos + nq).reshape(nq, 1);
@@ -86,8 +95,8 @@ public final class CausalAttention {
   }
 
   /**
-   * The slow, obviously correct twin: repeats kv heads, builds the full (Lq, Lk) score matrix with an explicit
-   * mask. Test-only sizes.
+   * The slow, obviously correct twin: repeats kv heads, builds the full (Lq, Lk) score matrix with
+   * an explicit mask. Test-only sizes.
    */
   public static NDArray reference(NDArray q, NDArray k, NDArray v) {
     Shape qs = q.getShape();
@@ -105,7 +114,13 @@ public final class CausalAttention {
         mask[i * lk + j] = j <= lk - lq + i ? 0 : Double.NEGATIVE_INFINITY;
       }
     }
-    NDArray maskArr = q.getManager().create(mask, new Shape(lq, lk)).toType(DataType.FLOAT64, false);
-    return scores.toType(DataType.FLOAT64, false).add(maskArr).softmax(-1).toType(q.getDataType(), false).matMul(vr);
+    NDArray maskArr =
+        q.getManager().create(mask, new Shape(lq, lk)).toType(DataType.FLOAT64, false);
+    return scores
+        .toType(DataType.FLOAT64, false)
+        .add(maskArr)
+        .softmax(-1)
+        .toType(q.getDataType(), false)
+        .matMul(vr);
   }
 }

@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Depthwise causal 1-D convolution over time, kernel K, per channel:
- * {@code out_t = bias + sum_{j<K} w[:, j] * in_{t-K+1+j}} (so w[:, K-1] multiplies the current token; this is
- * PyTorch's {@code Conv1d(groups=C, padding=K-1)} truncated to the first L outputs, the HF/mamba_ssm layout).
+ * Depthwise causal 1-D convolution over time, kernel K, per channel: {@code out_t = bias +
+ * sum_{j<K} w[:, j] * in_{t-K+1+j}} (so w[:, K-1] multiplies the current token; this is PyTorch's
+ * {@code Conv1d(groups=C, padding=K-1)} truncated to the first L outputs, the HF/mamba_ssm layout).
  *
- * <p>Shapes: in (B, L, C), w (C, K), bias (C) or null, prefix (B, K-1, C) = the previous K-1 raw inputs
- * (zeros at the start of a sequence).
+ * <p>Shapes: in (B, L, C), w (C, K), bias (C) or null, prefix (B, K-1, C) = the previous K-1 raw
+ * inputs (zeros at the start of a sequence).
  */
 public final class CausalConv1d {
   private CausalConv1d() {}
@@ -38,15 +38,22 @@ public final class CausalConv1d {
       return in;
     }
     Shape s = in.getShape();
-    NDArray pre = prefix != null ? prefix : in.getManager().zeros(new Shape(s.get(0), k - 1, s.get(2)), in.getDataType());
+    NDArray pre =
+        prefix != null
+            ? prefix
+            : in.getManager().zeros(new Shape(s.get(0), k - 1, s.get(2)), in.getDataType());
     return pre.concat(in, 1);
   }
 
-  /** The last K-1 raw inputs of (prefix ++ in): the conv state to carry to the next call. (B, K-1, C). */
+  /**
+   * The last K-1 raw inputs of (prefix ++ in): the conv state to carry to the next call. (B, K-1,
+   * C).
+   */
   public static NDArray nextPrefix(NDArray in, NDArray prefix, int k) {
     long l = in.getShape().get(1);
     if (k > 1 && l >= k - 1) {
-      return in.get(":, {}:, :", l - (k - 1)); // all from the input: no need to build prefix ++ input
+      return in.get(
+          ":, {}:, :", l - (k - 1)); // all from the input: no need to build prefix ++ input
     }
     NDArray padded = withPrefix(in, prefix, k);
     long total = padded.getShape().get(1);
@@ -60,8 +67,11 @@ public final class CausalConv1d {
     NDArray padded = withPrefix(in, prefix, k);
     ai.djl.ndarray.NDList steps = new ai.djl.ndarray.NDList();
     for (long t = 0; t < l; t++) {
-      NDArray acc = bias == null ? in.getManager().zeros(new Shape(in.getShape().get(0), in.getShape().get(2)),
-          in.getDataType()) : bias.broadcast(in.getShape().get(0), in.getShape().get(2));
+      NDArray acc =
+          bias == null
+              ? in.getManager()
+                  .zeros(new Shape(in.getShape().get(0), in.getShape().get(2)), in.getDataType())
+              : bias.broadcast(in.getShape().get(0), in.getShape().get(2));
       for (int j = 0; j < k; j++) {
         acc = acc.add(padded.get(":, {}, :", t + j).mul(w.get(":, {}", j)));
       }

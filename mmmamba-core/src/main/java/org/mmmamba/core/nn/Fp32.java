@@ -5,16 +5,17 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Float32 islands of float16 compute (mixed precision): the numerically fragile steps (RMSNorm statistics,
- * softmax, the SSD scan's state and decay products, the losses) upcast float16 inputs and, where the result
- * flows on, cast back. Float32 and float64 inputs pass through untouched, so fp32/fp64 results are bitwise as
- * before and no op is added.
+ * Float32 islands of float16 compute (mixed precision): the numerically fragile steps (RMSNorm
+ * statistics, softmax, the SSD scan's state and decay products, the losses) upcast float16 inputs
+ * and, where the result flows on, cast back. Float32 and float64 inputs pass through untouched, so
+ * fp32/fp64 results are bitwise as before and no op is added.
  *
- * <p>Both casts are differentiable. DJL 0.36's {@code toType} runs under torch's {@code NoGradGuard} (it cuts the
- * autograd graph), so the casts are made from ops autograd records: up = {@code x + zeros_f32(1)} (type promotion
- * of a 1-d float32 operand; exact), down = {@code cumprod} over a new axis of size 1 with {@code dtype=float16}
- * (torch casts the input to that dtype first; the product of one element is the element). Arrays outside any
- * autograd recording (grad mode off: inference, evaluation) take a plain {@code toType}.
+ * <p>Both casts are differentiable. DJL 0.36's {@code toType} runs under torch's {@code
+ * NoGradGuard} (it cuts the autograd graph), so the casts are made from ops autograd records: up =
+ * {@code x + zeros_f32(1)} (type promotion of a 1-d float32 operand; exact), down = {@code cumprod}
+ * over a new axis of size 1 with {@code dtype=float16} (torch casts the input to that dtype first;
+ * the product of one element is the element). Arrays outside any autograd recording (grad mode off:
+ * inference, evaluation) take a plain {@code toType}.
  */
 public final class Fp32 {
   private Fp32() {}
@@ -33,8 +34,8 @@ public final class Fp32 {
   }
 
   /**
-   * {@code x} in {@code like}'s dtype when {@code x} is float32 and {@code like} float16 (differentiable), else
-   * {@code x} itself.
+   * {@code x} in {@code like}'s dtype when {@code x} is float32 and {@code like} float16
+   * (differentiable), else {@code x} itself.
    */
   public static NDArray as(NDArray x, NDArray like) {
     if (like.getDataType() != DataType.FLOAT16 || x.getDataType() != DataType.FLOAT32) {
@@ -43,8 +44,10 @@ public final class Fp32 {
     if (!recording()) {
       return x.toType(DataType.FLOAT16, false); // no graph to keep: a plain cast
     }
-    // The new axis goes first: torch's outer-dimension scan then runs one thread per element. Along a new innermost
-    // axis (one scan per element) an fp16-mixed step at HoVLE dims took 20 s instead of ~1 s on an H200.
+    // The new axis goes first: torch's outer-dimension scan then runs one thread per element. Along
+    // a new innermost
+    // axis (one scan per element) an fp16-mixed step at HoVLE dims took 20 s instead of ~1 s on an
+    // H200.
     return x.expandDims(0).cumProd(0, DataType.FLOAT16).squeeze(0);
   }
 
@@ -53,7 +56,10 @@ public final class Fp32 {
     return ai.djl.pytorch.jni.JniUtils.isGradMode();
   }
 
-  /** {@code softmax(x)} along {@code axis} computed in float32 (for float16 {@code x}; the result is float32). */
+  /**
+   * {@code softmax(x)} along {@code axis} computed in float32 (for float16 {@code x}; the result is
+   * float32).
+   */
   public static NDArray softmax(NDArray x, int axis) {
     if (x.getDataType() == DataType.FLOAT16 && x instanceof ai.djl.pytorch.engine.PtNDArray pt) {
       return ai.djl.pytorch.jni.JniUtils.softmax(pt, axis, DataType.FLOAT32);

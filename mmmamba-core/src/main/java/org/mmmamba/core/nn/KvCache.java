@@ -8,8 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Attention key/value cache for one layer: preallocated (B, G, capacity, P) buffers that grow by doubling.
- * Keys are stored after RoPE. Memory grows linearly with the context: this is what mmMamba removes.
+ * Attention key/value cache for one layer: preallocated (B, G, capacity, P) buffers that grow by
+ * doubling. Keys are stored after RoPE. Memory grows linearly with the context: this is what
+ * mmMamba removes.
  */
 public final class KvCache implements LayerCache {
   private final NDManager manager;
@@ -17,7 +18,10 @@ public final class KvCache implements LayerCache {
   private NDArray v;
   private int length;
 
-  /** An empty cache of initial capacity {@code capacity} tokens; arrays live in a sub-manager of {@code parent}. */
+  /**
+   * An empty cache of initial capacity {@code capacity} tokens; arrays live in a sub-manager of
+   * {@code parent}.
+   */
   public KvCache(NDManager parent, int batch, int kvHeads, int headDim, int capacity, DataType dt) {
     this.manager = parent.newSubManager();
     int cap = Math.max(1, capacity);
@@ -37,7 +41,8 @@ public final class KvCache implements LayerCache {
   }
 
   /**
-   * Appends (B, G, L, P) keys and values and returns views of all cached keys and values (B, G, length, P).
+   * Appends (B, G, L, P) keys and values and returns views of all cached keys and values (B, G,
+   * length, P).
    */
   public NDArray[] append(NDArray newK, NDArray newV) {
     int l = (int) newK.getShape().get(2);
@@ -46,13 +51,17 @@ public final class KvCache implements LayerCache {
     k.set(at, newK);
     v.set(at, newV);
     length += l;
-    // Views go to the caller's manager so per-step handles are freed with the step, not kept by the cache.
+    // Views go to the caller's manager so per-step handles are freed with the step, not kept by the
+    // cache.
     NDManager caller = newK.getManager();
     NDIndex upTo = new NDIndex(":, :, :{}", length);
     return new NDArray[] {k.get(caller, upTo), v.get(caller, upTo)};
   }
 
-  /** Replaces the contents with the given (B, G, L, P) keys and values (benchmarks fill synthetic contexts). */
+  /**
+   * Replaces the contents with the given (B, G, L, P) keys and values (benchmarks fill synthetic
+   * contexts).
+   */
   public void fill(NDArray keys, NDArray values) {
     length = 0;
     for (NDArray a : append(keys, values)) {

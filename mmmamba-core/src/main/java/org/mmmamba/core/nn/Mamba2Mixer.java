@@ -24,16 +24,29 @@ import org.mmmamba.core.ssd.Ssd;
  * </pre>
  *
  * <p>Shapes: u (B, L, D); W_x (G_x*P, D); W_B (G_B*N, D); W_C (G_C*N, D); W_G (I, D); W_dt (H, D);
- * conv weight (C_conv, K); dt_bias, A_log, D (H); W_O (D, I). x, B, C are expanded from their groups to
- * the H heads so that head h uses group h / (H / G), like {@code repeat_kv} / {@code repeat_interleave}.
- * Training and prefill use the chunked SSD scan; one-token decode uses the recurrent step on a
- * {@link MambaCache}.
+ * conv weight (C_conv, K); dt_bias, A_log, D (H); W_O (D, I). x, B, C are expanded from their
+ * groups to the H heads so that head h uses group h / (H / G), like {@code repeat_kv} / {@code
+ * repeat_interleave}. Training and prefill use the chunked SSD scan; one-token decode uses the
+ * recurrent step on a {@link MambaCache}.
  */
 public final class Mamba2Mixer implements Mixer {
-  /** Parameter tensors of one mixer (canonical roles). Null entries are absent (e.g. no D, no conv bias). */
+  /**
+   * Parameter tensors of one mixer (canonical roles). Null entries are absent (e.g. no D, no conv
+   * bias).
+   */
   public record Params(
-      NDArray wX, NDArray wB, NDArray wC, NDArray wG, NDArray wDt, NDArray convWeight, NDArray convBias,
-      NDArray dtBias, NDArray aLog, NDArray d, NDArray normWeight, NDArray wO) {}
+      NDArray wX,
+      NDArray wB,
+      NDArray wC,
+      NDArray wG,
+      NDArray wDt,
+      NDArray convWeight,
+      NDArray convBias,
+      NDArray dtBias,
+      NDArray aLog,
+      NDArray d,
+      NDArray normWeight,
+      NDArray wO) {}
 
   private final Mamba2Config cfg;
   private final Params p;
@@ -73,38 +86,72 @@ public final class Mamba2Mixer implements Mixer {
     long b = s.get(0);
     long l = s.get(1);
     int h = cfg.numHeads();
-    // Temporaries are freed as each step ends (Scopes.keepOnly): at prefill length L every one of them is an
-    // (L, channels) tensor, and a layer's worth of them at once made the student's prefill peak above the teacher's.
-    NDArray xbc = Scopes.keepOnly(() ->
-        NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
+    // Temporaries are freed as each step ends (Scopes.keepOnly): at prefill length L every one of
+    // them is an
+    // (L, channels) tensor, and a layer's worth of them at once made the student's prefill peak
+    // above the teacher's.
+    NDArray xbc =
+        Scopes.keepOnly(
+            () -> NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
     NDArray g = lin(u, p.wG());
     NDArray r = lin(u, p.wDt());
     boolean continuing = cache != null && cache.started();
     NDArray prefix = continuing ? cache.convState() : null;
-    NDArray conv = Scopes.keepOnly(() ->
-        Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix)));
-    NDArray nextPrefix = cache != null && cfg.convKernel() > 1
-        ? Scopes.keepOnly(() -> CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel())) : null;
+    NDArray conv =
+        Scopes.keepOnly(
+            () -> Activations.silu(CausalConv1d.apply(xbc, p.convWeight(), p.convBias(), prefix)));
+    NDArray nextPrefix =
+        cache != null && cfg.convKernel() > 1
+            ? Scopes.keepOnly(() -> CausalConv1d.nextPrefix(xbc, prefix, cfg.convKernel()))
+            : null;
     int xc = cfg.xChannels();
     int bc = cfg.bChannels();
-    NDArray x = Scopes.keepOnly(() -> expand(conv.get(":, :, :{}", xc).reshape(b, l, cfg.xGroups(), cfg.headDim()),
-        h / cfg.xGroups()));
-    NDArray bm = Scopes.keepOnly(() -> expand(conv.get(":, :, {}:{}", xc, xc + bc)
-        .reshape(b, l, cfg.bGroups(), cfg.stateDim()), h / cfg.bGroups()));
-    NDArray cm = Scopes.keepOnly(() -> expand(conv.get(":, :, {}:", xc + bc)
-        .reshape(b, l, cfg.cGroups(), cfg.stateDim()), h / cfg.cGroups()));
-    // Mixed precision: dt, A and the SSD scan (state, decay products) in float32; y returns to float16 below.
+    NDArray x =
+        Scopes.keepOnly(
+            () ->
+                expand(
+                    conv.get(":, :, :{}", xc).reshape(b, l, cfg.xGroups(), cfg.headDim()),
+                    h / cfg.xGroups()));
+    NDArray bm =
+        Scopes.keepOnly(
+            () ->
+                expand(
+                    conv.get(":, :, {}:{}", xc, xc + bc)
+                        .reshape(b, l, cfg.bGroups(), cfg.stateDim()),
+                    h / cfg.bGroups()));
+    NDArray cm =
+        Scopes.keepOnly(
+            () ->
+                expand(
+                    conv.get(":, :, {}:", xc + bc).reshape(b, l, cfg.cGroups(), cfg.stateDim()),
+                    h / cfg.cGroups()));
+    // Mixed precision: dt, A and the SSD scan (state, decay products) in float32; y returns to
+    // float16 below.
     NDArray dt = Fp32.up(dt(Fp32.up(r)));
     NDArray a = Fp32.up(p.aLog()).exp().neg();
     NDArray y;
     if (continuing && l == 1) {
       // Decode keeps the cache's dtype (one token: no long decay products to protect).
-      y = Ssd.stepInPlace(cache.ssmState(), x.squeeze(1), Fp32.as(dt, x).squeeze(1), Fp32.as(a, x), bm.squeeze(1),
-          cm.squeeze(1)).expandDims(1);
+      y =
+          Ssd.stepInPlace(
+                  cache.ssmState(),
+                  x.squeeze(1),
+                  Fp32.as(dt, x).squeeze(1),
+                  Fp32.as(a, x),
+                  bm.squeeze(1),
+                  cm.squeeze(1))
+              .expandDims(1);
       cache.update(nextPrefix, cache.ssmState());
     } else {
-      ScanResult res = Ssd.chunkedScan(Fp32.up(x), dt, a, Fp32.up(bm), Fp32.up(cm), cfg.chunkSize(),
-          continuing ? Fp32.up(cache.ssmState()) : null);
+      ScanResult res =
+          Ssd.chunkedScan(
+              Fp32.up(x),
+              dt,
+              a,
+              Fp32.up(bm),
+              Fp32.up(cm),
+              cfg.chunkSize(),
+              continuing ? Fp32.up(cache.ssmState()) : null);
       y = Fp32.as(res.y(), x);
       if (cache != null) {
         cache.update(nextPrefix, Fp32.as(res.finalState(), x));
@@ -115,7 +162,8 @@ public final class Mamba2Mixer implements Mixer {
       y = Scopes.keepOnly(() -> yScan.add(x.mul(p.d().reshape(h, 1))));
     }
     NDArray yFlat = y.reshape(b, l, cfg.innerDim());
-    return GatedRmsNorm.apply(yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());
+    return GatedRmsNorm.apply(
+        yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());
   }
 
   /** softplus(r + dt_bias), clamped to the configured limits. (B, L, H). */
@@ -131,7 +179,9 @@ public final class Mamba2Mixer implements Mixer {
     return sp;
   }
 
-  /** (B, L, G, X) -> (B, L, G*rep, X), each group repeated rep times in place (repeat_interleave). */
+  /**
+   * (B, L, G, X) -> (B, L, G*rep, X), each group repeated rep times in place (repeat_interleave).
+   */
   private static NDArray expand(NDArray t, int rep) {
     return rep == 1 ? t : t.repeat(2, rep);
   }
@@ -142,7 +192,14 @@ public final class Mamba2Mixer implements Mixer {
 
   @Override
   public LayerCache newCache(NDManager m, int batch, int capacity, DataType dt) {
-    return new MambaCache(m, batch, cfg.convKernel(), cfg.convChannels(), cfg.numHeads(), cfg.headDim(),
-        cfg.stateDim(), dt);
+    return new MambaCache(
+        m,
+        batch,
+        cfg.convKernel(),
+        cfg.convChannels(),
+        cfg.numHeads(),
+        cfg.headDim(),
+        cfg.stateDim(),
+        dt);
   }
 }

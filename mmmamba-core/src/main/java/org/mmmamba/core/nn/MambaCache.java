@@ -9,8 +9,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Mamba-2 decode state for one layer, constant in size whatever the context length: the conv state
- * (B, K-1, C_conv) of raw pre-conv [x|B|C] inputs and the SSM state S (B, H, P, N). Kept in the compute
- * dtype (fp32 on CPU), not bf16 as the reference does.
+ * (B, K-1, C_conv) of raw pre-conv [x|B|C] inputs and the SSM state S (B, H, P, N). Kept in the
+ * compute dtype (fp32 on CPU), not bf16 as the reference does.
  */
 public final class MambaCache implements LayerCache {
   private static final NDIndex ALL = new NDIndex("...");
@@ -21,10 +21,18 @@ public final class MambaCache implements LayerCache {
   private boolean started;
 
   /** Zero state for {@code batch} sequences. */
-  public MambaCache(NDManager parent, int batch, int convKernel, int convChannels, int heads, int headDim,
-      int stateDim, DataType dt) {
+  public MambaCache(
+      NDManager parent,
+      int batch,
+      int convKernel,
+      int convChannels,
+      int heads,
+      int headDim,
+      int stateDim,
+      DataType dt) {
     this.manager = parent.newSubManager();
-    this.convState = convKernel > 1 ? manager.zeros(new Shape(batch, convKernel - 1, convChannels), dt) : null;
+    this.convState =
+        convKernel > 1 ? manager.zeros(new Shape(batch, convKernel - 1, convChannels), dt) : null;
     this.ssmState = manager.zeros(new Shape(batch, heads, headDim, stateDim), dt);
     NDScope.unregister(ssmState);
     if (convState != null) {
@@ -47,7 +55,9 @@ public final class MambaCache implements LayerCache {
     return started;
   }
 
-  /** Replaces the conv state (copied into this cache's memory) and the SSM state (copied in place). */
+  /**
+   * Replaces the conv state (copied into this cache's memory) and the SSM state (copied in place).
+   */
   public void update(NDArray newConvState, NDArray newSsmState) {
     if (convState != null) {
       NDArray old = convState;
@@ -57,7 +67,8 @@ public final class MambaCache implements LayerCache {
       old.close();
     }
     if (newSsmState != ssmState) {
-      // In place (index_put_), not copyTo(): DJL's copyTo swaps the target's storage for a Java direct buffer
+      // In place (index_put_), not copyTo(): DJL's copyTo swaps the target's storage for a Java
+      // direct buffer
       // (outside torch's allocator, counted against MaxDirectMemorySize) and warns on stderr.
       ssmState.set(ALL, newSsmState);
     }

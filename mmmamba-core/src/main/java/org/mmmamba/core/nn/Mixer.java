@@ -16,8 +16,8 @@ public sealed interface Mixer permits Attention, Mamba2Mixer {
   NDArray forward(NDArray u, LayerCache cache);
 
   /**
-   * The mixer output before the output projection W_O, (B, L, H, P): the quantity the layer-wise distillation
-   * loss compares (docs/method.md §3). Stateless (positions start at 0).
+   * The mixer output before the output projection W_O, (B, L, H, P): the quantity the layer-wise
+   * distillation loss compares (docs/method.md §3). Stateless (positions start at 0).
    */
   NDArray mixBeforeOutput(NDArray u);
 

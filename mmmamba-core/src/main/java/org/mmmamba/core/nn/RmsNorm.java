@@ -13,12 +13,16 @@ public final class RmsNorm {
    */
   public static NDArray apply(NDArray x, NDArray w, double eps) {
     if (x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT16) {
-      // Mixed precision: statistics and normalisation in float32, cast back before the weight (as HF does).
-      return Scopes.keepOnly(() -> {
-        NDArray x32 = Fp32.up(x);
-        return Fp32.as(x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt()), x).mul(w);
-      });
+      // Mixed precision: statistics and normalisation in float32, cast back before the weight (as
+      // HF does).
+      return Scopes.keepOnly(
+          () -> {
+            NDArray x32 = Fp32.up(x);
+            return Fp32.as(x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt()), x)
+                .mul(w);
+          });
     }
-    return Scopes.keepOnly(() -> x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w));
+    return Scopes.keepOnly(
+        () -> x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w));
   }
 }

@@ -10,16 +10,18 @@ import org.mmmamba.core.config.RopeScaling;
 /**
  * Rotary position embedding, rotate-half (non-interleaved) convention as in HF Llama and InternLM2.
  *
- * <p>For head dim P, inv_freq_i = base^(-2i/P), i &lt; P/2; angle(p, i) = p * inv_freq_i;
- * {@code rope(x) = x * cos + rotate_half(x) * sin}, with cos/sin of [angle, angle] concatenated.
- * With dynamic NTK scaling the base depends on the total sequence length seen so far, as in HF.
+ * <p>For head dim P, inv_freq_i = base^(-2i/P), i &lt; P/2; angle(p, i) = p * inv_freq_i; {@code
+ * rope(x) = x * cos + rotate_half(x) * sin}, with cos/sin of [angle, angle] concatenated. With
+ * dynamic NTK scaling the base depends on the total sequence length seen so far, as in HF.
  */
 public final class Rope {
   private final double theta;
   private final RopeScaling scaling;
   private final int dim;
 
-  /** @param dim rotary dimensions (the head dim P, even) */
+  /**
+   * @param dim rotary dimensions (the head dim P, even)
+   */
   public Rope(double theta, RopeScaling scaling, int dim) {
     this.theta = theta;
     this.scaling = scaling;
@@ -27,7 +29,8 @@ public final class Rope {
   }
 
   /**
-   * cos and sin tables (L, P) for positions [start, start + len), when the sequence is {@code totalLen} long.
+   * cos and sin tables (L, P) for positions [start, start + len), when the sequence is {@code
+   * totalLen} long.
    *
    * @return NDList(cos, sin), created in {@code m} with dtype {@code dt}
    */
@@ -55,7 +58,8 @@ public final class Rope {
       }
     }
     Shape shape = new Shape(len, dim);
-    return new NDList(m.create(cos, shape).toType(dt, false), m.create(sin, shape).toType(dt, false));
+    return new NDList(
+        m.create(cos, shape).toType(dt, false), m.create(sin, shape).toType(dt, false));
   }
 
   /**

@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
 /**
- * Frees a computation's temporaries as soon as it returns: runs it in its own {@link NDScope}, keeps only the
- * result and hands it to the enclosing scope (if any). Safe under autograd: the graph holds its own references
- * to what backward needs, so closing the Java handles of intermediates changes nothing but memory.
+ * Frees a computation's temporaries as soon as it returns: runs it in its own {@link NDScope},
+ * keeps only the result and hands it to the enclosing scope (if any). Safe under autograd: the
+ * graph holds its own references to what backward needs, so closing the Java handles of
+ * intermediates changes nothing but memory.
  */
 public final class Scopes {
   private Scopes() {}

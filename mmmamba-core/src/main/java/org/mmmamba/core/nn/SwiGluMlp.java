@@ -23,8 +23,11 @@ public final class SwiGluMlp {
   /** x (B, L, D) -> (B, L, D). */
   public NDArray forward(NDArray x) {
     // The (B, L, F) gate, its SiLU and the up projection are freed before W_down runs.
-    NDArray h = Scopes.keepOnly(() ->
-        Activations.silu(Linear.linear(x, wGate).singletonOrThrow()).mul(Linear.linear(x, wUp).singletonOrThrow()));
+    NDArray h =
+        Scopes.keepOnly(
+            () ->
+                Activations.silu(Linear.linear(x, wGate).singletonOrThrow())
+                    .mul(Linear.linear(x, wUp).singletonOrThrow()));
     return Linear.linear(h, wDown).singletonOrThrow();
   }
 }

@@ -7,71 +7,95 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.function.IntFunction;
-import org.mmmamba.core.config.VlmConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.config.ModelFamily;
-import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.config.ParamNames;
+import org.mmmamba.core.config.VlmConfig;
+import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.Weights;
 
 /**
- * Attention to Mamba-2 seeding (docs/method.md §2.4): builds a student (family {@link ModelFamily#MMMAMBA}) from a
- * Transformer teacher, in one place.
+ * Attention to Mamba-2 seeding (docs/method.md §2.4): builds a student (family {@link
+ * ModelFamily#MMMAMBA}) from a Transformer teacher, in one place.
  *
  * <ul>
- *   <li>Every tensor outside the mixers of converted layers (embeddings, norms, MLPs, LM head) and the whole
- *       attention of every layer the {@link HybridLayout} keeps are copied from the teacher.
- *   <li>Converted layer i: W_C = W_Q, W_B = W_K, W_x = W_V (inherited; under {@link InitStrategy#SCRATCH}
- *       replaced by PyTorch's default Linear init), W_O = the teacher's W_O in every strategy; the new
- *       parameters (conv, W_dt, dt_bias, A_log, W_G, norm weight) as {@link MambaInit} gives them.
- *   <li>Mixer dims from the teacher: H heads, G = kv heads, P = d_state = head dim
- *       ({@link Mamba2Config#mmMamba}); no D skip.
+ *   <li>Every tensor outside the mixers of converted layers (embeddings, norms, MLPs, LM head) and
+ *       the whole attention of every layer the {@link HybridLayout} keeps are copied from the
+ *       teacher.
+ *   <li>Converted layer i: W_C = W_Q, W_B = W_K, W_x = W_V (inherited; under {@link
+ *       InitStrategy#SCRATCH} replaced by PyTorch's default Linear init), W_O = the teacher's W_O
+ *       in every strategy; the new parameters (conv, W_dt, dt_bias, A_log, W_G, norm weight) as
+ *       {@link MambaInit} gives them.
+ *   <li>Mixer dims from the teacher: H heads, G = kv heads, P = d_state = head dim ({@link
+ *       Mamba2Config#mmMamba}); no D skip.
  * </ul>
  *
- * <p>Deterministic from the seed: each new parameter of layer i comes from its own
- * {@link MambaInit#stream(long, int, String)} (java.util.SplittableRandom, not the engine RNG), so the same seed
- * gives a bit-identical student and a layer's init does not depend on the layout.
+ * <p>Deterministic from the seed: each new parameter of layer i comes from its own {@link
+ * MambaInit#stream(long, int, String)} (java.util.SplittableRandom, not the engine RNG), so the
+ * same seed gives a bit-identical student and a layer's init does not depend on the layout.
  *
- * <p>Teachers with attention biases (Qwen2's q/k/v biases, or {@code attention_bias}/{@code bias = true}) are
- * rejected with a {@link BadInputException}: the mmMamba mixer has no projection biases, and a bias on B and
- * C does not fold into a bias-free linear map (only into the conv bias, and only while the conv is the
- * identity), so we do not pretend to convert them.
+ * <p>Teachers with attention biases (Qwen2's q/k/v biases, or {@code attention_bias}/{@code bias =
+ * true}) are rejected with a {@link BadInputException}: the mmMamba mixer has no projection biases,
+ * and a bias on B and C does not fold into a bias-free linear map (only into the conv bias, and
+ * only while the conv is the identity), so we do not pretend to convert them.
  */
 public final class Seeder {
   /** mmMamba's conv kernel (d_conv). */
   public static final int DEFAULT_CONV_KERNEL = 2;
+
   /** mmMamba's SSD chunk size. */
   public static final int DEFAULT_CHUNK_SIZE = 128;
 
   private Seeder() {}
 
-  /** Seeds a student from a loaded teacher with the default conv kernel (2) and chunk size (128). */
-  public static DecoderModel seed(DecoderModel teacher, HybridLayout layout, InitStrategy init, long seed,
-      NDManager m) {
-    return seed(teacher.config(), teacher.weights(), layout, init, seed, DEFAULT_CONV_KERNEL, DEFAULT_CHUNK_SIZE, m);
+  /**
+   * Seeds a student from a loaded teacher with the default conv kernel (2) and chunk size (128).
+   */
+  public static DecoderModel seed(
+      DecoderModel teacher, HybridLayout layout, InitStrategy init, long seed, NDManager m) {
+    return seed(
+        teacher.config(),
+        teacher.weights(),
+        layout,
+        init,
+        seed,
+        DEFAULT_CONV_KERNEL,
+        DEFAULT_CHUNK_SIZE,
+        m);
   }
 
-  /** Seeds a student from a teacher's config and weights with the default conv kernel and chunk size. */
-  public static DecoderModel seed(DecoderConfig teacherCfg, Weights teacherWeights, HybridLayout layout,
-      InitStrategy init, long seed, NDManager m) {
-    return seed(teacherCfg, teacherWeights, layout, init, seed, DEFAULT_CONV_KERNEL, DEFAULT_CHUNK_SIZE, m);
+  /**
+   * Seeds a student from a teacher's config and weights with the default conv kernel and chunk
+   * size.
+   */
+  public static DecoderModel seed(
+      DecoderConfig teacherCfg,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      NDManager m) {
+    return seed(
+        teacherCfg, teacherWeights, layout, init, seed, DEFAULT_CONV_KERNEL, DEFAULT_CHUNK_SIZE, m);
   }
 
   /**
    * Seeds a student.
    *
-   * @param teacherCfg an all-attention decoder (Llama, InternLM2, or an mmMamba config with no Mamba layer)
-   * @param teacherWeights its weights (not modified; the student gets its own copies, in the same dtype)
+   * @param teacherCfg an all-attention decoder (Llama, InternLM2, or an mmMamba config with no
+   *     Mamba layer)
+   * @param teacherWeights its weights (not modified; the student gets its own copies, in the same
+   *     dtype)
    * @param layout which layers stay attention
    * @param init how converted mixers are initialised
    * @param seed RNG seed of the new parameters
@@ -80,8 +104,15 @@ public final class Seeder {
    * @param m parent manager of the student's weights
    * @return the student; closing it frees its weights
    */
-  public static DecoderModel seed(DecoderConfig teacherCfg, Weights teacherWeights, HybridLayout layout,
-      InitStrategy init, long seed, int convKernel, int chunkSize, NDManager m) {
+  public static DecoderModel seed(
+      DecoderConfig teacherCfg,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      NDManager m) {
     DecoderConfig sc = studentConfig(teacherCfg, layout, convKernel, chunkSize);
     return seed(sc, g -> sc, teacherWeights, init, seed, m);
   }
@@ -93,15 +124,27 @@ public final class Seeder {
    *
    * @return the student's joint decoder, built with those per-layer dims
    */
-  public static DecoderModel seed(VlmConfig teacher, Weights teacherWeights, HybridLayout layout, InitStrategy init,
-      long seed, int convKernel, int chunkSize, NDManager m) {
+  public static DecoderModel seed(
+      VlmConfig teacher,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      NDManager m) {
     DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
     VlmConfig student = teacher.withStack(sc);
     return seed(sc, student::layerDims, teacherWeights, init, seed, m);
   }
 
-  private static DecoderModel seed(DecoderConfig sc, IntFunction<DecoderConfig> dims, Weights teacherWeights,
-      InitStrategy init, long seed, NDManager m) {
+  private static DecoderModel seed(
+      DecoderConfig sc,
+      IntFunction<DecoderConfig> dims,
+      Weights teacherWeights,
+      InitStrategy init,
+      long seed,
+      NDManager m) {
     Weights w = new Weights(m, teacherWeights.dtype());
     try {
       Set<String> consumed = new HashSet<>();
@@ -110,7 +153,10 @@ public final class Seeder {
       for (Map.Entry<String, long[]> e : RandomWeights.canonicalShapes(sc).entrySet()) {
         int layer = ParamNames.layerOf(e.getKey());
         if (layer >= 0 && dims.apply(layer) != sc) {
-          long[] s = perLayer.computeIfAbsent(layer, g -> RandomWeights.canonicalShapes(dims.apply(g))).get(e.getKey());
+          long[] s =
+              perLayer
+                  .computeIfAbsent(layer, g -> RandomWeights.canonicalShapes(dims.apply(g)))
+                  .get(e.getKey());
           shapes.put(e.getKey(), s);
         } else {
           shapes.put(e.getKey(), e.getValue());
@@ -122,14 +168,27 @@ public final class Seeder {
         String mambaPrefix = layer < 0 ? null : ParamNames.mamba(layer, "");
         NDArray a;
         if (mambaPrefix != null && name.startsWith(mambaPrefix)) {
-          a = convertedTensor(dims.apply(layer), teacherWeights, w, layer, name.substring(mambaPrefix.length()), init,
-              seed, consumed);
+          a =
+              convertedTensor(
+                  dims.apply(layer),
+                  teacherWeights,
+                  w,
+                  layer,
+                  name.substring(mambaPrefix.length()),
+                  init,
+                  seed,
+                  consumed);
         } else {
           a = copy(teacherWeights, name, consumed);
         }
         if (!Arrays.equals(a.getShape().getShape(), e.getValue())) {
-          throw new BadInputException("teacher tensor for '" + name + "' has shape " + a.getShape() + ", expected "
-              + Arrays.toString(e.getValue()));
+          throw new BadInputException(
+              "teacher tensor for '"
+                  + name
+                  + "' has shape "
+                  + a.getShape()
+                  + ", expected "
+                  + Arrays.toString(e.getValue()));
         }
         w.put(name, a);
       }
@@ -146,46 +205,69 @@ public final class Seeder {
   }
 
   /**
-   * The student's config: the teacher's with family MMMAMBA, the layout's layer kinds and the mmMamba mixer
-   * dims (H, G, P from the teacher).
+   * The student's config: the teacher's with family MMMAMBA, the layout's layer kinds and the
+   * mmMamba mixer dims (H, G, P from the teacher).
    */
-  public static DecoderConfig studentConfig(DecoderConfig teacher, HybridLayout layout, int convKernel,
-      int chunkSize) {
+  public static DecoderConfig studentConfig(
+      DecoderConfig teacher, HybridLayout layout, int convKernel, int chunkSize) {
     checkTeacher(teacher);
     List<LayerKind> kinds = layout.kinds(teacher.numLayers());
-    Mamba2Config mc = Mamba2Config.mmMamba(teacher.numHeads(), teacher.numKvHeads(), teacher.headDim(), convKernel,
-        chunkSize);
-    return teacher.withLayers(ModelFamily.MMMAMBA, kinds, mc).validate("student of a " + teacher.family()
-        + " teacher");
+    Mamba2Config mc =
+        Mamba2Config.mmMamba(
+            teacher.numHeads(), teacher.numKvHeads(), teacher.headDim(), convKernel, chunkSize);
+    return teacher
+        .withLayers(ModelFamily.MMMAMBA, kinds, mc)
+        .validate("student of a " + teacher.family() + " teacher");
   }
 
   private static void checkTeacher(DecoderConfig t) {
     if (t.hasMamba()) {
-      throw new BadInputException("teacher: a " + t.family() + " model with Mamba-2 layers "
-          + t.layerKinds() + " cannot be a teacher (every layer must be attention)");
+      throw new BadInputException(
+          "teacher: a "
+              + t.family()
+              + " model with Mamba-2 layers "
+              + t.layerKinds()
+              + " cannot be a teacher (every layer must be attention)");
     }
     if (!t.hasMlp()) {
-      throw new BadInputException("teacher: a " + t.family() + " model without MLPs cannot be seeded");
+      throw new BadInputException(
+          "teacher: a " + t.family() + " model without MLPs cannot be seeded");
     }
     if (t.qkvBias() || t.oBias()) {
-      throw new BadInputException("teacher: attention biases (" + t.family() + ", q/k/v bias " + t.qkvBias()
-          + ", o bias " + t.oBias() + ") are not supported: the mmMamba mixer has no projection biases");
+      throw new BadInputException(
+          "teacher: attention biases ("
+              + t.family()
+              + ", q/k/v bias "
+              + t.qkvBias()
+              + ", o bias "
+              + t.oBias()
+              + ") are not supported: the mmMamba mixer has no projection biases");
     }
   }
 
   /** One mixer tensor of converted layer {@code i}; {@code role} as in {@link ParamNames#mamba}. */
-  private static NDArray convertedTensor(DecoderConfig sc, Weights teacher, Weights w, int i, String role,
-      InitStrategy init, long seed, Set<String> consumed) {
+  private static NDArray convertedTensor(
+      DecoderConfig sc,
+      Weights teacher,
+      Weights w,
+      int i,
+      String role,
+      InitStrategy init,
+      long seed,
+      Set<String> consumed) {
     Mamba2Config mc = sc.mamba();
     int d = sc.hiddenSize();
     SplittableRandom rng = MambaInit.stream(seed, i, role);
     switch (role) {
       case "W_C":
-        return inheritedOrScratch(teacher, w, ParamNames.attn(i, "W_Q"), init, mc.cChannels(), d, rng, consumed);
+        return inheritedOrScratch(
+            teacher, w, ParamNames.attn(i, "W_Q"), init, mc.cChannels(), d, rng, consumed);
       case "W_B":
-        return inheritedOrScratch(teacher, w, ParamNames.attn(i, "W_K"), init, mc.bChannels(), d, rng, consumed);
+        return inheritedOrScratch(
+            teacher, w, ParamNames.attn(i, "W_K"), init, mc.bChannels(), d, rng, consumed);
       case "W_x":
-        return inheritedOrScratch(teacher, w, ParamNames.attn(i, "W_V"), init, mc.xChannels(), d, rng, consumed);
+        return inheritedOrScratch(
+            teacher, w, ParamNames.attn(i, "W_V"), init, mc.xChannels(), d, rng, consumed);
       case "W_O":
         // Always the teacher's output projection, also from scratch (docs/method.md §2.4).
         return copy(teacher, ParamNames.attn(i, "W_O"), consumed);
@@ -194,10 +276,16 @@ public final class Seeder {
       case "W_dt":
         return make(w, MambaInit.wDt(init, mc.numHeads(), d, rng), mc.numHeads(), d);
       case "conv.weight":
-        return make(w, MambaInit.convWeight(init, mc.convChannels(), mc.convKernel(), rng), mc.convChannels(),
+        return make(
+            w,
+            MambaInit.convWeight(init, mc.convChannels(), mc.convKernel(), rng),
+            mc.convChannels(),
             mc.convKernel());
       case "conv.bias":
-        return make(w, MambaInit.convBias(init, mc.convChannels(), mc.convKernel(), rng), mc.convChannels());
+        return make(
+            w,
+            MambaInit.convBias(init, mc.convChannels(), mc.convKernel(), rng),
+            mc.convChannels());
       case "dt_bias":
         return make(w, MambaInit.dtBias(init, mc.numHeads(), rng), mc.numHeads());
       case "A_log":
@@ -209,8 +297,15 @@ public final class Seeder {
     }
   }
 
-  private static NDArray inheritedOrScratch(Weights teacher, Weights w, String src, InitStrategy init, int rows,
-      int hidden, SplittableRandom rng, Set<String> consumed) {
+  private static NDArray inheritedOrScratch(
+      Weights teacher,
+      Weights w,
+      String src,
+      InitStrategy init,
+      int rows,
+      int hidden,
+      SplittableRandom rng,
+      Set<String> consumed) {
     if (init == InitStrategy.SCRATCH) {
       consumed.add(src);
       return make(w, MambaInit.scratchProjection(rows, hidden, rng), rows, hidden);

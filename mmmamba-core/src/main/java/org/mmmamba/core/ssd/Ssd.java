@@ -86,13 +86,7 @@ public final class Ssd {
    * @throws IllegalArgumentException on a bad shape, dtype, device or chunk size
    */
   public static ScanResult chunkedScan(
-      NDArray x,
-      NDArray dt,
-      NDArray A,
-      NDArray B,
-      NDArray C,
-      int chunkSize,
-      NDArray initialState) {
+      NDArray x, NDArray dt, NDArray A, NDArray B, NDArray C, int chunkSize, NDArray initialState) {
     SsdShapes.Dims d = SsdShapes.checkScan(x, dt, A, B, C, initialState);
     if (chunkSize < 1) {
       throw new IllegalArgumentException("SSD chunkSize must be at least 1, got " + chunkSize);

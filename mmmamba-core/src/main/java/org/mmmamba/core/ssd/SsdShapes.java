@@ -19,8 +19,8 @@ public final class SsdShapes {
   private SsdShapes() {}
 
   /**
-   * Checks the inputs of a full-sequence scan: x (B,L,H,P), dt (B,L,H), A (H), B (B,L,H,N),
-   * C (B,L,H,N) and the optional initial state (B,H,P,N).
+   * Checks the inputs of a full-sequence scan: x (B,L,H,P), dt (B,L,H), A (H), B (B,L,H,N), C
+   * (B,L,H,N) and the optional initial state (B,H,P,N).
    *
    * @param initialState may be null
    * @return the sizes
@@ -46,7 +46,8 @@ public final class SsdShapes {
   }
 
   /**
-   * Checks the inputs of one step: state (B,H,P,N), x (B,H,P), dt (B,H), A (H), B (B,H,N), C (B,H,N).
+   * Checks the inputs of one step: state (B,H,P,N), x (B,H,P), dt (B,H), A (H), B (B,H,N), C
+   * (B,H,N).
    *
    * @return the sizes, with {@code length} = 1
    * @throws IllegalArgumentException naming the first tensor whose shape, dtype or device is wrong

@@ -11,11 +11,12 @@
  * <p>Three forms compute it, and tests hold them equal:
  *
  * <ul>
- *   <li>{@link org.mmmamba.core.ssd.Ssd#chunkedScan}: the training / prefill form, memory O(B·H·L·Q);
- *   <li>{@link org.mmmamba.core.ssd.Ssd#recurrentScan} and {@link org.mmmamba.core.ssd.Ssd#step}: the
- *       recurrence itself (the decode form);
- *   <li>{@link org.mmmamba.core.ssd.Ssd#quadraticForm}: the "attention" form, an explicit L×L matrix
- *       (reference only).
+ *   <li>{@link org.mmmamba.core.ssd.Ssd#chunkedScan}: the training / prefill form, memory
+ *       O(B·H·L·Q);
+ *   <li>{@link org.mmmamba.core.ssd.Ssd#recurrentScan} and {@link org.mmmamba.core.ssd.Ssd#step}:
+ *       the recurrence itself (the decode form);
+ *   <li>{@link org.mmmamba.core.ssd.Ssd#quadraticForm}: the "attention" form, an explicit L×L
+ *       matrix (reference only).
  * </ul>
  *
  * <p>Shape glossary used in every Javadoc of this package:
@@ -32,7 +33,7 @@
  * </table>
  *
  * <p>Input conventions: {@code dt} is already positive (softplus and bias applied by the caller),
- * {@code A} holds one negative real per head, and there is no D skip term (the caller adds
- * {@code D·x}). All inputs must share one floating dtype and one device.
+ * {@code A} holds one negative real per head, and there is no D skip term (the caller adds {@code
+ * D·x}). All inputs must share one floating dtype and one device.
  */
 package org.mmmamba.core.ssd;

@@ -5,21 +5,22 @@ import java.util.List;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Turns a conversation into text segments tagged prompt/answer, so the caller can build label masks.
+ * Turns a conversation into text segments tagged prompt/answer, so the caller can build label
+ * masks.
  *
- * <p>Conversations are an optional leading {@link Role#SYSTEM} message (which replaces the template's
- * own system prompt), then user and assistant messages alternating, starting with the user. When the
- * last message is a user message, the assistant's opening is appended as prompt: that is the
- * generation prompt.
+ * <p>Conversations are an optional leading {@link Role#SYSTEM} message (which replaces the
+ * template's own system prompt), then user and assistant messages alternating, starting with the
+ * user. When the last message is a user message, the assistant's opening is appended as prompt:
+ * that is the generation prompt.
  */
 public sealed interface ChatTemplate
     permits ChatTemplate.InternLm2Chat, ChatTemplate.Plain, JinjaChatTemplate {
 
   /**
-   * HoVLE/InternVL's {@code internlm2-chat}: per turn
-   * {@code <|im_start|>user\n{q}<|im_end|><|im_start|>assistant\n} (prompt) then
-   * {@code {a}<|im_end|>} (answer), preceded by {@code <|im_start|>system\n{sys}<|im_end|>} when the
-   * system prompt is not empty. No newline between turns (InternVL's MPT separator style).
+   * HoVLE/InternVL's {@code internlm2-chat}: per turn {@code
+   * <|im_start|>user\n{q}<|im_end|><|im_start|>assistant\n} (prompt) then {@code {a}<|im_end|>}
+   * (answer), preceded by {@code <|im_start|>system\n{sys}<|im_end|>} when the system prompt is not
+   * empty. No newline between turns (InternVL's MPT separator style).
    *
    * @param systemPrompt the system prompt; null or empty for none
    * @return the template
@@ -47,7 +48,9 @@ public sealed interface ChatTemplate
    */
   List<Segment> render(List<ChatMessage> messages);
 
-  /** @return the token that ends an answer (and stops generation) */
+  /**
+   * @return the token that ends an answer (and stops generation)
+   */
   String stopToken();
 
   /**

@@ -4,15 +4,18 @@ package org.mmmamba.core.text;
  * One tokenised conversation.
  *
  * @param inputIds token ids, length L
- * @param labelMask true where the token is part of an answer (incl. the closing end token), length L
- * @param imageContextPositions ascending positions of the {@code <IMG_CONTEXT>} tokens, in tile order
+ * @param labelMask true where the token is part of an answer (incl. the closing end token), length
+ *     L
+ * @param imageContextPositions ascending positions of the {@code <IMG_CONTEXT>} tokens, in tile
+ *     order
  */
 public record Encoded(long[] inputIds, boolean[] labelMask, int[] imageContextPositions) {
   /**
    * Checks that the arrays agree.
    *
    * @param inputIds token ids, length L
-   * @param labelMask true where the token is part of an answer (incl. the closing end token), length L
+   * @param labelMask true where the token is part of an answer (incl. the closing end token),
+   *     length L
    * @param imageContextPositions ascending positions of the {@code <IMG_CONTEXT>} tokens, in tile
    *     order
    */
@@ -22,12 +25,16 @@ public record Encoded(long[] inputIds, boolean[] labelMask, int[] imageContextPo
     }
   }
 
-  /** @return the sequence length L */
+  /**
+   * @return the sequence length L
+   */
   public int length() {
     return inputIds.length;
   }
 
-  /** @return how many answer tokens the label mask selects */
+  /**
+   * @return how many answer tokens the label mask selects
+   */
   public int answerTokens() {
     int n = 0;
     for (boolean b : labelMask) {

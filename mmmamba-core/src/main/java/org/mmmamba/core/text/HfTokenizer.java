@@ -12,15 +12,16 @@ import java.util.OptionalLong;
 import org.mmmamba.core.BadInputException;
 
 /**
- * A Hugging Face {@code tokenizer.json} run by DJL's native tokenizers library, loaded only from a local
- * file (never from the hub), with truncation, padding and automatic special tokens all off (DJL's
- * default would truncate to 512 tokens).
+ * A Hugging Face {@code tokenizer.json} run by DJL's native tokenizers library, loaded only from a
+ * local file (never from the hub), with truncation, padding and automatic special tokens all off
+ * (DJL's default would truncate to 512 tokens).
  *
  * <p>{@link #tokenId}, {@link #vocabSize} and the special ids are read from the JSON itself: the
- * {@code model.vocab} table (a map for WordLevel/BPE/WordPiece, a list of {@code [piece, score]} for
- * Unigram) plus {@code added_tokens}. BOS/EOS/PAD come from a {@code tokenizer_config.json} next to
- * the file when there is one ({@code bos_token}, {@code eos_token}, {@code pad_token}); otherwise the
- * conventional {@code <s>}, {@code </s>} and {@code <pad>} are used when the vocabulary has them.
+ * {@code model.vocab} table (a map for WordLevel/BPE/WordPiece, a list of {@code [piece, score]}
+ * for Unigram) plus {@code added_tokens}. BOS/EOS/PAD come from a {@code tokenizer_config.json}
+ * next to the file when there is one ({@code bos_token}, {@code eos_token}, {@code pad_token});
+ * otherwise the conventional {@code <s>}, {@code </s>} and {@code <pad>} are used when the
+ * vocabulary has them.
  */
 public final class HfTokenizer implements Tokenizer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,7 +112,8 @@ public final class HfTokenizer implements Tokenizer {
     }
     for (JsonNode t : root.path("added_tokens")) {
       if (!t.hasNonNull("content") || !t.hasNonNull("id")) {
-        throw new BadInputException("tokenizer " + file + ": an added_tokens entry lacks content/id");
+        throw new BadInputException(
+            "tokenizer " + file + ": an added_tokens entry lacks content/id");
       }
       vocab.put(t.get("content").asText(), t.get("id").asLong());
     }
@@ -134,7 +136,8 @@ public final class HfTokenizer implements Tokenizer {
         }
       }
     } catch (IOException e) {
-      throw new BadInputException("tokenizer config " + config + " is not valid JSON: " + oneLine(e), e);
+      throw new BadInputException(
+          "tokenizer config " + config + " is not valid JSON: " + oneLine(e), e);
     }
     return out;
   }

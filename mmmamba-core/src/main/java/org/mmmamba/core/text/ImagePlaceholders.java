@@ -62,7 +62,12 @@ public final class ImagePlaceholders {
     int n = count(text);
     if (n != tilesPerImage.length) {
       throw new BadInputException(
-          "text has " + n + " " + IMAGE + " placeholder(s) but " + tilesPerImage.length
+          "text has "
+              + n
+              + " "
+              + IMAGE
+              + " placeholder(s) but "
+              + tilesPerImage.length
               + " image(s) were given");
     }
     StringBuilder sb = new StringBuilder();

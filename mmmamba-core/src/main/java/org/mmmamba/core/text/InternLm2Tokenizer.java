@@ -14,22 +14,25 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.JsonFields;
 
 /**
- * The InternLM2 tokenizer of HoVLE / InternVL / the mmMamba students ({@code InternLM2Tokenizer}, the slow
- * sentencepiece one, with {@code use_fast=False} as their chat code loads it), from a checkpoint folder's files:
+ * The InternLM2 tokenizer of HoVLE / InternVL / the mmMamba students ({@code InternLM2Tokenizer},
+ * the slow sentencepiece one, with {@code use_fast=False} as their chat code loads it), from a
+ * checkpoint folder's files:
  *
  * <ul>
  *   <li>{@code tokenizer.model}: sentencepiece BPE with byte fallback ({@link SentencePieceModel},
  *       {@link SentencePieceBpe});
- *   <li>{@code tokenizer_config.json} {@code added_tokens_decoder} (id -> content) and {@code added_tokens.json}
- *       (content -> id): the special and added tokens; their ids come from these files, never from the
- *       sentencepiece pieces; {@code bos_token}, {@code eos_token}, {@code pad_token} name them.
+ *   <li>{@code tokenizer_config.json} {@code added_tokens_decoder} (id -> content) and {@code
+ *       added_tokens.json} (content -> id): the special and added tokens; their ids come from these
+ *       files, never from the sentencepiece pieces; {@code bos_token}, {@code eos_token}, {@code
+ *       pad_token} name them.
  * </ul>
  *
- * <p>Encoding ({@link #encode}): the text is cut at every added token (longest match first at each position),
- * each run between them is sentencepiece-encoded on its own (so each run gets its own dummy-prefix "▁"), added
- * tokens map to their ids; {@link #encodeWithBos} prepends {@code <s>} as the official tokenizer's
- * {@code __call__} does ({@code add_bos_token}). Decoding joins the sentencepiece runs and writes added tokens as
- * their text ({@link #decode(long[], boolean)} can drop them).
+ * <p>Encoding ({@link #encode}): the text is cut at every added token (longest match first at each
+ * position), each run between them is sentencepiece-encoded on its own (so each run gets its own
+ * dummy-prefix "▁"), added tokens map to their ids; {@link #encodeWithBos} prepends {@code <s>} as
+ * the official tokenizer's {@code __call__} does ({@code add_bos_token}). Decoding joins the
+ * sentencepiece runs and writes added tokens as their text ({@link #decode(long[], boolean)} can
+ * drop them).
  */
 public final class InternLm2Tokenizer implements Tokenizer {
   private final SentencePieceBpe sp;
@@ -41,7 +44,11 @@ public final class InternLm2Tokenizer implements Tokenizer {
   private final Integer eos;
   private final Integer pad;
 
-  private InternLm2Tokenizer(SentencePieceBpe sp, Map<Integer, String> addedById, String bosTok, String eosTok,
+  private InternLm2Tokenizer(
+      SentencePieceBpe sp,
+      Map<Integer, String> addedById,
+      String bosTok,
+      String eosTok,
       String padTok) {
     this.sp = sp;
     this.addedById = addedById;
@@ -80,7 +87,8 @@ public final class InternLm2Tokenizer implements Tokenizer {
   public static InternLm2Tokenizer load(Path dir) {
     Path model = dir.resolve("tokenizer.model");
     if (!Files.isRegularFile(model)) {
-      throw new BadInputException(dir + ": no tokenizer.model (the InternLM2 sentencepiece tokenizer)");
+      throw new BadInputException(
+          dir + ": no tokenizer.model (the InternLM2 sentencepiece tokenizer)");
     }
     SentencePieceBpe sp = new SentencePieceBpe(SentencePieceModel.read(model), model.toString());
     Map<Integer, String> byId = new TreeMap<>();
@@ -98,11 +106,13 @@ public final class InternLm2Tokenizer implements Tokenizer {
           try {
             id = Integer.parseInt(e.getKey());
           } catch (NumberFormatException ex) {
-            throw new BadInputException(tc + ": added_tokens_decoder key '" + e.getKey() + "' is not an id");
+            throw new BadInputException(
+                tc + ": added_tokens_decoder key '" + e.getKey() + "' is not an id");
           }
           String content = e.getValue().path("content").asText(null);
           if (content == null || content.isEmpty()) {
-            throw new BadInputException(tc + ": added_tokens_decoder." + e.getKey() + " has no content");
+            throw new BadInputException(
+                tc + ": added_tokens_decoder." + e.getKey() + " has no content");
           }
           byId.put(id, content);
         }
@@ -122,13 +132,22 @@ public final class InternLm2Tokenizer implements Tokenizer {
         int id = e.getValue().asInt();
         String prev = byId.putIfAbsent(id, e.getKey());
         if (prev != null && !prev.equals(e.getKey())) {
-          throw new BadInputException(at + ": id " + id + " is '" + e.getKey() + "' but tokenizer_config.json says '"
-              + prev + "'");
+          throw new BadInputException(
+              at
+                  + ": id "
+                  + id
+                  + " is '"
+                  + e.getKey()
+                  + "' but tokenizer_config.json says '"
+                  + prev
+                  + "'");
         }
       }
     }
-    // <s>, </s>, <unk> are control pieces of the model: splitting them out keeps them atomic, as the official
-    // tokenizer does (they are in its added_tokens_decoder); add them if the files did not list them.
+    // <s>, </s>, <unk> are control pieces of the model: splitting them out keeps them atomic, as
+    // the official
+    // tokenizer does (they are in its added_tokens_decoder); add them if the files did not list
+    // them.
     for (String t : new String[] {"<unk>", "<s>", "</s>"}) {
       int id = sp.pieceId(t);
       if (id >= 0 && !byId.containsValue(t)) {
@@ -187,7 +206,10 @@ public final class InternLm2Tokenizer implements Tokenizer {
     return out.stream().mapToLong(Long::longValue).toArray();
   }
 
-  /** {@code <s>} then {@link #encode}: the ids of the official tokenizer's {@code tokenizer(text).input_ids}. */
+  /**
+   * {@code <s>} then {@link #encode}: the ids of the official tokenizer's {@code
+   * tokenizer(text).input_ids}.
+   */
   public long[] encodeWithBos(String text) {
     long[] body = encode(text);
     if (bos == null) {
@@ -204,14 +226,18 @@ public final class InternLm2Tokenizer implements Tokenizer {
     return decode(ids, false);
   }
 
-  /** Decodes; with {@code skipSpecial} the added tokens ({@code <s>}, {@code <|im_end|>}, ...) are dropped. */
+  /**
+   * Decodes; with {@code skipSpecial} the added tokens ({@code <s>}, {@code <|im_end|>}, ...) are
+   * dropped.
+   */
   public String decode(long[] ids, boolean skipSpecial) {
     StringBuilder sb = new StringBuilder();
     List<Integer> run = new ArrayList<>();
     for (long l : ids) {
       int id = (int) l;
       if (id < 0 || id >= vocabSize) {
-        throw new BadInputException("token id " + l + " is outside the vocabulary [0, " + vocabSize + ")");
+        throw new BadInputException(
+            "token id " + l + " is outside the vocabulary [0, " + vocabSize + ")");
       }
       String a = addedById.get(id);
       if (a != null) {
@@ -223,7 +249,8 @@ public final class InternLm2Tokenizer implements Tokenizer {
         continue;
       }
       if (id >= sp.size()) {
-        throw new BadInputException("token id " + id + " is neither a sentencepiece piece nor an added token");
+        throw new BadInputException(
+            "token id " + id + " is neither a sentencepiece piece nor an added token");
       }
       run.add(id);
     }

@@ -23,20 +23,24 @@ import java.util.Optional;
 import org.mmmamba.core.BadInputException;
 
 /**
- * A checkpoint's own chat template: the Jinja {@code chat_template} of its {@code tokenizer_config.json},
- * rendered as transformers' {@code apply_chat_template(..., tokenize=False)} renders it.
+ * A checkpoint's own chat template: the Jinja {@code chat_template} of its {@code
+ * tokenizer_config.json}, rendered as transformers' {@code apply_chat_template(...,
+ * tokenize=False)} renders it.
  *
- * <p>transformers' conventions, reproduced here on Jinjava: {@code trim_blocks} and {@code lstrip_blocks} on,
- * a single trailing newline of the template dropped ({@code keep_trailing_newline=False}), the variables
- * {@code messages}, {@code add_generation_prompt}, {@code tools} and the special tokens ({@code bos_token},
- * {@code eos_token}, {@code unk_token}, {@code pad_token}), the function {@code raise_exception(msg)} (a
- * {@link BadInputException} carrying {@code msg}) and the filter {@code tojson} written as Python's
- * {@code json.dumps(ensure_ascii=False)} writes it. Undefined names render empty and test false, as in Jinja2.
+ * <p>transformers' conventions, reproduced here on Jinjava: {@code trim_blocks} and {@code
+ * lstrip_blocks} on, a single trailing newline of the template dropped ({@code
+ * keep_trailing_newline=False}), the variables {@code messages}, {@code add_generation_prompt},
+ * {@code tools} and the special tokens ({@code bos_token}, {@code eos_token}, {@code unk_token},
+ * {@code pad_token}), the function {@code raise_exception(msg)} (a {@link BadInputException}
+ * carrying {@code msg}) and the filter {@code tojson} written as Python's {@code
+ * json.dumps(ensure_ascii=False)} writes it. Undefined names render empty and test false, as in
+ * Jinja2.
  *
- * <p>For training, {@link #render(List)} splits the text into prompt and answer segments by rendering prefixes
- * of the conversation: the answer of assistant turn i is what {@code messages[0..i]} adds to
- * {@code messages[0..i)} with the generation prompt. A template whose renderings are not prefixes of each other
- * is refused for training (it still renders with {@link #renderText(List, boolean, Map)}).
+ * <p>For training, {@link #render(List)} splits the text into prompt and answer segments by
+ * rendering prefixes of the conversation: the answer of assistant turn i is what {@code
+ * messages[0..i]} adds to {@code messages[0..i)} with the generation prompt. A template whose
+ * renderings are not prefixes of each other is refused for training (it still renders with {@link
+ * #renderText(List, boolean, Map)}).
  */
 public final class JinjaChatTemplate implements ChatTemplate {
   private static final Jinjava JINJAVA = jinjava();
@@ -61,22 +65,26 @@ public final class JinjaChatTemplate implements ChatTemplate {
   }
 
   /**
-   * The template of a {@code tokenizer_config.json}: its {@code chat_template} (a string, or a list of
-   * {@code {name, template}} from which {@code default} is taken; without the key, a {@code chat_template.jinja}
-   * beside it, as transformers 4.43+ saves it) and its special tokens (strings or {@code {"content": ...}}
-   * objects).
+   * The template of a {@code tokenizer_config.json}: its {@code chat_template} (a string, or a list
+   * of {@code {name, template}} from which {@code default} is taken; without the key, a {@code
+   * chat_template.jinja} beside it, as transformers 4.43+ saves it) and its special tokens (strings
+   * or {@code {"content": ...}} objects).
    *
    * @param tokenizerConfig the file
    * @return the template, or empty when the file has no {@code chat_template}
-   * @throws BadInputException naming the file when it is not valid JSON or the key has another shape
+   * @throws BadInputException naming the file when it is not valid JSON or the key has another
+   *     shape
    */
   public static Optional<JinjaChatTemplate> fromTokenizerConfig(Path tokenizerConfig) {
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(tokenizerConfig.toFile());
     } catch (IOException e) {
-      throw new BadInputException(tokenizerConfig + ": not valid JSON (" + e.getMessage().lines().findFirst()
-          .orElse("") + ")");
+      throw new BadInputException(
+          tokenizerConfig
+              + ": not valid JSON ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + ")");
     }
     JsonNode t = root == null ? null : root.get("chat_template");
     String source = null;
@@ -99,8 +107,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
       }
     }
     if (source == null) {
-      throw new BadInputException(tokenizerConfig + ": chat_template must be a string or a list of "
-          + "{name, template} with a 'default' one");
+      throw new BadInputException(
+          tokenizerConfig
+              + ": chat_template must be a string or a list of "
+              + "{name, template} with a 'default' one");
     }
     Map<String, String> special = new HashMap<>();
     for (String k : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
@@ -114,7 +124,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
     return Optional.of(new JinjaChatTemplate(source, special));
   }
 
-  /** @return the Jinja source (without the trailing newline Jinja2 drops) */
+  /**
+   * @return the Jinja source (without the trailing newline Jinja2 drops)
+   */
   public String source() {
     return source;
   }
@@ -126,11 +138,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
    * @param addGenerationPrompt transformers' {@code add_generation_prompt}
    * @param extra more variables, e.g. {@code tools}; may be empty
    * @return the text
-   * @throws BadInputException with the template's message when it calls {@code raise_exception}, or naming
-   *     the first template error
+   * @throws BadInputException with the template's message when it calls {@code raise_exception}, or
+   *     naming the first template error
    */
-  public String renderText(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
-      Map<String, ?> extra) {
+  public String renderText(
+      List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extra) {
     Map<String, Object> vars = new HashMap<>(specialTokens);
     vars.put("tools", null);
     vars.putAll(extra);
@@ -146,8 +158,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
         cause = cause.getCause();
       }
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-        throw new BadInputException("chat template: " + e.getMessage()
-            + (e.getLineno() > 0 ? " (line " + e.getLineno() + ")" : ""));
+        throw new BadInputException(
+            "chat template: "
+                + e.getMessage()
+                + (e.getLineno() > 0 ? " (line " + e.getLineno() + ")" : ""));
       }
     }
     return r.getOutput();
@@ -179,8 +193,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
       String prompt = renderText(m.subList(0, i), true, Map.of());
       String upTo = renderText(m.subList(0, i + 1), false, Map.of());
       if (prompt.length() < pos || !upTo.startsWith(prompt) || !full.startsWith(upTo)) {
-        throw new BadInputException("chat template: the rendering of the first " + (i + 1) + " messages is not "
-            + "a prefix of the whole conversation's, so answers cannot be told from prompts");
+        throw new BadInputException(
+            "chat template: the rendering of the first "
+                + (i + 1)
+                + " messages is not "
+                + "a prefix of the whole conversation's, so answers cannot be told from prompts");
       }
       if (prompt.length() > pos) {
         out.add(new Segment(full.substring(pos, prompt.length()), false));
@@ -194,7 +211,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
     return out;
   }
 
-  /** @return the {@code eos_token}, which ends an answer in transformers' generation */
+  /**
+   * @return the {@code eos_token}, which ends an answer in transformers' generation
+   */
   @Override
   public String stopToken() {
     String eos = specialTokens.get("eos_token");
@@ -215,7 +234,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
     return out;
   }
 
-  /** What {@code raise_exception} throws; turned into a {@link BadInputException} with its message. */
+  /**
+   * What {@code raise_exception} throws; turned into a {@link BadInputException} with its message.
+   */
   static final class Raised extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -247,28 +268,35 @@ public final class JinjaChatTemplate implements ChatTemplate {
     }
 
     @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-      Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
+    public Object filter(
+        Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      Object indent =
+          kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
       return PythonJson.dumps(var, indent == null ? null : Integer.valueOf(indent.toString()));
     }
   }
 
   private static Jinjava jinjava() {
-    JinjavaConfig cfg = JinjavaConfig.newBuilder()
-        .withTrimBlocks(true)
-        .withLstripBlocks(true)
-        .withFailOnUnknownTokens(false)
-        .withNestedInterpretationEnabled(false) // message text is data: "{{ x }}" in a message stays as written
-        .withLegacyOverrides(LegacyOverrides.newBuilder()
-            .withUseNaturalOperatorPrecedence(true) // filters bind tighter than '+', as in Jinja2
-            .withParseWhitespaceControlStrictly(true)
-            .withUseTrimmingForNotesAndExpressions(true) // {{- x -}} trims like {%- -%}
-            .withKeepNullableLoopValues(true)
-            .build())
-        .build();
+    JinjavaConfig cfg =
+        JinjavaConfig.newBuilder()
+            .withTrimBlocks(true)
+            .withLstripBlocks(true)
+            .withFailOnUnknownTokens(false)
+            .withNestedInterpretationEnabled(
+                false) // message text is data: "{{ x }}" in a message stays as written
+            .withLegacyOverrides(
+                LegacyOverrides.newBuilder()
+                    .withUseNaturalOperatorPrecedence(
+                        true) // filters bind tighter than '+', as in Jinja2
+                    .withParseWhitespaceControlStrictly(true)
+                    .withUseTrimmingForNotesAndExpressions(true) // {{- x -}} trims like {%- -%}
+                    .withKeepNullableLoopValues(true)
+                    .build())
+            .build();
     Jinjava j = new Jinjava(cfg);
-    j.registerFunction(new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class, "raiseException",
-        Object.class));
+    j.registerFunction(
+        new ELFunctionDefinition(
+            "", "raise_exception", JinjaChatTemplate.class, "raiseException", Object.class));
     j.registerFilter(new ToJson());
     return j;
   }

@@ -5,17 +5,17 @@ import java.util.Objects;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Encodes a conversation through a {@link ChatTemplate} and a {@link Tokenizer} into ids, a label mask
- * and the positions of the image tokens (docs/method.md §6).
+ * Encodes a conversation through a {@link ChatTemplate} and a {@link Tokenizer} into ids, a label
+ * mask and the positions of the image tokens (docs/method.md §6).
  *
  * <p>Each template segment is tokenised on its own and the pieces are concatenated, so no token
- * straddles a prompt/answer boundary and the label mask is exact. Each {@code <image>} placeholder is
- * replaced by the ids of {@code <img>}, {@code tokensPerTile * tiles} x {@code <IMG_CONTEXT>} and
- * {@code </img>} directly, which equals tokenising {@link ImagePlaceholders#expand}'s text whenever
- * those three are added tokens (as they are in InternVL/HoVLE tokenizers; HF tokenizers split on added
- * tokens before anything else). Whole-conversation tokenisation (what InternVL does) can differ from
- * per-segment tokenisation for BPE vocabularies at a segment boundary; for word-level vocabularies the
- * two are identical.
+ * straddles a prompt/answer boundary and the label mask is exact. Each {@code <image>} placeholder
+ * is replaced by the ids of {@code <img>}, {@code tokensPerTile * tiles} x {@code <IMG_CONTEXT>}
+ * and {@code </img>} directly, which equals tokenising {@link ImagePlaceholders#expand}'s text
+ * whenever those three are added tokens (as they are in InternVL/HoVLE tokenizers; HF tokenizers
+ * split on added tokens before anything else). Whole-conversation tokenisation (what InternVL does)
+ * can differ from per-segment tokenisation for BPE vocabularies at a segment boundary; for
+ * word-level vocabularies the two are identical.
  */
 public final class PromptBuilder {
   private final Tokenizer tokenizer;
@@ -38,7 +38,9 @@ public final class PromptBuilder {
     this.tokensPerTile = tokensPerTile;
   }
 
-  /** @return the chat template in use */
+  /**
+   * @return the chat template in use
+   */
   public ChatTemplate template() {
     return template;
   }
@@ -49,8 +51,8 @@ public final class PromptBuilder {
    * @param messages the conversation
    * @param numTiles tiles of the image (thumbnail included), 0 when there is no image
    * @return the encoding
-   * @throws BadInputException on a placeholder/image mismatch, bad role order, or a tokenizer lacking
-   *     the image tokens
+   * @throws BadInputException on a placeholder/image mismatch, bad role order, or a tokenizer
+   *     lacking the image tokens
    */
   public Encoded encode(List<ChatMessage> messages, int numTiles) {
     return encode(messages, numTiles == 0 ? new int[0] : new int[] {numTiles});
@@ -62,8 +64,8 @@ public final class PromptBuilder {
    * @param messages the conversation
    * @param tilesPerImage tiles of each image, in placeholder order
    * @return the encoding
-   * @throws BadInputException on a placeholder/image mismatch, bad role order, or a tokenizer lacking
-   *     the image tokens
+   * @throws BadInputException on a placeholder/image mismatch, bad role order, or a tokenizer
+   *     lacking the image tokens
    */
   public Encoded encode(List<ChatMessage> messages, int[] tilesPerImage) {
     List<Segment> segments = template.render(messages);
@@ -73,8 +75,13 @@ public final class PromptBuilder {
     }
     if (placeholders != tilesPerImage.length) {
       throw new BadInputException(
-          "conversation has " + placeholders + " " + ImagePlaceholders.IMAGE
-              + " placeholder(s) but " + tilesPerImage.length + " image(s) were given");
+          "conversation has "
+              + placeholders
+              + " "
+              + ImagePlaceholders.IMAGE
+              + " placeholder(s) but "
+              + tilesPerImage.length
+              + " image(s) were given");
     }
     long imgStart = 0;
     long imgEnd = 0;

@@ -6,18 +6,19 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * JSON text exactly as Python's {@code json.dumps(x, ensure_ascii=False, indent=indent)} writes it, which is what
- * transformers' {@code tojson} filter in chat templates produces: {@code ", "} and {@code ": "} separators
- * without indent, keys in insertion order, non-ASCII kept, floats in Python's {@code repr} form
- * ({@code 1.0}, {@code 1e-05}, {@code 1.5e+16}, {@code NaN}, {@code Infinity}).
+ * JSON text exactly as Python's {@code json.dumps(x, ensure_ascii=False, indent=indent)} writes it,
+ * which is what transformers' {@code tojson} filter in chat templates produces: {@code ", "} and
+ * {@code ": "} separators without indent, keys in insertion order, non-ASCII kept, floats in
+ * Python's {@code repr} form ({@code 1.0}, {@code 1e-05}, {@code 1.5e+16}, {@code NaN}, {@code
+ * Infinity}).
  */
 final class PythonJson {
   private PythonJson() {}
 
   /**
    * @param x null, Boolean, Number, CharSequence, Map, Collection or array
-   * @param indent null for one line; else spaces per level (Python: newline + indent, {@code ","} and
-   *     {@code ": "} separators)
+   * @param indent null for one line; else spaces per level (Python: newline + indent, {@code ","}
+   *     and {@code ": "} separators)
    * @return the JSON text
    */
   static String dumps(Object x, Integer indent) {
@@ -57,7 +58,8 @@ final class PythonJson {
       newline(sb, indent, level);
       sb.append('}');
     } else if (x instanceof Collection<?> || x instanceof Object[]) {
-      Collection<?> c = x instanceof Collection<?> col ? col : java.util.Arrays.asList((Object[]) x);
+      Collection<?> c =
+          x instanceof Collection<?> col ? col : java.util.Arrays.asList((Object[]) x);
       if (c.isEmpty()) {
         sb.append("[]");
         return;
@@ -108,7 +110,10 @@ final class PythonJson {
     sb.append('"');
   }
 
-  /** Python's {@code repr(float)}: the shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
+  /**
+   * Python's {@code repr(float)}: the shortest round-trip digits, exponent form below 1e-4 and from
+   * 1e16.
+   */
   static String pyFloat(double d) {
     if (Double.isNaN(d)) {
       return "NaN";
@@ -125,7 +130,12 @@ final class PythonJson {
     String sign = d < 0 ? "-" : "";
     if (exp < -4 || exp >= 16) {
       String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-      return sign + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+      return sign
+          + mant
+          + "e"
+          + (exp < 0 ? "-" : "+")
+          + (Math.abs(exp) < 10 ? "0" : "")
+          + Math.abs(exp);
     }
     String plain = bd.abs().toPlainString();
     return sign + (plain.contains(".") ? plain : plain + ".0");

@@ -12,22 +12,23 @@ import org.mmmamba.core.text.SentencePieceModel.Piece;
 import org.mmmamba.core.text.SentencePieceModel.Type;
 
 /**
- * Sentencepiece BPE encoding and decoding of plain text (no added tokens; see {@link InternLm2Tokenizer}), as
- * sentencepiece's {@code bpe_model.cc} does it:
+ * Sentencepiece BPE encoding and decoding of plain text (no added tokens; see {@link
+ * InternLm2Tokenizer}), as sentencepiece's {@code bpe_model.cc} does it:
  *
  * <ol>
- *   <li>normalise: NFKC when the model's normaliser is an NFKC one (an approximation of its precompiled map),
- *       drop leading/trailing spaces and collapse runs when {@code remove_extra_whitespaces}, put one space first
- *       when {@code add_dummy_prefix}, spaces to "▁" when {@code escape_whitespaces};
+ *   <li>normalise: NFKC when the model's normaliser is an NFKC one (an approximation of its
+ *       precompiled map), drop leading/trailing spaces and collapse runs when {@code
+ *       remove_extra_whitespaces}, put one space first when {@code add_dummy_prefix}, spaces to "▁"
+ *       when {@code escape_whitespaces};
  *   <li>split into symbols: a user-defined piece (longest match) or one code point;
- *   <li>repeatedly merge the adjacent pair whose concatenation is a normal or user-defined piece of highest score,
- *       the leftmost on ties;
- *   <li>map each symbol to its id; a symbol not in the vocabulary becomes its UTF-8 bytes as {@code <0xXX>} pieces
- *       (byte fallback) or {@code <unk>}.
+ *   <li>repeatedly merge the adjacent pair whose concatenation is a normal or user-defined piece of
+ *       highest score, the leftmost on ties;
+ *   <li>map each symbol to its id; a symbol not in the vocabulary becomes its UTF-8 bytes as {@code
+ *       <0xXX>} pieces (byte fallback) or {@code <unk>}.
  * </ol>
  *
- * <p>Merging is quadratic in the length of one text run (the runs between added tokens); fine for prompts of
- * thousands of characters.
+ * <p>Merging is quadratic in the length of one text run (the runs between added tokens); fine for
+ * prompts of thousands of characters.
  */
 public final class SentencePieceBpe {
   private static final char SPACE = '\u2581';
@@ -37,11 +38,16 @@ public final class SentencePieceBpe {
   private final int[] byteIds = new int[256];
   private final int unkId;
 
-  /** @throws BadInputException if the model is not a BPE model */
+  /**
+   * @throws BadInputException if the model is not a BPE model
+   */
   public SentencePieceBpe(SentencePieceModel model, String where) {
     if (model.modelType() != SentencePieceModel.BPE) {
-      throw new BadInputException(where + ": sentencepiece model_type " + model.modelType()
-          + " is not supported (BPE = 2 only)");
+      throw new BadInputException(
+          where
+              + ": sentencepiece model_type "
+              + model.modelType()
+              + " is not supported (BPE = 2 only)");
     }
     this.model = model;
     java.util.Arrays.fill(byteIds, -1);
@@ -196,8 +202,8 @@ public final class SentencePieceBpe {
   }
 
   /**
-   * Decodes piece ids to text: byte pieces joined as UTF-8, "▁" back to spaces, the dummy-prefix space removed;
-   * control pieces give nothing, {@code <unk>} gives " ⁇ ".
+   * Decodes piece ids to text: byte pieces joined as UTF-8, "▁" back to spaces, the dummy-prefix
+   * space removed; control pieces give nothing, {@code <unk>} gives " ⁇ ".
    */
   public String decode(int[] ids) {
     StringBuilder sb = new StringBuilder();
@@ -205,7 +211,8 @@ public final class SentencePieceBpe {
     List<Piece> ps = model.pieces();
     for (int id : ids) {
       if (id < 0 || id >= ps.size()) {
-        throw new BadInputException("token id " + id + " is outside the sentencepiece vocabulary [0, " + ps.size() + ")");
+        throw new BadInputException(
+            "token id " + id + " is outside the sentencepiece vocabulary [0, " + ps.size() + ")");
       }
       Piece p = ps.get(id);
       if (p.type() == Type.BYTE) {

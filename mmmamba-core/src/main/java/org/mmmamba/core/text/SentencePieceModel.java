@@ -9,8 +9,8 @@ import java.util.List;
 import org.mmmamba.core.BadInputException;
 
 /**
- * A sentencepiece {@code tokenizer.model} (the serialized {@code sentencepiece.ModelProto}), read with a small
- * hand-written protobuf wire-format parser. Only the fields encoding needs are kept:
+ * A sentencepiece {@code tokenizer.model} (the serialized {@code sentencepiece.ModelProto}), read
+ * with a small hand-written protobuf wire-format parser. Only the fields encoding needs are kept:
  *
  * <pre>
  * ModelProto      1: repeated SentencePiece pieces { 1: string piece, 2: float score, 3: Type type }
@@ -20,7 +20,8 @@ import org.mmmamba.core.BadInputException;
  * Type            1 NORMAL, 2 UNKNOWN, 3 CONTROL, 4 USER_DEFINED, 5 UNUSED, 6 BYTE
  * </pre>
  *
- * <p>Unknown fields are skipped (wire types 0, 1, 2, 5), so newer files with extra fields still load.
+ * <p>Unknown fields are skipped (wire types 0, 1, 2, 5), so newer files with extra fields still
+ * load.
  *
  * @param pieces the vocabulary in id order
  * @param modelType the TrainerSpec model_type (2 = BPE)
@@ -28,18 +29,31 @@ import org.mmmamba.core.BadInputException;
  * @param normalizerName the NormalizerSpec name ("identity", "nmt_nfkc", ...)
  * @param hasCharsMap whether a precompiled normalisation map is present
  * @param addDummyPrefix whether a "▁" is put before the text
- * @param removeExtraWhitespaces whether leading/trailing spaces are dropped and runs of spaces collapsed
+ * @param removeExtraWhitespaces whether leading/trailing spaces are dropped and runs of spaces
+ *     collapsed
  * @param escapeWhitespaces whether spaces become "▁"
  */
-public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byteFallback, String normalizerName,
-    boolean hasCharsMap, boolean addDummyPrefix, boolean removeExtraWhitespaces, boolean escapeWhitespaces) {
+public record SentencePieceModel(
+    List<Piece> pieces,
+    int modelType,
+    boolean byteFallback,
+    String normalizerName,
+    boolean hasCharsMap,
+    boolean addDummyPrefix,
+    boolean removeExtraWhitespaces,
+    boolean escapeWhitespaces) {
 
   /** TrainerSpec.model_type of a BPE model. */
   public static final int BPE = 2;
 
   /** The piece types of the proto. */
   public enum Type {
-    NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE;
+    NORMAL,
+    UNKNOWN,
+    CONTROL,
+    USER_DEFINED,
+    UNUSED,
+    BYTE;
 
     static Type of(int v, String where) {
       if (v < 1 || v > 6) {
@@ -63,7 +77,8 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
     try {
       b = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read the sentencepiece model (" + e.getMessage() + ")");
+      throw new BadInputException(
+          file + ": cannot read the sentencepiece model (" + e.getMessage() + ")");
     }
     return parse(b, file.toString());
   }
@@ -74,7 +89,9 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
     int[] modelType = {1};
     boolean[] byteFallback = {false};
     String[] name = {""};
-    boolean[] norm = {false, true, true, true}; // charsmap, dummy prefix, remove extra ws, escape ws
+    boolean[] norm = {
+      false, true, true, true
+    }; // charsmap, dummy prefix, remove extra ws, escape ws
     Reader r = new Reader(b, 0, b.length, where);
     while (r.more()) {
       int tag = r.varint32();
@@ -116,8 +133,8 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
     if (pieces.isEmpty()) {
       throw new BadInputException(where + ": not a sentencepiece model (no pieces)");
     }
-    return new SentencePieceModel(pieces, modelType[0], byteFallback[0], name[0], norm[0], norm[1], norm[2],
-        norm[3]);
+    return new SentencePieceModel(
+        pieces, modelType[0], byteFallback[0], name[0], norm[0], norm[1], norm[2], norm[3]);
   }
 
   private static Piece piece(Reader r, String where) {
@@ -189,7 +206,11 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
       if (pos + 4 > end) {
         throw truncated();
       }
-      int v = (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8 | (b[pos + 2] & 0xff) << 16 | (b[pos + 3] & 0xff) << 24;
+      int v =
+          (b[pos] & 0xff)
+              | (b[pos + 1] & 0xff) << 8
+              | (b[pos + 2] & 0xff) << 16
+              | (b[pos + 3] & 0xff) << 24;
       pos += 4;
       return v;
     }
@@ -224,8 +245,8 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
           pos += 4;
           break;
         default:
-          throw new BadInputException(where + ": unsupported protobuf wire type " + wire
-              + " in the sentencepiece model");
+          throw new BadInputException(
+              where + ": unsupported protobuf wire type " + wire + " in the sentencepiece model");
       }
       if (pos > end) {
         throw truncated();

@@ -24,7 +24,9 @@ public interface Tokenizer extends AutoCloseable {
    */
   String decode(long[] ids);
 
-  /** @return the number of ids, i.e. one more than the largest id (added tokens included) */
+  /**
+   * @return the number of ids, i.e. one more than the largest id (added tokens included)
+   */
   int vocabSize();
 
   /**
@@ -35,13 +37,19 @@ public interface Tokenizer extends AutoCloseable {
    */
   OptionalLong tokenId(String token);
 
-  /** @return the beginning-of-sequence id, if the tokenizer has one */
+  /**
+   * @return the beginning-of-sequence id, if the tokenizer has one
+   */
   OptionalLong bosId();
 
-  /** @return the end-of-sequence id, if the tokenizer has one */
+  /**
+   * @return the end-of-sequence id, if the tokenizer has one
+   */
   OptionalLong eosId();
 
-  /** @return the padding id, if the tokenizer has one */
+  /**
+   * @return the padding id, if the tokenizer has one
+   */
   OptionalLong padId();
 
   /** Frees native resources, if any. */

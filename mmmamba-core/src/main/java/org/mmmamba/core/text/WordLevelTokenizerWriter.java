@@ -23,18 +23,18 @@ import java.util.regex.Pattern;
  * <p>The file has:
  *
  * <ul>
- *   <li>a {@code Whitespace} pre-tokenizer (regex {@code \w+|[^\w\s]+}), so punctuation is split off
- *       words: {@code "shape?"} becomes {@code shape ?};
- *   <li>a WordLevel model whose ids are: the special tokens in the order given (ids 0, 1, ...), then
- *       the words in the order given, duplicates dropped;
+ *   <li>a {@code Whitespace} pre-tokenizer (regex {@code \w+|[^\w\s]+}), so punctuation is split
+ *       off words: {@code "shape?"} becomes {@code shape ?};
+ *   <li>a WordLevel model whose ids are: the special tokens in the order given (ids 0, 1, ...),
+ *       then the words in the order given, duplicates dropped;
  *   <li>every special token as an {@code added_tokens} entry with {@code special: true}, so it is
  *       matched whole anywhere, even glued to text ({@code "red</s>"} gives {@code red </s>});
- *   <li>every word that the pre-tokenizer would split (e.g. {@code top-left}) also as an added token
- *       ({@code special: false}, {@code single_word: true}), so it stays one token.
+ *   <li>every word that the pre-tokenizer would split (e.g. {@code top-left}) also as an added
+ *       token ({@code special: false}, {@code single_word: true}), so it stays one token.
  * </ul>
  *
- * <p>No normaliser, post-processor or decoder: decoding joins tokens with single spaces. The output is
- * byte-for-byte deterministic for the same inputs.
+ * <p>No normaliser, post-processor or decoder: decoding joins tokens with single spaces. The output
+ * is byte-for-byte deterministic for the same inputs.
  */
 public final class WordLevelTokenizerWriter {
   /** The special tokens used by this project's synthetic data, in id order (pad = 0). */
@@ -57,7 +57,8 @@ public final class WordLevelTokenizerWriter {
   private WordLevelTokenizerWriter() {}
 
   /**
-   * Writes {@code tokenizer.json} with {@link #DEFAULT_SPECIALS} and {@code <unk>} as unknown token.
+   * Writes {@code tokenizer.json} with {@link #DEFAULT_SPECIALS} and {@code <unk>} as unknown
+   * token.
    *
    * @param file the file to write (parent directories must exist)
    * @param words the vocabulary words, in id order after the specials
@@ -76,9 +77,11 @@ public final class WordLevelTokenizerWriter {
    * @throws IllegalArgumentException if a token is empty or contains whitespace, or unk is missing
    * @throws UncheckedIOException if the file cannot be written
    */
-  public static void write(Path file, List<String> specialTokens, List<String> words, String unkToken) {
+  public static void write(
+      Path file, List<String> specialTokens, List<String> words, String unkToken) {
     if (!specialTokens.contains(unkToken)) {
-      throw new IllegalArgumentException("unk token " + unkToken + " is not among the special tokens");
+      throw new IllegalArgumentException(
+          "unk token " + unkToken + " is not among the special tokens");
     }
     Set<String> ordered = new LinkedHashSet<>();
     for (String s : specialTokens) {

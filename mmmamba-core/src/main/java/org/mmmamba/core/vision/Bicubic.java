@@ -2,11 +2,11 @@ package org.mmmamba.core.vision;
 
 /**
  * Bicubic resampling that matches Pillow's {@code Image.resize(size, Image.BICUBIC)}, which is what
- * InternVL/HoVLE's {@code dynamic_preprocess} (Pillow's default filter) and
- * {@code T.Resize(..., BICUBIC)} on PIL images use.
+ * InternVL/HoVLE's {@code dynamic_preprocess} (Pillow's default filter) and {@code T.Resize(...,
+ * BICUBIC)} on PIL images use.
  *
- * <p>Reference: Pillow {@code src/libImaging/Resample.c} ({@code precompute_coeffs},
- * {@code bicubic_filter}). Exactly as there:
+ * <p>Reference: Pillow {@code src/libImaging/Resample.c} ({@code precompute_coeffs}, {@code
+ * bicubic_filter}). Exactly as there:
  *
  * <ul>
  *   <li>Keys cubic kernel with {@code a = -0.5}, support 2.
@@ -14,14 +14,14 @@ package org.mmmamba.core.vision;
  *   <li>For output index {@code i}, {@code scale = in/out}, {@code center = (i + 0.5) * scale}.
  *   <li>Antialiasing: when downscaling ({@code scale > 1}) the kernel is stretched by {@code scale}
  *       (support {@code 2 * scale}, argument divided by {@code scale}); when upscaling it is not.
- *   <li>Taps run over input pixels {@code xmin <= x < xmax} with {@code xmin = max(0, (int)(center -
- *       support + 0.5))} and {@code xmax = min(in, (int)(center + support + 0.5))}; tap {@code x} has
- *       weight {@code k((x - center + 0.5) / filterscale)}; the weights are divided by their sum. So
- *       near the border the window is cut and renormalised (no edge replication).
+ *   <li>Taps run over input pixels {@code xmin <= x < xmax} with {@code xmin = max(0, (int)(center
+ *       - support + 0.5))} and {@code xmax = min(in, (int)(center + support + 0.5))}; tap {@code x}
+ *       has weight {@code k((x - center + 0.5) / filterscale)}; the weights are divided by their
+ *       sum. So near the border the window is cut and renormalised (no edge replication).
  * </ul>
  *
- * <p>Pillow runs this on 8-bit images with fixed-point weights (22 fractional bits), rounds each pass
- * to 8 bits and clamps to [0, 255]. We work in float and clamp each pass to [0, 1] but do not
+ * <p>Pillow runs this on 8-bit images with fixed-point weights (22 fractional bits), rounds each
+ * pass to 8 bits and clamps to [0, 255]. We work in float and clamp each pass to [0, 1] but do not
  * quantise, so results differ from Pillow's by at most about one 8-bit level. It is <b>not</b>
  * torchvision's tensor bicubic without antialias ({@code a = -0.75}, edge replication).
  */

@@ -16,10 +16,11 @@ import java.util.List;
  *       only, so the order of equal-area grids there follows CPython's set iteration; we break such
  *       ties by ascending {@code cols}. The two orders can only disagree when two grids of the same
  *       area have exactly the same distance to the image ratio.
- *   <li>The best grid minimises {@code |w/h - cols/rows|}; on an exact tie a later candidate replaces
- *       the current one when {@code w*h > 0.5 * S^2 * cols * rows} (prefer more tiles for big images).
- *   <li>Resize (bicubic, {@link Bicubic}) to {@code (S*cols, S*rows)} and cut tiles left to right, top
- *       to bottom.
+ *   <li>The best grid minimises {@code |w/h - cols/rows|}; on an exact tie a later candidate
+ *       replaces the current one when {@code w*h > 0.5 * S^2 * cols * rows} (prefer more tiles for
+ *       big images).
+ *   <li>Resize (bicubic, {@link Bicubic}) to {@code (S*cols, S*rows)} and cut tiles left to right,
+ *       top to bottom.
  *   <li>If {@code useThumbnail} and there is more than one tile, append the whole image resized to
  *       {@code S x S}.
  * </ol>

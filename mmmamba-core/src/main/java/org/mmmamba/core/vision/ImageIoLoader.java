@@ -11,8 +11,8 @@ import org.mmmamba.core.BadInputException;
 /**
  * Decodes PNG and JPEG files with {@code javax.imageio} into {@link RgbImage}s.
  *
- * <p>Like {@code PIL.Image.open(path).convert("RGB")}: grey and palette images are expanded to RGB and an
- * alpha channel is dropped (not composited). 8-bit values {@code v} become {@code v / 255f}.
+ * <p>Like {@code PIL.Image.open(path).convert("RGB")}: grey and palette images are expanded to RGB
+ * and an alpha channel is dropped (not composited). 8-bit values {@code v} become {@code v / 255f}.
  */
 public final class ImageIoLoader {
   private ImageIoLoader() {}
@@ -62,8 +62,8 @@ public final class ImageIoLoader {
   }
 
   /**
-   * Converts to an 8-bit {@link BufferedImage#TYPE_INT_RGB} image, rounding to the nearest level and
-   * clamping to [0, 255].
+   * Converts to an 8-bit {@link BufferedImage#TYPE_INT_RGB} image, rounding to the nearest level
+   * and clamping to [0, 255].
    *
    * @param img the float image
    * @return a new Java2D image

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The whole HoVLE image path: load, dynamic tiling (+ thumbnail), bicubic resize, normalisation, giving
- * a {@link PreprocessedImage} of shape (numTiles, 3, S, S).
+ * The whole HoVLE image path: load, dynamic tiling (+ thumbnail), bicubic resize, normalisation,
+ * giving a {@link PreprocessedImage} of shape (numTiles, 3, S, S).
  */
 public final class ImagePreprocessor {
   private final VisionConfig config;
@@ -21,7 +21,9 @@ public final class ImagePreprocessor {
     this.tiler = new DynamicTiler(config);
   }
 
-  /** @return the configuration in use */
+  /**
+   * @return the configuration in use
+   */
   public VisionConfig config() {
     return config;
   }

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The 0.5 pixel shuffle of InternVL/HoVLE ({@code pixel_shuffle}, {@code ps_version="v2"}): every
- * 2 x 2 block of patch features becomes one token with 4x the width (docs/method.md §6).
+ * The 0.5 pixel shuffle of InternVL/HoVLE ({@code pixel_shuffle}, {@code ps_version="v2"}): every 2
+ * x 2 block of patch features becomes one token with 4x the width (docs/method.md §6).
  *
- * <p>Shapes: T tiles, an h x w patch grid (h, w even), D features. Input (T, h, w, D); output
- * (T, (h/2)(w/2), 4D). Output token {@code (i, j)}, at index {@code i * (w/2) + j}, is the
+ * <p>Shapes: T tiles, an h x w patch grid (h, w even), D features. Input (T, h, w, D); output (T,
+ * (h/2)(w/2), 4D). Output token {@code (i, j)}, at index {@code i * (w/2) + j}, is the
  * concatenation {@code [p(2i,2j), p(2i,2j+1), p(2i+1,2j), p(2i+1,2j+1)]}.
  */
 public final class PixelShuffle {
@@ -57,7 +57,9 @@ public final class PixelShuffle {
     for (int tile = 0; tile < t; tile++) {
       for (int i = 0; i < h / 2; i++) {
         for (int j = 0; j < w / 2; j++) {
-          int[][] src = {{2 * i, 2 * j}, {2 * i, 2 * j + 1}, {2 * i + 1, 2 * j}, {2 * i + 1, 2 * j + 1}};
+          int[][] src = {
+            {2 * i, 2 * j}, {2 * i, 2 * j + 1}, {2 * i + 1, 2 * j}, {2 * i + 1, 2 * j + 1}
+          };
           for (int[] rc : src) {
             int base = ((tile * h + rc[0]) * w + rc[1]) * d;
             System.arraycopy(x, base, out, o, d);

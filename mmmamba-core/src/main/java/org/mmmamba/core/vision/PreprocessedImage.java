@@ -1,7 +1,8 @@
 package org.mmmamba.core.vision;
 
 /**
- * Model-ready pixels of one image: {@code numTiles} normalised tiles of shape (3, S, S), concatenated.
+ * Model-ready pixels of one image: {@code numTiles} normalised tiles of shape (3, S, S),
+ * concatenated.
  *
  * @param pixels {@code numTiles * 3 * tileSize * tileSize} floats, layout (numTiles, 3, S, S)
  * @param numTiles number of tiles, thumbnail included
@@ -22,7 +23,9 @@ public record PreprocessedImage(float[] pixels, int numTiles, int tileSize) {
     }
   }
 
-  /** @return the shape {@code {numTiles, 3, tileSize, tileSize}} */
+  /**
+   * @return the shape {@code {numTiles, 3, tileSize, tileSize}}
+   */
   public long[] shape() {
     return new long[] {numTiles, 3, tileSize, tileSize};
   }

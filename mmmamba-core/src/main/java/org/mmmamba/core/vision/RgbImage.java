@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An RGB image as 32-bit floats in [0, 1], stored planar (CHW): channel {@code c} of pixel
- * ({@code x}, {@code y}) is {@code data[(c * height + y) * width + x]}.
+ * An RGB image as 32-bit floats in [0, 1], stored planar (CHW): channel {@code c} of pixel ({@code
+ * x}, {@code y}) is {@code data[(c * height + y) * width + x]}.
  *
- * <p>Value semantics: {@link #equals} and {@link #hashCode} compare the pixel contents. The array is
- * not copied on construction; treat it as read-only.
+ * <p>Value semantics: {@link #equals} and {@link #hashCode} compare the pixel contents. The array
+ * is not copied on construction; treat it as read-only.
  *
  * @param width width in pixels, at least 1
  * @param height height in pixels, at least 1
@@ -26,7 +26,8 @@ public record RgbImage(int width, int height, float[] data) {
   public RgbImage {
     Objects.requireNonNull(data, "data");
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "image size must be positive, got " + width + "x" + height);
     }
     if (data.length != 3L * width * height) {
       throw new IllegalArgumentException(

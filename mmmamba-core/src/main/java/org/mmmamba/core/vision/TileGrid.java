@@ -1,8 +1,8 @@
 package org.mmmamba.core.vision;
 
 /**
- * A dynamic-tiling grid: {@code cols} tiles across and {@code rows} tiles down. InternVL calls this the
- * target aspect ratio {@code (i, j)} with {@code i = cols}, {@code j = rows}.
+ * A dynamic-tiling grid: {@code cols} tiles across and {@code rows} tiles down. InternVL calls this
+ * the target aspect ratio {@code (i, j)} with {@code i = cols}, {@code j = rows}.
  *
  * @param cols tiles across (width multiplier)
  * @param rows tiles down (height multiplier)
@@ -20,7 +20,9 @@ public record TileGrid(int cols, int rows) {
     }
   }
 
-  /** @return the number of tiles, {@code cols * rows} */
+  /**
+   * @return the number of tiles, {@code cols * rows}
+   */
   public int tiles() {
     return cols * rows;
   }

@@ -4,12 +4,12 @@ import java.util.Objects;
 import org.mmmamba.core.BadInputException;
 
 /**
- * How images become model input: tile size, patch size, dynamic tiling bounds, normalisation and the
- * pixel-shuffle ratio (docs/method.md §6).
+ * How images become model input: tile size, patch size, dynamic tiling bounds, normalisation and
+ * the pixel-shuffle ratio (docs/method.md §6).
  *
  * <p>HoVLE uses 448-pixel tiles, 14-pixel patches (32 x 32 patches per tile), 1 to 12 tiles plus a
- * thumbnail, ImageNet mean/std and a 0.5 pixel shuffle, giving 256 tokens per tile. Tiny test models
- * use e.g. 28-pixel tiles with 7-pixel patches.
+ * thumbnail, ImageNet mean/std and a 0.5 pixel shuffle, giving 256 tokens per tile. Tiny test
+ * models use e.g. 28-pixel tiles with 7-pixel patches.
  *
  * @param imageSize side of one square tile in pixels (HoVLE: 448)
  * @param patchSize side of one patch in pixels (HoVLE: 14); must divide {@code imageSize}
@@ -54,7 +54,8 @@ public record VisionConfig(
   }
 
   /**
-   * The HoVLE defaults: 448-pixel tiles, patch 14, 1..12 tiles, thumbnail on, ImageNet mean/std, 0.5.
+   * The HoVLE defaults: 448-pixel tiles, patch 14, 1..12 tiles, thumbnail on, ImageNet mean/std,
+   * 0.5.
    *
    * @return the default configuration
    */
@@ -84,27 +85,42 @@ public record VisionConfig(
    */
   public VisionConfig withTiling(int newMinTiles, int newMaxTiles, boolean newUseThumbnail) {
     return new VisionConfig(
-        imageSize, patchSize, newMinTiles, newMaxTiles, newUseThumbnail, mean, std, downsampleRatio);
+        imageSize,
+        patchSize,
+        newMinTiles,
+        newMaxTiles,
+        newUseThumbnail,
+        mean,
+        std,
+        downsampleRatio);
   }
 
-  /** @return the per-channel means (a copy) */
+  /**
+   * @return the per-channel means (a copy)
+   */
   @Override
   public float[] mean() {
     return mean == null ? null : mean.clone();
   }
 
-  /** @return the per-channel standard deviations (a copy) */
+  /**
+   * @return the per-channel standard deviations (a copy)
+   */
   @Override
   public float[] std() {
     return std == null ? null : std.clone();
   }
 
-  /** @return patches per tile side, {@code imageSize / patchSize} */
+  /**
+   * @return patches per tile side, {@code imageSize / patchSize}
+   */
   public int patchesPerSide() {
     return imageSize / patchSize;
   }
 
-  /** @return image tokens per tile after the pixel shuffle, {@code (patchesPerSide / 2)^2} */
+  /**
+   * @return image tokens per tile after the pixel shuffle, {@code (patchesPerSide / 2)^2}
+   */
   public int tokensPerTile() {
     int side = patchesPerSide() / 2;
     return side * side;
@@ -179,9 +195,22 @@ public record VisionConfig(
 
   @Override
   public String toString() {
-    return "VisionConfig[imageSize=" + imageSize + ", patchSize=" + patchSize + ", tiles="
-        + minTiles + ".." + maxTiles + ", useThumbnail=" + useThumbnail + ", mean="
-        + java.util.Arrays.toString(mean) + ", std=" + java.util.Arrays.toString(std)
-        + ", downsampleRatio=" + downsampleRatio + "]";
+    return "VisionConfig[imageSize="
+        + imageSize
+        + ", patchSize="
+        + patchSize
+        + ", tiles="
+        + minTiles
+        + ".."
+        + maxTiles
+        + ", useThumbnail="
+        + useThumbnail
+        + ", mean="
+        + java.util.Arrays.toString(mean)
+        + ", std="
+        + java.util.Arrays.toString(std)
+        + ", downsampleRatio="
+        + downsampleRatio
+        + "]";
   }
 }

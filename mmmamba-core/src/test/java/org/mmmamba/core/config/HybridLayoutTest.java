@@ -20,7 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mmmamba.core.BadInputException;
 
-/** Hybrid layouts: the paper's indices, properties for any n and k, the text form and bad layouts. */
+/**
+ * Hybrid layouts: the paper's indices, properties for any n and k, the text form and bad layouts.
+ */
 class HybridLayoutTest {
 
   private static List<Integer> range(int from, int to, int step) {
@@ -29,8 +31,12 @@ class HybridLayoutTest {
 
   @Test
   void theFourStrategiesWithEightOfThirtyTwoLayers() {
-    assertEquals(List.of(0, 4, 8, 12, 16, 20, 24, 28), HybridLayout.parse("head-interleaved:8").attentionLayers(32));
-    assertEquals(List.of(3, 7, 11, 15, 19, 23, 27, 31), HybridLayout.parse("tail-interleaved:8").attentionLayers(32));
+    assertEquals(
+        List.of(0, 4, 8, 12, 16, 20, 24, 28),
+        HybridLayout.parse("head-interleaved:8").attentionLayers(32));
+    assertEquals(
+        List.of(3, 7, 11, 15, 19, 23, 27, 31),
+        HybridLayout.parse("tail-interleaved:8").attentionLayers(32));
     assertEquals(range(0, 8, 1), HybridLayout.parse("head-stacked:8").attentionLayers(32));
     assertEquals(range(24, 32, 1), HybridLayout.parse("tail-stacked:8").attentionLayers(32));
     assertEquals(List.of(), HybridLayout.parse("linear").attentionLayers(32));
@@ -41,39 +47,65 @@ class HybridLayoutTest {
   @Test
   void fairSpreadWhenTheCountDoesNotDivideTheLayers() {
     // n = 10, k = 4: groups [0,2) [2,5) [5,7) [7,10)
-    assertEquals(List.of(0, 2, 5, 7), HybridLayout.of(HybridLayout.Strategy.HEAD_INTERLEAVED, 4).attentionLayers(10));
-    assertEquals(List.of(1, 4, 6, 9), HybridLayout.of(HybridLayout.Strategy.TAIL_INTERLEAVED, 4).attentionLayers(10));
+    assertEquals(
+        List.of(0, 2, 5, 7),
+        HybridLayout.of(HybridLayout.Strategy.HEAD_INTERLEAVED, 4).attentionLayers(10));
+    assertEquals(
+        List.of(1, 4, 6, 9),
+        HybridLayout.of(HybridLayout.Strategy.TAIL_INTERLEAVED, 4).attentionLayers(10));
     assertEquals(List.of(0), HybridLayout.parse("head-interleaved:1").attentionLayers(7));
     assertEquals(List.of(6), HybridLayout.parse("tail-interleaved:1").attentionLayers(7));
   }
 
   @Test
   void kindsMarkTheAttentionLayers() {
-    assertEquals(List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
+    assertEquals(
+        List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
         HybridLayout.parse("head-interleaved:2").kinds(4));
     assertEquals(Collections.nCopies(5, LayerKind.MAMBA2), HybridLayout.linear().kinds(5));
   }
 
   @Test
   void textFormRoundTripsAndIsLenient() {
-    for (String s : new String[] {"linear", "head-interleaved:8", "tail-interleaved:3", "head-stacked:1",
-        "tail-stacked:4", "explicit:0,4,8"}) {
+    for (String s :
+        new String[] {
+          "linear",
+          "head-interleaved:8",
+          "tail-interleaved:3",
+          "head-stacked:1",
+          "tail-stacked:4",
+          "explicit:0,4,8"
+        }) {
       HybridLayout l = HybridLayout.parse(s);
       assertEquals(s, l.toString());
       assertEquals(l, HybridLayout.parse(l.toString()));
     }
-    assertEquals(HybridLayout.parse("head-interleaved:8"), HybridLayout.parse(" HEAD_INTERLEAVED : 8 "));
+    assertEquals(
+        HybridLayout.parse("head-interleaved:8"), HybridLayout.parse(" HEAD_INTERLEAVED : 8 "));
     assertEquals(HybridLayout.linear(), HybridLayout.parse("head-stacked:0"));
     assertEquals(HybridLayout.linear(), HybridLayout.parse("[]"));
     assertEquals(HybridLayout.linear(), HybridLayout.parse("explicit:"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"explicit:0,32", "[1,1]", "head-interleaved:33", "tail-stacked:-1", "[-1]", "middle:4",
-      "head-interleaved", "head-interleaved:x", "linear:3", "[0,4", "explicit:0,a", ""})
+  @ValueSource(
+      strings = {
+        "explicit:0,32",
+        "[1,1]",
+        "head-interleaved:33",
+        "tail-stacked:-1",
+        "[-1]",
+        "middle:4",
+        "head-interleaved",
+        "head-interleaved:x",
+        "linear:3",
+        "[0,4",
+        "explicit:0,a",
+        ""
+      })
   void badLayoutsNameTheLayout(String text) {
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> HybridLayout.parse(text).attentionLayers(32));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> HybridLayout.parse(text).attentionLayers(32));
     assertTrue(e.getMessage().startsWith("layout '" + text + "'"), e.getMessage());
   }
 
@@ -82,20 +114,28 @@ class HybridLayoutTest {
     HybridLayout l = HybridLayout.parse("explicit:0,4,8");
     assertEquals(List.of(0, 4, 8), l.attentionLayers(9));
     BadInputException e = assertThrows(BadInputException.class, () -> l.attentionLayers(8));
-    assertTrue(e.getMessage().contains("explicit:0,4,8") && e.getMessage().contains("8"), e.getMessage());
-    e = assertThrows(BadInputException.class, () -> HybridLayout.parse("head-stacked:5").attentionLayers(4));
+    assertTrue(
+        e.getMessage().contains("explicit:0,4,8") && e.getMessage().contains("8"), e.getMessage());
+    e =
+        assertThrows(
+            BadInputException.class, () -> HybridLayout.parse("head-stacked:5").attentionLayers(4));
     assertTrue(e.getMessage().contains("head-stacked:5"), e.getMessage());
   }
 
   @Provide
   Arbitrary<HybridLayout.Strategy> named() {
-    return Arbitraries.of(HybridLayout.Strategy.HEAD_INTERLEAVED, HybridLayout.Strategy.TAIL_INTERLEAVED,
-        HybridLayout.Strategy.HEAD_STACKED, HybridLayout.Strategy.TAIL_STACKED);
+    return Arbitraries.of(
+        HybridLayout.Strategy.HEAD_INTERLEAVED,
+        HybridLayout.Strategy.TAIL_INTERLEAVED,
+        HybridLayout.Strategy.HEAD_STACKED,
+        HybridLayout.Strategy.TAIL_STACKED);
   }
 
   @Property(tries = 300)
-  void exactlyKDistinctInRangeIndices(@ForAll("named") HybridLayout.Strategy s,
-      @ForAll @IntRange(min = 1, max = 80) int n, @ForAll @IntRange(min = 0, max = 80) int k) {
+  void exactlyKDistinctInRangeIndices(
+      @ForAll("named") HybridLayout.Strategy s,
+      @ForAll @IntRange(min = 1, max = 80) int n,
+      @ForAll @IntRange(min = 0, max = 80) int k) {
     if (k > n) {
       assertThrows(BadInputException.class, () -> HybridLayout.of(s, k).attentionLayers(n));
       return;
@@ -120,13 +160,15 @@ class HybridLayoutTest {
   }
 
   @Property(tries = 200)
-  void interleavedGroupsDifferByAtMostOne(@ForAll @IntRange(min = 1, max = 80) int n,
-      @ForAll @IntRange(min = 1, max = 80) int k) {
+  void interleavedGroupsDifferByAtMostOne(
+      @ForAll @IntRange(min = 1, max = 80) int n, @ForAll @IntRange(min = 1, max = 80) int k) {
     if (k > n) {
       return;
     }
-    List<Integer> head = HybridLayout.of(HybridLayout.Strategy.HEAD_INTERLEAVED, k).attentionLayers(n);
-    List<Integer> tail = HybridLayout.of(HybridLayout.Strategy.TAIL_INTERLEAVED, k).attentionLayers(n);
+    List<Integer> head =
+        HybridLayout.of(HybridLayout.Strategy.HEAD_INTERLEAVED, k).attentionLayers(n);
+    List<Integer> tail =
+        HybridLayout.of(HybridLayout.Strategy.TAIL_INTERLEAVED, k).attentionLayers(n);
     assertEquals(0, head.get(0));
     assertEquals(n - 1, tail.get(k - 1));
     int min = Integer.MAX_VALUE;

@@ -26,8 +26,10 @@ class VlmConfigsTest {
 
   @Test
   void teacherRoundTrips() throws Exception {
-    VlmConfig c = VlmFixtures.tiny(VlmFixtures.teacher().stack().layerKinds(),
-        new RopeScaling(RopeScaling.Type.DYNAMIC, 2.0, 64));
+    VlmConfig c =
+        VlmFixtures.tiny(
+            VlmFixtures.teacher().stack().layerKinds(),
+            new RopeScaling(RopeScaling.Type.DYNAMIC, 2.0, 64));
     assertEquals(c, roundTrip(c));
     assertTrue(VlmConfigs.isVlm(tmp));
   }
@@ -36,8 +38,11 @@ class VlmConfigsTest {
   void hybridRoundTripsWithMambaInEitherPart() throws Exception {
     VlmConfig both = VlmFixtures.hybrid();
     assertEquals(both, roundTrip(both));
-    VlmConfig llmOnly = VlmFixtures.tiny(
-        List.of(LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION), RopeScaling.none());
+    VlmConfig llmOnly =
+        VlmFixtures.tiny(
+            List.of(
+                LayerKind.ATTENTION, LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION),
+            RopeScaling.none());
     VlmConfig back = roundTrip(llmOnly);
     assertEquals(llmOnly, back);
     assertEquals(ModelFamily.MMMAMBA, back.stack().family());
@@ -74,9 +79,15 @@ class VlmConfigsTest {
 
   @Test
   void partsMustAgree() throws Exception {
-    assertBadJson(j -> ((ObjectNode) j.get("llm_config")).put("hidden_size", 24), "hidden_size", "embedding_config");
-    assertBadJson(j -> ((ObjectNode) j.get("embedding_config")).put("rope_theta", 5e5), "rope_theta");
-    assertBadJson(j -> ((ObjectNode) j.get("embedding_config")).put("num_key_value_heads", 2), "num_key_value_heads");
+    assertBadJson(
+        j -> ((ObjectNode) j.get("llm_config")).put("hidden_size", 24),
+        "hidden_size",
+        "embedding_config");
+    assertBadJson(
+        j -> ((ObjectNode) j.get("embedding_config")).put("rope_theta", 5e5), "rope_theta");
+    assertBadJson(
+        j -> ((ObjectNode) j.get("embedding_config")).put("num_key_value_heads", 2),
+        "num_key_value_heads");
     assertBadJson(j -> ((ObjectNode) j.get("llm_config")).put("d_conv", 4), "d_conv");
     assertBadJson(j -> ((ObjectNode) j.get("llm_config")).put("vocab_size", 41), "vocab_size");
   }
@@ -87,10 +98,17 @@ class VlmConfigsTest {
     assertBadJson(j -> j.remove("vision"), "'vision'");
     assertBadJson(j -> j.put("model_type", "internvl_chat"), "model_type");
     assertBadJson(j -> j.remove("img_context_token_id"), "img_context_token_id");
-    assertBadJson(j -> ((ObjectNode) j.get("vision")).put("patch_size", 3), "vision.image_size", "vision.patch_size");
-    assertBadJson(j -> ((ObjectNode) j.get("vision")).put("downsample_ratio", 0.25), "vision.downsample_ratio");
+    assertBadJson(
+        j -> ((ObjectNode) j.get("vision")).put("patch_size", 3),
+        "vision.image_size",
+        "vision.patch_size");
+    assertBadJson(
+        j -> ((ObjectNode) j.get("vision")).put("downsample_ratio", 0.25),
+        "vision.downsample_ratio");
     assertBadJson(j -> j.put("img_end_token_id", 40), "img_end_token_id");
-    assertBadJson(j -> ((ObjectNode) j.get("embedding_config")).put("model_type", "llama"), "embedding_config",
+    assertBadJson(
+        j -> ((ObjectNode) j.get("embedding_config")).put("model_type", "llama"),
+        "embedding_config",
         "model_type");
   }
 
@@ -103,11 +121,32 @@ class VlmConfigsTest {
     assertBad(new VlmConfig(16, 4, 3, 0.5, 4, s, 5, 3, 4), "num_embedding_layers");
     assertBad(new VlmConfig(16, 4, 3, 0.5, 2, s, -1, 3, 4), "img_context_token_id");
     assertBad(new VlmConfig(16, 4, 3, 0.5, 2, s, 5, 5, 4), "must differ");
-    DecoderConfig tied = new DecoderConfig(s.family(), s.vocabSize(), s.hiddenSize(), s.numLayers(), s.numHeads(),
-        s.numKvHeads(), s.headDim(), s.intermediateSize(), s.rmsNormEps(), s.ropeTheta(), s.ropeScaling(),
-        s.maxPositionEmbeddings(), true, false, false, null, s.layerKinds(), true, null, List.of(), null);
+    DecoderConfig tied =
+        new DecoderConfig(
+            s.family(),
+            s.vocabSize(),
+            s.hiddenSize(),
+            s.numLayers(),
+            s.numHeads(),
+            s.numKvHeads(),
+            s.headDim(),
+            s.intermediateSize(),
+            s.rmsNormEps(),
+            s.ropeTheta(),
+            s.ropeScaling(),
+            s.maxPositionEmbeddings(),
+            true,
+            false,
+            false,
+            null,
+            s.layerKinds(),
+            true,
+            null,
+            List.of(),
+            null);
     assertBad(new VlmConfig(16, 4, 3, 0.5, 2, tied, 5, 3, 4), "tie_word_embeddings");
-    assertBad(new VlmConfig(16, 4, 3, 0.5, 2, s.withFamily(ModelFamily.LLAMA), 5, 3, 4), "InternLM2");
+    assertBad(
+        new VlmConfig(16, 4, 3, 0.5, 2, s.withFamily(ModelFamily.LLAMA), 5, 3, 4), "InternLM2");
   }
 
   private static void assertBad(VlmConfig c, String mustContain) {

@@ -57,7 +57,8 @@ class AtomicWriteTest {
     Path p = existing();
     byte[] before = StBytes.read(p);
     SafetensorsWriter w =
-        new SafetensorsWriter().add("short", Dtype.F32, new long[] {4}, () -> ByteBuffer.allocate(12));
+        new SafetensorsWriter()
+            .add("short", Dtype.F32, new long[] {4}, () -> ByteBuffer.allocate(12));
     assertThrows(IllegalArgumentException.class, () -> w.write(p));
     assertArrayEquals(before, StBytes.read(p));
     assertEquals(List.of("model.safetensors"), listing());
@@ -130,7 +131,8 @@ class AtomicWriteTest {
     Files.writeString(dir.resolve(".other.3f2a9c1b00d4e5f6.tmp"), "another target's: kept");
     Files.writeString(dir.resolve(".latest.notmine.tmp"), "not our name pattern: kept");
     AtomicText.writeString(dir.resolve("latest"), "ckpt-2\n");
-    assertEquals(List.of(".latest.notmine.tmp", ".other.3f2a9c1b00d4e5f6.tmp", "latest"), listing());
+    assertEquals(
+        List.of(".latest.notmine.tmp", ".other.3f2a9c1b00d4e5f6.tmp", "latest"), listing());
     assertEquals("ckpt-2\n", Files.readString(dir.resolve("latest")));
   }
 }

@@ -46,7 +46,11 @@ class CheckpointWriterTest {
     }
     // 8+16 fit in 24; 24 alone; 8 alone (next is 40); 40 is over the limit and gets its own shard.
     assertEquals(
-        List.of(List.of("z.first", "b.second"), List.of("m.third"), List.of("a.fourth"), List.of("big")),
+        List.of(
+            List.of("z.first", "b.second"),
+            List.of("m.third"),
+            List.of("a.fourth"),
+            List.of("big")),
         shards);
   }
 
@@ -67,13 +71,15 @@ class CheckpointWriterTest {
     List<String> keys = new ArrayList<>();
     index.get("weight_map").fieldNames().forEachRemaining(keys::add);
     assertEquals(List.of("a.fourth", "b.second", "big", "m.third", "z.first"), keys);
-    assertEquals("model-00002-of-00004.safetensors", index.get("weight_map").get("m.third").asText());
+    assertEquals(
+        "model-00002-of-00004.safetensors", index.get("weight_map").get("m.third").asText());
 
     try (SafetensorsFile shard = SafetensorsFile.open(files.get(0))) {
       assertEquals(Map.of("format", "pt"), shard.metadata());
     }
     try (CheckpointReader r = CheckpointReader.open(dir)) {
-      assertEquals(List.of("a.fourth", "b.second", "big", "m.third", "z.first"), List.copyOf(r.names()));
+      assertEquals(
+          List.of("a.fourth", "b.second", "big", "m.third", "z.first"), List.copyOf(r.names()));
       assertArrayEquals(new float[] {1, 2}, r.readFloats("z.first"));
       assertArrayEquals(new double[] {7, 8, 9}, r.readDoubles("m.third"));
       assertArrayEquals(new long[] {10}, r.readLongs("a.fourth"));

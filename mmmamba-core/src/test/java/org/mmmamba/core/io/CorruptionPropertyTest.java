@@ -21,17 +21,18 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Fuzzing a valid file three ways, combined at random: structure-aware edits of the header's numbers
- * and dtypes (the header length is fixed up, so these reach the validation of shapes and offsets
- * rather than failing as bad JSON), random byte mutations biased towards bytes that matter in JSON
- * and in the length field, and truncation. Opening it and reading every tensor every way must either
- * work or throw {@link BadInputException}: no other exception, no hang, no huge allocation.
+ * Fuzzing a valid file three ways, combined at random: structure-aware edits of the header's
+ * numbers and dtypes (the header length is fixed up, so these reach the validation of shapes and
+ * offsets rather than failing as bad JSON), random byte mutations biased towards bytes that matter
+ * in JSON and in the length field, and truncation. Opening it and reading every tensor every way
+ * must either work or throw {@link BadInputException}: no other exception, no hang, no huge
+ * allocation.
  */
 class CorruptionPropertyTest {
   private static Path dir;
@@ -75,7 +76,8 @@ class CorruptionPropertyTest {
             Arbitraries.integers().between(0, Integer.MAX_VALUE)); // anywhere
     Arbitrary<Byte> value =
         Arbitraries.oneOf(
-            Arbitraries.of("0123456789-.e\"{}[],: ".chars().boxed().toList()).map(c -> (byte) (int) c),
+            Arbitraries.of("0123456789-.e\"{}[],: ".chars().boxed().toList())
+                .map(c -> (byte) (int) c),
             Arbitraries.of((byte) 0, (byte) 0x7f, (byte) 0x80, (byte) 0xff),
             Arbitraries.bytes());
     // Half the tries without byte mutations, so the other kinds of damage get through to the reads.
@@ -94,9 +96,27 @@ class CorruptionPropertyTest {
     Arbitrary<String> number =
         Arbitraries.oneOf(
             Arbitraries.of(
-                "0", "1", "2", "3", "4", "7", "8", "9", "16", "23", "24", "25", "-1", "2147483647",
-                "2147483648", "4294967296", "9223372036854775807", "9223372036854775808",
-                "18446744073709551616", "1e3", "2.5"),
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "7",
+                "8",
+                "9",
+                "16",
+                "23",
+                "24",
+                "25",
+                "-1",
+                "2147483647",
+                "2147483648",
+                "4294967296",
+                "9223372036854775807",
+                "9223372036854775808",
+                "18446744073709551616",
+                "1e3",
+                "2.5"),
             Arbitraries.longs().map(String::valueOf));
     Arbitrary<String> dtype =
         Arbitraries.of("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "X")

@@ -75,9 +75,9 @@ class HalfFloatsTest {
   }
 
   /**
-   * Exhaustive rounding check: for every pair of adjacent finite halves, the exact midpoint (a float,
-   * since it needs only 12 significant bits) goes to the even one, and the floats just beside it go
-   * to the nearer one.
+   * Exhaustive rounding check: for every pair of adjacent finite halves, the exact midpoint (a
+   * float, since it needs only 12 significant bits) goes to the even one, and the floats just
+   * beside it go to the nearer one.
    */
   @Test
   void floatToF16RoundsEveryMidpointToEvenAndNeighboursToNearest() {
@@ -132,7 +132,9 @@ class HalfFloatsTest {
     assertTrue(Float.isNaN(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(lowPayloadNaN))));
   }
 
-  /** Round to nearest, ties to even: no other F16 value is closer, and a tie picks an even mantissa. */
+  /**
+   * Round to nearest, ties to even: no other F16 value is closer, and a tie picks an even mantissa.
+   */
   @Property(tries = 3000)
   void floatToF16RoundsToNearestEven(
       // Magnitudes 2^-27 .. 2^17 (uniform over float bit patterns): covers F16 underflow,

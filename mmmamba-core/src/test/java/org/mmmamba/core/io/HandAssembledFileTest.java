@@ -26,7 +26,8 @@ class HandAssembledFileTest {
             + "\"__metadata__\":{\"k\":\"v\"},"
             + "\"a\":{\"dtype\":\"I16\",\"shape\":[3],\"data_offsets\":[0,6]}}";
     byte[] data =
-        StBytes.concat(StBytes.i16(1, -2, 300), StBytes.bytes(0xAA, 0xBB, 0xCC), StBytes.f32(1.5f, -8f));
+        StBytes.concat(
+            StBytes.i16(1, -2, 300), StBytes.bytes(0xAA, 0xBB, 0xCC), StBytes.f32(1.5f, -8f));
     Path p = StBytes.write(dir, "hand.safetensors", StBytes.file(header, data));
     try (SafetensorsFile f = SafetensorsFile.open(p)) {
       assertEquals(List.of("b", "a"), f.tensors().stream().map(TensorInfo::name).toList());
@@ -94,7 +95,8 @@ class HandAssembledFileTest {
     Path empty = dir.resolve("empty.safetensors");
     new SafetensorsWriter().write(empty);
     assertArrayEquals(
-        StBytes.bytes(8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32), StBytes.read(empty));
+        StBytes.bytes(8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32),
+        StBytes.read(empty));
 
     Path meta = dir.resolve("meta.safetensors");
     new SafetensorsWriter().metadata("framework", "pt").write(meta);

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Offsets and sizes beyond 2 GiB, on a sparse file: the header declares a 2 GiB tensor that is a hole
- * (never written, never read, so it takes no disk space) followed by a small tensor that is written
- * past the 2 GiB mark. Reading the small tensor maps at a real offset > 2^31; the big one must give
- * clear errors on the array paths instead of overflowing.
+ * Offsets and sizes beyond 2 GiB, on a sparse file: the header declares a 2 GiB tensor that is a
+ * hole (never written, never read, so it takes no disk space) followed by a small tensor that is
+ * written past the 2 GiB mark. Reading the small tensor maps at a real offset > 2^31; the big one
+ * must give clear errors on the array paths instead of overflowing.
  */
 class LargeOffsetTest {
   @TempDir Path dir;
@@ -33,8 +33,15 @@ class LargeOffsetTest {
     long big = (1L << 31) + 16; // U8 elements: more than a Java array or a ByteBuffer holds
     long tail = big + 100; // a gap, then the small tensor
     String header =
-        "{\"big\":{\"dtype\":\"U8\",\"shape\":[" + big + "],\"data_offsets\":[0," + big + "]},"
-            + "\"tail\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[" + tail + "," + (tail + 12)
+        "{\"big\":{\"dtype\":\"U8\",\"shape\":["
+            + big
+            + "],\"data_offsets\":[0,"
+            + big
+            + "]},"
+            + "\"tail\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":["
+            + tail
+            + ","
+            + (tail + 12)
             + "]}}";
     byte[] head = StBytes.file(header, new byte[0]);
     Path p = dir.resolve("sparse.safetensors");

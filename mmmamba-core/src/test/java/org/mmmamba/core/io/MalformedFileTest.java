@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Every kind of broken file is refused at {@link SafetensorsFile#open} with a one-line
- * {@link BadInputException} naming the file, and the tensor where one is at fault.
+ * Every kind of broken file is refused at {@link SafetensorsFile#open} with a one-line {@link
+ * BadInputException} naming the file, and the tensor where one is at fault.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class MalformedFileTest {
@@ -28,8 +28,15 @@ class MalformedFileTest {
   private static final byte[] DATA = StBytes.f32(1, 2, 3, 4);
 
   private static String entry(String name, String dtype, String shape, String offsets) {
-    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":"
-        + offsets + "}";
+    return "\""
+        + name
+        + "\":{\"dtype\":\""
+        + dtype
+        + "\",\"shape\":"
+        + shape
+        + ",\"data_offsets\":"
+        + offsets
+        + "}";
   }
 
   /** name of the case, file bytes, the tensor the message must name (or null). */
@@ -42,16 +49,22 @@ class MalformedFileTest {
         Arguments.of("duplicate key", "{" + ok + "," + ok + "}", null),
         Arguments.of("entry not an object", "{\"w\":3}", "w"),
         Arguments.of("unknown dtype", "{" + entry("w", "F8_E4M3", "[4]", "[0,4]") + "}", "w"),
-        Arguments.of("dtype not a string", "{\"w\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]}}", "w"),
+        Arguments.of(
+            "dtype not a string",
+            "{\"w\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]}}",
+            "w"),
         Arguments.of("missing dtype", "{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", "w"),
         Arguments.of("missing shape", "{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", "w"),
         Arguments.of("missing offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", "w"),
         Arguments.of("shape not an array", "{" + entry("w", "F32", "4", "[0,16]") + "}", "w"),
         Arguments.of("negative dim", "{" + entry("w", "F32", "[-1,4]", "[0,16]") + "}", "w"),
         Arguments.of("fractional dim", "{" + entry("w", "F32", "[2.0]", "[0,8]") + "}", "w"),
-        Arguments.of("huge dim", "{" + entry("w", "F32", "[99999999999999999999999]", "[0,8]") + "}", "w"),
         Arguments.of(
-            "shape overflow", "{" + entry("w", "F64", "[4294967296,4294967296]", "[0,8]") + "}", "w"),
+            "huge dim", "{" + entry("w", "F32", "[99999999999999999999999]", "[0,8]") + "}", "w"),
+        Arguments.of(
+            "shape overflow",
+            "{" + entry("w", "F64", "[4294967296,4294967296]", "[0,8]") + "}",
+            "w"),
         Arguments.of("shape x dtype != bytes", "{" + entry("w", "F32", "[3]", "[0,16]") + "}", "w"),
         Arguments.of("one offset", "{" + entry("w", "F32", "[1]", "[0]") + "}", "w"),
         Arguments.of("negative offset", "{" + entry("w", "F32", "[1]", "[-4,0]") + "}", "w"),
@@ -59,10 +72,16 @@ class MalformedFileTest {
         Arguments.of("offsets past data", "{" + entry("w", "F32", "[4]", "[8,24]") + "}", "w"),
         Arguments.of(
             "offsets past data, huge",
-            "{" + entry("w", "U8", "[1]", "[9223372036854775806,9223372036854775807]") + "}", "w"),
+            "{" + entry("w", "U8", "[1]", "[9223372036854775806,9223372036854775807]") + "}",
+            "w"),
         Arguments.of(
             "overlapping ranges",
-            "{" + entry("a", "F32", "[2]", "[0,8]") + "," + entry("b", "F32", "[2]", "[4,12]") + "}", "b"),
+            "{"
+                + entry("a", "F32", "[2]", "[0,8]")
+                + ","
+                + entry("b", "F32", "[2]", "[4,12]")
+                + "}",
+            "b"),
         Arguments.of("metadata not an object", "{\"__metadata__\":[1]}", null),
         Arguments.of("metadata value not a string", "{\"__metadata__\":{\"k\":1}}", "k"));
   }
@@ -108,7 +127,8 @@ class MalformedFileTest {
   @Test
   void headerNotUtf8() {
     byte[] header = {'{', '"', (byte) 0xff, '"', ':', '1', '}', ' '};
-    assertRefused(StBytes.write(dir, "utf.safetensors", StBytes.concat(StBytes.le64(8), header)), null);
+    assertRefused(
+        StBytes.write(dir, "utf.safetensors", StBytes.concat(StBytes.le64(8), header)), null);
   }
 
   @Test

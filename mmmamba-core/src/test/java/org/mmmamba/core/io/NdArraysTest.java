@@ -15,7 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 
-/** The DJL bridge on the PyTorch engine (offline), including BF16 files, which DJL itself cannot load. */
+/**
+ * The DJL bridge on the PyTorch engine (offline), including BF16 files, which DJL itself cannot
+ * load.
+ */
 class NdArraysTest {
   @TempDir Path dir;
 
@@ -62,7 +65,8 @@ class NdArraysTest {
 
       NDArray half = NdArrays.load(m, r, "w32", DataType.FLOAT16);
       assertEquals(DataType.FLOAT16, half.getDataType());
-      assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, half.toType(DataType.FLOAT32, false).toFloatArray());
+      assertArrayEquals(
+          new float[] {1, 2, 3, 4, 5, 6}, half.toType(DataType.FLOAT32, false).toFloatArray());
 
       NDArray ids = NdArrays.load(m, r, "ids", DataType.INT64);
       assertArrayEquals(new long[] {7, -1, 1L << 40}, ids.toLongArray());
@@ -89,8 +93,10 @@ class NdArraysTest {
   void refusesBf16AndOtherUnsupportedTargets() {
     try (CheckpointReader r = checkpoint();
         NDManager m = NDManager.newBaseManager()) {
-      assertThrows(IllegalArgumentException.class, () -> NdArrays.load(m, r, "wbf16", DataType.BFLOAT16));
-      assertThrows(IllegalArgumentException.class, () -> NdArrays.load(m, r, "w32", DataType.UINT8));
+      assertThrows(
+          IllegalArgumentException.class, () -> NdArrays.load(m, r, "wbf16", DataType.BFLOAT16));
+      assertThrows(
+          IllegalArgumentException.class, () -> NdArrays.load(m, r, "w32", DataType.UINT8));
       assertThrows(BadInputException.class, () -> NdArrays.load(m, r, "w32", DataType.INT64));
       assertThrows(BadInputException.class, () -> NdArrays.load(m, r, "missing", DataType.FLOAT32));
     }
@@ -104,7 +110,8 @@ class NdArraysTest {
       NdArrays.put(w, "f", m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2)));
       NdArrays.put(w, "d", m.create(new double[] {FINE}));
       NdArrays.put(w, "l", m.create(new long[] {5, 6}));
-      assertThrows(IllegalArgumentException.class, () -> NdArrays.put(w, "i", m.create(new int[] {1})));
+      assertThrows(
+          IllegalArgumentException.class, () -> NdArrays.put(w, "i", m.create(new int[] {1})));
       w.write(p);
     }
     try (SafetensorsFile f = SafetensorsFile.open(p)) {

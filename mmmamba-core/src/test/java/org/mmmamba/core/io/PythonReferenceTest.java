@@ -12,17 +12,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Byte-exact compatibility with {@code io/python_reference.safetensors}, made by
- * {@code io/make_python_reference.py} (the layout Python's {@code safetensors.numpy.save_file}
- * produces; see the script for how). We read it, and our writer, given the same tensors in the
- * reference order, writes the identical bytes.
+ * Byte-exact compatibility with {@code io/python_reference.safetensors}, made by {@code
+ * io/make_python_reference.py} (the layout Python's {@code safetensors.numpy.save_file} produces;
+ * see the script for how). We read it, and our writer, given the same tensors in the reference
+ * order, writes the identical bytes.
  */
 class PythonReferenceTest {
   @TempDir Path dir;
 
   private static Path reference() {
     try {
-      return Path.of(PythonReferenceTest.class.getResource("/io/python_reference.safetensors").toURI());
+      return Path.of(
+          PythonReferenceTest.class.getResource("/io/python_reference.safetensors").toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
@@ -34,8 +35,19 @@ class PythonReferenceTest {
       assertEquals(Map.of("format", "pt"), f.metadata());
       // The reference writer orders by dtype alignment (descending), then name.
       assertEquals(
-          List.of("b.i64", "a.f64", "c.f32", "k.empty", "l.scalar", "d.i32", "e.bf16", "f.f16", "g.i16",
-              "h.i8", "i.u8", "j.bool"),
+          List.of(
+              "b.i64",
+              "a.f64",
+              "c.f32",
+              "k.empty",
+              "l.scalar",
+              "d.i32",
+              "e.bf16",
+              "f.f16",
+              "g.i16",
+              "h.i8",
+              "i.u8",
+              "j.bool"),
           f.tensors().stream().map(TensorInfo::name).toList());
       assertArrayEquals(new long[] {-1, 0, 1L << 40}, f.readLongs("b.i64"));
       assertArrayEquals(new double[] {1.5, -2.25}, f.readDoubles("a.f64"));
@@ -64,7 +76,8 @@ class PythonReferenceTest {
         .addFloats("c.f32", new long[] {2, 3}, new float[] {0f, 1f, -1f, 0.5f, 3.25f, -0.001f})
         .addFloats("k.empty", new long[] {0, 3}, new float[0])
         .addFloats("l.scalar", new long[0], new float[] {7f})
-        .add("d.i32", Dtype.I32, new long[] {2}, ByteBuffer.wrap(StBytes.i32(-7, Integer.MAX_VALUE)))
+        .add(
+            "d.i32", Dtype.I32, new long[] {2}, ByteBuffer.wrap(StBytes.i32(-7, Integer.MAX_VALUE)))
         .addFloatsAsBf16("e.bf16", new long[] {4}, new float[] {1f, -2f, 0.5f, 3.140625f})
         .addFloatsAsF16("f.f16", new long[] {2, 2}, new float[] {1f, -0.5f, 65504f, 0x1p-24f})
         .add("g.i16", Dtype.I16, new long[] {2}, ByteBuffer.wrap(StBytes.i16(-32768, 12345)))

@@ -52,11 +52,11 @@ class SafetensorsRoundTripTest {
       List<String> names = new ArrayList<>();
       f.tensors().forEach(t -> names.add(t.name()));
       assertEquals(
-          List.of("w.bf16", "w.f64", "w.f32", "w.f16", "i.i64", "i.i32", "i.i16", "i.i8", "i.u8", "mask",
-              "scalar", "empty"),
+          List.of(
+              "w.bf16", "w.f64", "w.f32", "w.f16", "i.i64", "i.i32", "i.i16", "i.i8", "i.u8",
+              "mask", "scalar", "empty"),
           names);
-      assertEquals(
-          List.of("format", "z-key", "a-key"), new ArrayList<>(f.metadata().keySet()));
+      assertEquals(List.of("format", "z-key", "a-key"), new ArrayList<>(f.metadata().keySet()));
       assertEquals("ünïcødé ✓", f.metadata().get("a-key"));
 
       assertEquals(Dtype.BF16, f.info("w.bf16").dtype());
@@ -130,7 +130,8 @@ class SafetensorsRoundTripTest {
       DoubleBuffer d2 = DoubleBuffer.allocate(6);
       f.readDoublesInto("w.f32", d2);
       assertArrayEquals(f.readDoubles("w.f32"), d2.array());
-      assertThrows(IllegalArgumentException.class, () -> f.readFloatsInto("w.f32", FloatBuffer.allocate(5)));
+      assertThrows(
+          IllegalArgumentException.class, () -> f.readFloatsInto("w.f32", FloatBuffer.allocate(5)));
     }
   }
 
@@ -158,11 +159,15 @@ class SafetensorsRoundTripTest {
   @Test
   void writerRejectsBadAdds() {
     SafetensorsWriter w = new SafetensorsWriter().addFloats("a", new long[] {2}, new float[2]);
-    assertThrows(IllegalArgumentException.class, () -> w.addFloats("a", new long[] {1}, new float[1]));
-    assertThrows(IllegalArgumentException.class, () -> w.addFloats("b", new long[] {3}, new float[2]));
-    assertThrows(IllegalArgumentException.class, () -> w.addFloats("c", new long[] {-1}, new float[0]));
     assertThrows(
-        IllegalArgumentException.class, () -> w.addFloats("__metadata__", new long[] {1}, new float[1]));
+        IllegalArgumentException.class, () -> w.addFloats("a", new long[] {1}, new float[1]));
+    assertThrows(
+        IllegalArgumentException.class, () -> w.addFloats("b", new long[] {3}, new float[2]));
+    assertThrows(
+        IllegalArgumentException.class, () -> w.addFloats("c", new long[] {-1}, new float[0]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> w.addFloats("__metadata__", new long[] {1}, new float[1]));
     assertThrows(
         IllegalArgumentException.class,
         () -> w.add("d", Dtype.I32, new long[] {2}, ByteBuffer.allocate(7)));
@@ -183,7 +188,9 @@ class SafetensorsRoundTripTest {
   void addDoesNotMoveTheCallersBuffer() {
     ByteBuffer data = ByteBuffer.wrap(StBytes.i32(0, 7, 9));
     data.position(4);
-    new SafetensorsWriter().add("x", Dtype.I32, new long[] {2}, data).write(dir.resolve("b.safetensors"));
+    new SafetensorsWriter()
+        .add("x", Dtype.I32, new long[] {2}, data)
+        .write(dir.resolve("b.safetensors"));
     assertEquals(4, data.position());
     try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("b.safetensors"))) {
       assertArrayEquals(new long[] {7, 9}, f.readLongs("x"));

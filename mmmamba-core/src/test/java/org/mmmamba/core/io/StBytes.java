@@ -9,11 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Test helpers that build safetensors bytes by hand, independently of {@link SafetensorsWriter}. */
+/**
+ * Test helpers that build safetensors bytes by hand, independently of {@link SafetensorsWriter}.
+ */
 final class StBytes {
   private StBytes() {}
 
-  /** 8-byte little-endian length of {@code headerJson} as UTF-8, the header itself, then {@code data}. */
+  /**
+   * 8-byte little-endian length of {@code headerJson} as UTF-8, the header itself, then {@code
+   * data}.
+   */
   static byte[] file(String headerJson, byte[] data) {
     byte[] h = headerJson.getBytes(StandardCharsets.UTF_8);
     return concat(le64(h.length), h, data);

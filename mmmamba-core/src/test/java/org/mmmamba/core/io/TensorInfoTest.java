@@ -30,9 +30,13 @@ class TensorInfoTest {
 
   @Test
   void rejectsInconsistentFields() {
-    assertThrows(IllegalArgumentException.class, () -> new TensorInfo("w", Dtype.F32, new long[] {2}, 0, 4));
-    assertThrows(IllegalArgumentException.class, () -> new TensorInfo("w", Dtype.F32, new long[] {-1}, 0, 0));
-    assertThrows(IllegalArgumentException.class, () -> new TensorInfo("w", Dtype.F32, new long[] {1}, 8, 4));
+    assertThrows(
+        IllegalArgumentException.class, () -> new TensorInfo("w", Dtype.F32, new long[] {2}, 0, 4));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new TensorInfo("w", Dtype.F32, new long[] {-1}, 0, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new TensorInfo("w", Dtype.F32, new long[] {1}, 8, 4));
     assertThrows(
         ArithmeticException.class,
         () -> new TensorInfo("w", Dtype.F64, new long[] {1L << 40, 1L << 40}, 0, 8));

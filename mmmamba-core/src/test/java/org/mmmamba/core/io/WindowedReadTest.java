@@ -8,17 +8,17 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The multi-window read path. Real files only need several mapping windows for tensors over 1 GiB,
- * which is too big for CI, so these tests open small files with windows of a few bytes: every tensor
- * then spans many windows, and the window/offset arithmetic (all in {@code long}) is the same code
- * that serves a multi-GiB tensor. Results must equal the single-window reads. Real offsets past
- * 2 GiB are covered by {@link LargeOffsetTest} on a sparse file.
+ * which is too big for CI, so these tests open small files with windows of a few bytes: every
+ * tensor then spans many windows, and the window/offset arithmetic (all in {@code long}) is the
+ * same code that serves a multi-GiB tensor. Results must equal the single-window reads. Real
+ * offsets past 2 GiB are covered by {@link LargeOffsetTest} on a sparse file.
  */
 class WindowedReadTest {
   @TempDir Path dir;
@@ -42,7 +42,11 @@ class WindowedReadTest {
     }
     Path p = dir.resolve("w.safetensors");
     new SafetensorsWriter()
-        .add("odd", Dtype.U8, new long[] {1}, ByteBuffer.wrap(new byte[] {5})) // unaligns what follows
+        .add(
+            "odd",
+            Dtype.U8,
+            new long[] {1},
+            ByteBuffer.wrap(new byte[] {5})) // unaligns what follows
         .addFloats("f32", new long[] {37}, f)
         .addFloatsAsBf16("bf16", new long[] {37}, f)
         .addFloatsAsF16("f16", new long[] {37}, f)
@@ -67,7 +71,9 @@ class WindowedReadTest {
           assertArrayEquals(whole.readLongs(n), windowed.readLongs(n), n);
         }
         FloatBuffer fb =
-            ByteBuffer.allocateDirect(4 * (int) t.numel()).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            ByteBuffer.allocateDirect(4 * (int) t.numel())
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         windowed.readFloatsInto(n, fb);
         fb.flip();
         float[] got = new float[fb.remaining()];

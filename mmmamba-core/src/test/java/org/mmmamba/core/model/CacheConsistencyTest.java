@@ -12,18 +12,22 @@ import org.mmmamba.core.Fixtures;
 import org.mmmamba.core.Offline;
 
 /**
- * The cache invariant: feeding a sequence as a prefill followed by one token at a time gives the same logits
- * at every position as one full forward pass (KV caches for attention, conv + SSM states for Mamba-2).
+ * The cache invariant: feeding a sequence as a prefill followed by one token at a time gives the
+ * same logits at every position as one full forward pass (KV caches for attention, conv + SSM
+ * states for Mamba-2).
  */
 class CacheConsistencyTest {
   static {
     Offline.init();
   }
 
-  // llama_headdim is excluded on purpose: with dynamic NTK the rotation of cached keys depends on the length
-  // at which they were cached (as in HF), so incremental decoding legitimately differs from a full pass.
+  // llama_headdim is excluded on purpose: with dynamic NTK the rotation of cached keys depends on
+  // the length
+  // at which they were cached (as in HF), so incremental decoding legitimately differs from a full
+  // pass.
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "qwen2_tied", "internlm2_packed", "mamba2", "mamba2_ngroups1"})
+  @ValueSource(
+      strings = {"llama_gqa", "qwen2_tied", "internlm2_packed", "mamba2", "mamba2_ngroups1"})
   void decodeEqualsFullForward(String name) {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel model = ModelIo.load(Fixtures.dir(name), m, DataType.FLOAT64)) {

@@ -14,8 +14,9 @@ import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
 
 /**
- * Java logits and greedy generations against HF transformers' own (float64) on tiny random checkpoints of
- * every supported family (fixtures made on the device machine by scripts/fixtures/make_hf_fixtures.py).
+ * Java logits and greedy generations against HF transformers' own (float64) on tiny random
+ * checkpoints of every supported family (fixtures made on the device machine by
+ * scripts/fixtures/make_hf_fixtures.py).
  */
 class HfConformanceTest {
   static {
@@ -23,8 +24,16 @@ class HfConformanceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "llama_headdim", "qwen2_tied", "internlm2_packed", "llama_for_internlm2",
-      "mamba2", "mamba2_ngroups1"})
+  @ValueSource(
+      strings = {
+        "llama_gqa",
+        "llama_headdim",
+        "qwen2_tied",
+        "internlm2_packed",
+        "llama_for_internlm2",
+        "mamba2",
+        "mamba2_ngroups1"
+      })
   void logitsMatchTransformers(String name) {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel model = ModelIo.load(Fixtures.dir(name), m, DataType.FLOAT64)) {
@@ -35,13 +44,23 @@ class HfConformanceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "llama_headdim", "qwen2_tied", "internlm2_packed", "mamba2",
-      "mamba2_ngroups1"})
+  @ValueSource(
+      strings = {
+        "llama_gqa",
+        "llama_headdim",
+        "qwen2_tied",
+        "internlm2_packed",
+        "mamba2",
+        "mamba2_ngroups1"
+      })
   void greedyGenerationMatchesTransformers(String name) {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel model = ModelIo.load(Fixtures.dir(name), m, DataType.FLOAT64)) {
-      long[][] got = Generator.generate(model, Fixtures.inputs(name),
-          GenerationConfig.greedy(Fixtures.greedyNewTokens(name)));
+      long[][] got =
+          Generator.generate(
+              model,
+              Fixtures.inputs(name),
+              GenerationConfig.greedy(Fixtures.greedyNewTokens(name)));
       long[][] want = Fixtures.greedy(name);
       for (int i = 0; i < want.length; i++) {
         assertArrayEquals(want[i], got[i], name + " row " + i);

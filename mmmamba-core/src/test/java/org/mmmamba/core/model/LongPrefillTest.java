@@ -13,9 +13,10 @@ import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 
 /**
- * A 32K-token prefill on a small model, the scaled-down shape of HoVLE's 8K samples: the query-blocked attention
- * never builds the 32K x 32K score matrix (it would take 4 GiB per head in fp32). The last positions of the full
- * pass must equal a KV-cached continuation after a (32K - 8)-token prefill.
+ * A 32K-token prefill on a small model, the scaled-down shape of HoVLE's 8K samples: the
+ * query-blocked attention never builds the 32K x 32K score matrix (it would take 4 GiB per head in
+ * fp32). The last positions of the full pass must equal a KV-cached continuation after a (32K -
+ * 8)-token prefill.
  */
 class LongPrefillTest {
   static {
@@ -42,12 +43,16 @@ class LongPrefillTest {
       float[] inc = new float[full.length];
       try (ModelCache cache = model.newCache(m, 1, l)) {
         try (NDScope s = new NDScope()) {
-          model.hidden(model.embed(model.ids(m, new long[][] {Arrays.copyOf(ids[0], l - tail)})), cache);
+          model.hidden(
+              model.embed(model.ids(m, new long[][] {Arrays.copyOf(ids[0], l - tail)})), cache);
         }
         for (int t = 0; t < tail; t++) {
           try (NDScope s = new NDScope()) {
             long[][] one = {{ids[0][l - tail + t]}};
-            float[] row = model.lastLogits(model.hidden(model.embed(model.ids(m, one)), cache)).toFloatArray();
+            float[] row =
+                model
+                    .lastLogits(model.hidden(model.embed(model.ids(m, one)), cache))
+                    .toFloatArray();
             System.arraycopy(row, 0, inc, t * 50, 50);
           }
         }
@@ -58,7 +63,8 @@ class LongPrefillTest {
         err = Math.max(err, Math.abs(full[i] - inc[i]));
         scale = Math.max(scale, Math.abs(full[i]));
       }
-      assertTrue(err / scale < 1e-4, "32K prefill vs cached continuation: relative error " + err / scale);
+      assertTrue(
+          err / scale < 1e-4, "32K prefill vs cached continuation: relative error " + err / scale);
     }
   }
 }

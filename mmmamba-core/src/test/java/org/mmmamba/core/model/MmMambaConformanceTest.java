@@ -17,9 +17,10 @@ import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
 
 /**
- * The mmMamba student against an independent reference: scripts/fixtures/make_mmmamba_fixture.py writes a hybrid
- * student (layers 0, 2 attention run by HF's LlamaAttention; layers 1, 3 Mamba-2 mixers with random non-trivial
- * new parameters, computed with a naive float64 recurrence in plain PyTorch) in the released mmMamba layout.
+ * The mmMamba student against an independent reference: scripts/fixtures/make_mmmamba_fixture.py
+ * writes a hybrid student (layers 0, 2 attention run by HF's LlamaAttention; layers 1, 3 Mamba-2
+ * mixers with random non-trivial new parameters, computed with a naive float64 recurrence in plain
+ * PyTorch) in the released mmMamba layout.
  */
 class MmMambaConformanceTest {
   static {
@@ -33,7 +34,8 @@ class MmMambaConformanceTest {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel model = ModelIo.load(Fixtures.dir(NAME), m, DataType.FLOAT32)) {
       assertEquals(ModelFamily.MMMAMBA, model.config().family());
-      assertEquals(List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
+      assertEquals(
+          List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
           model.config().layerKinds());
       assertEquals(2, model.config().mamba().convKernel());
       assertEquals(8, model.config().mamba().chunkSize());
@@ -54,8 +56,11 @@ class MmMambaConformanceTest {
   void greedyGenerationMatchesTheReference() {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel model = ModelIo.load(Fixtures.dir(NAME), m, DataType.FLOAT64)) {
-      long[][] got = Generator.generate(model, Fixtures.inputs(NAME),
-          GenerationConfig.greedy(Fixtures.greedyNewTokens(NAME)));
+      long[][] got =
+          Generator.generate(
+              model,
+              Fixtures.inputs(NAME),
+              GenerationConfig.greedy(Fixtures.greedyNewTokens(NAME)));
       long[][] want = Fixtures.greedy(NAME);
       for (int i = 0; i < want.length; i++) {
         assertArrayEquals(want[i], got[i], "row " + i);

@@ -16,8 +16,9 @@ import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.Dtype;
 
 /**
- * A random teacher written tensor by tensor as BF16 shards loads back through the normal path (VlmIo, BF16
- * widened in Java) with every tensor of the layout, norms at 1 and matrices at the requested std.
+ * A random teacher written tensor by tensor as BF16 shards loads back through the normal path
+ * (VlmIo, BF16 widened in Java) with every tensor of the layout, norms at 1 and matrices at the
+ * requested std.
  */
 class RandomCheckpointTest {
   static {
@@ -58,7 +59,8 @@ class RandomCheckpointTest {
     // Same seed, same bytes; the generation is parallel but each block has its own stream.
     Path again = tmp.resolve("again");
     RandomCheckpoint.write(c, again, Dtype.BF16, 3, 0.02, 40_000);
-    try (CheckpointReader a = CheckpointReader.open(tmp); CheckpointReader b = CheckpointReader.open(again)) {
+    try (CheckpointReader a = CheckpointReader.open(tmp);
+        CheckpointReader b = CheckpointReader.open(again)) {
       for (String name : a.names()) {
         assertTrue(java.util.Arrays.equals(a.readFloats(name), b.readFloats(name)), name);
       }

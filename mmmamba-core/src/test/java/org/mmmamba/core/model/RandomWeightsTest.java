@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 
-/** Random weights: deterministic per seed, and nothing but the weights stays alive in their manager. */
+/**
+ * Random weights: deterministic per seed, and nothing but the weights stays alive in their manager.
+ */
 class RandomWeightsTest {
   static {
     Offline.init();
@@ -23,9 +25,11 @@ class RandomWeightsTest {
     try (NDManager m = NDManager.newBaseManager();
         Weights a = RandomWeights.create(c, m, DataType.FLOAT32, 7, 0.02);
         Weights b = RandomWeights.create(c, m, DataType.FLOAT32, 7, 0.02)) {
-      // The float64 arrays the values are drawn into must be closed once converted (they were not: a model
+      // The float64 arrays the values are drawn into must be closed once converted (they were not:
+      // a model
       // kept twice its size alive in wide copies).
-      assertEquals(RandomWeights.canonicalShapes(c).size(),
+      assertEquals(
+          RandomWeights.canonicalShapes(c).size(),
           ((BaseNDManager) a.manager()).getManagedArrays().size());
       for (String name : RandomWeights.canonicalShapes(c).keySet()) {
         NDArray x = a.get(name);

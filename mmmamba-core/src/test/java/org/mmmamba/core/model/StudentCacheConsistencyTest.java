@@ -1,6 +1,5 @@
 package org.mmmamba.core.model;
 
-import org.mmmamba.core.config.ParamNames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,15 +18,17 @@ import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.generate.GenerationConfig;
 import org.mmmamba.core.generate.Generator;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 
 /**
- * Decode = full forward for seeded students (linear and hybrid): KV caches for the kept attention layers, conv
- * and SSM states for the Mamba-2 layers. The new parameters are randomised after seeding (non-zero W_dt, random
- * conv taps and bias, A_log, dt_bias, W_G, norm weight) so that every path of the mixer matters.
+ * Decode = full forward for seeded students (linear and hybrid): KV caches for the kept attention
+ * layers, conv and SSM states for the Mamba-2 layers. The new parameters are randomised after
+ * seeding (non-zero W_dt, random conv taps and bias, A_log, dt_bias, W_G, norm weight) so that
+ * every path of the mixer matters.
  */
 class StudentCacheConsistencyTest {
   static {
@@ -42,7 +43,16 @@ class StudentCacheConsistencyTest {
     Weights tw = RandomWeights.create(TEACHER, m, DataType.FLOAT64, 21, 0.25);
     DecoderModel s;
     try {
-      s = Seeder.seed(TEACHER, tw, HybridLayout.parse(layout), InitStrategy.INHERIT_MIMIC, 3, convKernel, chunk, m);
+      s =
+          Seeder.seed(
+              TEACHER,
+              tw,
+              HybridLayout.parse(layout),
+              InitStrategy.INHERIT_MIMIC,
+              3,
+              convKernel,
+              chunk,
+              m);
     } finally {
       tw.close();
     }
@@ -53,17 +63,25 @@ class StudentCacheConsistencyTest {
       if (s.config().kind(i) != LayerKind.MAMBA2) {
         continue;
       }
-      for (String role : new String[] {"W_dt", "conv.weight", "conv.bias", "A_log", "dt_bias", "W_G", "norm.weight"}) {
+      for (String role :
+          new String[] {
+            "W_dt", "conv.weight", "conv.bias", "A_log", "dt_bias", "W_G", "norm.weight"
+          }) {
         String n = ParamNames.mamba(i, role);
         long[] shape = shapes.get(n);
         double[] v = new double[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
         for (int j = 0; j < v.length; j++) {
           double r = 2 * rng.nextDouble() - 1;
-          v[j] = role.equals("A_log") ? Math.log(0.3 + 1.5 * rng.nextDouble())
-              : role.equals("dt_bias") ? -1.5 + r
-              : role.equals("norm.weight") ? 1 + 0.2 * r
-              : role.startsWith("W_") ? r * 0.5 / Math.sqrt(TEACHER.hiddenSize())
-              : r * 0.8;
+          v[j] =
+              role.equals("A_log")
+                  ? Math.log(0.3 + 1.5 * rng.nextDouble())
+                  : role.equals("dt_bias")
+                      ? -1.5 + r
+                      : role.equals("norm.weight")
+                          ? 1 + 0.2 * r
+                          : role.startsWith("W_")
+                              ? r * 0.5 / Math.sqrt(TEACHER.hiddenSize())
+                              : r * 0.8;
         }
         w.put(n, w.manager().create(v, new Shape(shape)));
       }
@@ -84,7 +102,12 @@ class StudentCacheConsistencyTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"linear, 2, 4", "head-interleaved:2, 2, 4", "linear, 3, 3", "tail-interleaved:1, 4, 5"})
+  @CsvSource({
+    "linear, 2, 4",
+    "head-interleaved:2, 2, 4",
+    "linear, 3, 3",
+    "tail-interleaved:1, 4, 5"
+  })
   void decodeEqualsFullForward(String layout, int convKernel, int chunk) {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel s = student(m, layout, convKernel, chunk)) {
@@ -96,7 +119,10 @@ class StudentCacheConsistencyTest {
     }
   }
 
-  /** Feed the sequence in pieces of the given lengths (multi-token continuations too) against one full pass. */
+  /**
+   * Feed the sequence in pieces of the given lengths (multi-token continuations too) against one
+   * full pass.
+   */
   static void assertPiecewiseMatches(DecoderModel model, NDManager m, long[][] ids, int[] pieces) {
     int b = ids.length;
     int l = ids[0].length;
@@ -111,7 +137,8 @@ class StudentCacheConsistencyTest {
           chunk[i] = Arrays.copyOfRange(ids[i], pos, pos + n);
         }
         try (NDScope scope = new NDScope()) {
-          double[] part = model.logits(model.hidden(model.embed(model.ids(m, chunk)), cache)).toDoubleArray();
+          double[] part =
+              model.logits(model.hidden(model.embed(model.ids(m, chunk)), cache)).toDoubleArray();
           for (int i = 0; i < b; i++) {
             System.arraycopy(part, i * n * v, inc, (i * l + pos) * v, n * v);
           }

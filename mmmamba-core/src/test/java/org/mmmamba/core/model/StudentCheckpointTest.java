@@ -28,7 +28,10 @@ import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.core.seed.Seeder;
 
-/** Students as checkpoints in the released mmMamba layout: config.json and weights read back exactly. */
+/**
+ * Students as checkpoints in the released mmMamba layout: config.json and weights read back
+ * exactly.
+ */
 class StudentCheckpointTest {
   static {
     Offline.init();
@@ -43,11 +46,33 @@ class StudentCheckpointTest {
   @Test
   void studentConfigsReadBackExactly() throws Exception {
     DecoderConfig llama = DecoderConfig.llama(50, 32, 6, 4, 2, 8, 48);
-    DecoderConfig rich = new DecoderConfig(llama.family(), 50, 32, 6, 4, 2, 8, 48, 1e-5, 5e5,
-        new RopeScaling(RopeScaling.Type.DYNAMIC, 2.0, 1024), 1024, true, false, false, null, llama.layerKinds(),
-        true, 1, List.of(2, 7), 0);
+    DecoderConfig rich =
+        new DecoderConfig(
+            llama.family(),
+            50,
+            32,
+            6,
+            4,
+            2,
+            8,
+            48,
+            1e-5,
+            5e5,
+            new RopeScaling(RopeScaling.Type.DYNAMIC, 2.0, 1024),
+            1024,
+            true,
+            false,
+            false,
+            null,
+            llama.layerKinds(),
+            true,
+            1,
+            List.of(2, 7),
+            0);
     for (DecoderConfig t : List.of(llama, rich)) {
-      for (String layout : List.of("linear", "head-interleaved:2", "tail-stacked:3", "explicit:0,5", "head-stacked:6")) {
+      for (String layout :
+          List.of(
+              "linear", "head-interleaved:2", "tail-stacked:3", "explicit:0,5", "head-stacked:6")) {
         for (int[] kc : new int[][] {{2, 128}, {4, 16}}) {
           DecoderConfig s = Seeder.studentConfig(t, HybridLayout.parse(layout), kc[0], kc[1]);
           assertEquals(s, roundTrip(s), layout);
@@ -60,8 +85,16 @@ class StudentCheckpointTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "llama_headdim", "qwen2_tied", "internlm2_packed", "mamba2", "mamba2_ngroups1",
-      "mmmamba_hybrid"})
+  @ValueSource(
+      strings = {
+        "llama_gqa",
+        "llama_headdim",
+        "qwen2_tied",
+        "internlm2_packed",
+        "mamba2",
+        "mamba2_ngroups1",
+        "mmmamba_hybrid"
+      })
   void fixtureConfigsReadBackExactly(String name) throws Exception {
     DecoderConfig c = HfConfigs.read(Fixtures.dir(name));
     assertEquals(c, roundTrip(c));
@@ -72,7 +105,8 @@ class StudentCheckpointTest {
   void seededStudentsSaveAndLoadWithBitwiseEqualLogits(String layout, @TempDir Path dir) {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = ModelIo.load(Fixtures.dir("llama_gqa"), m, DataType.FLOAT32);
-        DecoderModel s = Seeder.seed(teacher, HybridLayout.parse(layout), InitStrategy.INHERIT, 5, m)) {
+        DecoderModel s =
+            Seeder.seed(teacher, HybridLayout.parse(layout), InitStrategy.INHERIT, 5, m)) {
       ModelIo.save(s, dir);
       try (DecoderModel back = ModelIo.load(dir, m, DataType.FLOAT32)) {
         assertEquals(s.config(), back.config());
@@ -86,9 +120,17 @@ class StudentCheckpointTest {
         List<Integer> attn = HybridLayout.parse(layout).attentionLayers(2);
         for (int i = 0; i < 2; i++) {
           String a = "model.layers." + i + ".attention.";
-          Set<String> want = attn.contains(i) ? Set.of(a + "wqkv.weight", a + "wo.weight")
-              : Set.of(a + "wvkqgdt.weight", a + "o_proj.weight", a + "conv1d.weight", a + "conv1d.bias",
-                  a + "g_norm_swish_gate.weight", a + "dt_bias", a + "A_log_bias");
+          Set<String> want =
+              attn.contains(i)
+                  ? Set.of(a + "wqkv.weight", a + "wo.weight")
+                  : Set.of(
+                      a + "wvkqgdt.weight",
+                      a + "o_proj.weight",
+                      a + "conv1d.weight",
+                      a + "conv1d.bias",
+                      a + "g_norm_swish_gate.weight",
+                      a + "dt_bias",
+                      a + "A_log_bias");
           Set<String> got = new TreeSet<>();
           for (String n : r.names()) {
             if (n.startsWith(a)) {
@@ -99,15 +141,21 @@ class StudentCheckpointTest {
         }
         // wvkqgdt rows: [W_V (G*P); W_K (G*P); W_Q (H*P); W_G (H*P); W_dt (H)], conv (C, 1, K)
         if (!attn.contains(1)) {
-          assertArrayEquals(new long[] {2 * 16 + 2 * 16 + 4 * 16 + 4 * 16 + 4, 64},
+          assertArrayEquals(
+              new long[] {2 * 16 + 2 * 16 + 4 * 16 + 4 * 16 + 4, 64},
               r.info("model.layers.1.attention.wvkqgdt.weight").shape());
-          assertArrayEquals(new long[] {(2 + 2 + 4) * 16, 1, 2}, r.info("model.layers.1.attention.conv1d.weight").shape());
+          assertArrayEquals(
+              new long[] {(2 + 2 + 4) * 16, 1, 2},
+              r.info("model.layers.1.attention.conv1d.weight").shape());
         }
       }
     }
   }
 
-  /** Loading the reference student and saving it again gives the reference's tensors, name for name, bit for bit. */
+  /**
+   * Loading the reference student and saving it again gives the reference's tensors, name for name,
+   * bit for bit.
+   */
   @Test
   void resavingTheReferenceStudentReproducesItsTensors(@TempDir Path dir) throws Exception {
     Path src = Fixtures.dir("mmmamba_hybrid");
@@ -125,7 +173,8 @@ class StudentCheckpointTest {
     }
     JsonNode cfg = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("config.json")));
     assertEquals("mmmamba", cfg.get("model_type").asText());
-    assertEquals("[\"mha\",\"mamba2\",\"mha\",\"mamba2\"]", cfg.get("layers_block_type").toString());
+    assertEquals(
+        "[\"mha\",\"mamba2\",\"mha\",\"mamba2\"]", cfg.get("layers_block_type").toString());
     assertTrue(cfg.has("d_conv") && cfg.has("chunk_size") && cfg.has("use_D"));
   }
 }

@@ -1,6 +1,5 @@
 package org.mmmamba.core.model;
 
-import org.mmmamba.core.config.ParamNames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +14,7 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Fixtures;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.VlmFixtures;
+import org.mmmamba.core.config.ParamNames;
 
 /** The pieces of the image-token maker against hand-worked cases and slow twins. */
 class VisionEmbeddingTest {
@@ -23,8 +23,8 @@ class VisionEmbeddingTest {
   }
 
   /**
-   * Each patch vector encodes its own (row, col) (plus 100 * tile): token (i, j) must be
-   * [p(2i,2j), p(2i,2j+1), p(2i+1,2j), p(2i+1,2j+1)] (docs/method.md §6).
+   * Each patch vector encodes its own (row, col) (plus 100 * tile): token (i, j) must be [p(2i,2j),
+   * p(2i,2j+1), p(2i+1,2j), p(2i+1,2j+1)] (docs/method.md §6).
    */
   @Test
   void pixelShuffleOrderHandCase() {
@@ -62,17 +62,26 @@ class VisionEmbeddingTest {
   @Test
   void patchEmbedEqualsSlowConvolution() {
     try (NDManager m = NDManager.newBaseManager();
-        VisionLanguageModel vlm = RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT64, 3, 0.5)) {
+        VisionLanguageModel vlm =
+            RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT64, 3, 0.5)) {
       int p = 4;
       int d = 16;
       for (int side : new int[] {16, 24}) {
         NDArray px = VlmFixtures.pixels(m, 2, side, 7, DataType.FLOAT64);
         double[] fast = vlm.vision().patchEmbed(px).toDoubleArray();
-        double[] slow = VisionEmbedding.patchEmbedReference(px.toDoubleArray(), 2, 3, side,
-            vlm.visionWeights().get(ParamNames.VISION_PATCH_W).toDoubleArray(),
-            vlm.visionWeights().get(ParamNames.VISION_PATCH_B).toDoubleArray(), d, p);
+        double[] slow =
+            VisionEmbedding.patchEmbedReference(
+                px.toDoubleArray(),
+                2,
+                3,
+                side,
+                vlm.visionWeights().get(ParamNames.VISION_PATCH_W).toDoubleArray(),
+                vlm.visionWeights().get(ParamNames.VISION_PATCH_B).toDoubleArray(),
+                d,
+                p);
         double err = Fixtures.relError(fast, slow);
-        assertTrue(err < 1e-13, "side " + side + ": fast vs slow patch embedding, relative error " + err);
+        assertTrue(
+            err < 1e-13, "side " + side + ": fast vs slow patch embedding, relative error " + err);
       }
     }
   }
@@ -80,8 +89,10 @@ class VisionEmbeddingTest {
   /** torch F.interpolate(bicubic, align_corners=False) of [[1,2],[3,4]] to 4x4, worked by hand. */
   @Test
   void bicubic2x2To4x4HandCase() {
-    // 1-D resampling of [0, 1] to 4 samples: sources -0.25, 0.25, 0.75, 1.25, Keys kernel a = -0.75, border
-    // clamp; e.g. the first: weights W(1.75), W(0.75), W(0.25), W(1.25) = -0.03515625, 0.26171875, 0.87890625,
+    // 1-D resampling of [0, 1] to 4 samples: sources -0.25, 0.25, 0.75, 1.25, Keys kernel a =
+    // -0.75, border
+    // clamp; e.g. the first: weights W(1.75), W(0.75), W(0.25), W(1.25) = -0.03515625, 0.26171875,
+    // 0.87890625,
     // -0.10546875 on values 0, 0, 0, 1 -> -0.10546875.
     double[] ramp = {-0.10546875, 0.2265625, 0.7734375, 1.10546875};
     try (NDManager m = NDManager.newBaseManager()) {
@@ -90,7 +101,8 @@ class VisionEmbeddingTest {
       double[] want = new double[16];
       for (int i = 0; i < 4; i++) {
         for (int j = 0; j < 4; j++) {
-          // the input is 1 + col + 2 row, and bicubic weights sum to 1, so the output is 1 + r(j) + 2 r(i)
+          // the input is 1 + col + 2 row, and bicubic weights sum to 1, so the output is 1 + r(j) +
+          // 2 r(i)
           want[i * 4 + j] = 1 + ramp[j] + 2 * ramp[i];
         }
       }
@@ -99,7 +111,10 @@ class VisionEmbeddingTest {
     }
   }
 
-  /** Resampling to other sizes (up, down, non-integer ratios) against a direct Keys-kernel evaluation. */
+  /**
+   * Resampling to other sizes (up, down, non-integer ratios) against a direct Keys-kernel
+   * evaluation.
+   */
   @Test
   void bicubicMatchesDirectKernel() {
     int[][] cases = {{4, 6}, {4, 2}, {3, 7}, {5, 5}, {6, 4}};
@@ -139,11 +154,13 @@ class VisionEmbeddingTest {
   @Test
   void positionsAreStoredTableOrResized() {
     try (NDManager m = NDManager.newBaseManager();
-        VisionLanguageModel vlm = RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT64, 3, 0.5)) {
+        VisionLanguageModel vlm =
+            RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT64, 3, 0.5)) {
       NDArray pos = vlm.visionWeights().get(ParamNames.VISION_POS);
       NDArray like = m.zeros(new Shape(1));
       double[] all = pos.toDoubleArray();
-      double[] rest = java.util.Arrays.copyOfRange(all, 16, all.length); // drop the class slot (D = 16)
+      double[] rest =
+          java.util.Arrays.copyOfRange(all, 16, all.length); // drop the class slot (D = 16)
       assertArrayEquals(rest, vlm.vision().positions(like, 4).toDoubleArray(), 0.0);
       // a 24x24 tile has a 6x6 grid: the 4x4 table resized separably, rows then columns
       double[] got = vlm.vision().positions(like, 6).toDoubleArray();
@@ -170,7 +187,9 @@ class VisionEmbeddingTest {
     try (NDManager m = NDManager.newBaseManager()) {
       double[] got = VisionEmbedding.gelu(m.create(new double[] {1.0, -0.5, 2.0})).toDoubleArray();
       // Phi(1) = 0.8413447460685429, Phi(-0.5) = 0.3085375387259869, Phi(2) = 0.9772498680518208
-      assertArrayEquals(new double[] {0.8413447460685429, -0.5 * 0.3085375387259869, 2 * 0.9772498680518208}, got,
+      assertArrayEquals(
+          new double[] {0.8413447460685429, -0.5 * 0.3085375387259869, 2 * 0.9772498680518208},
+          got,
           1e-15);
     }
   }
@@ -178,12 +197,22 @@ class VisionEmbeddingTest {
   @Test
   void embedShapesAndPixelChecks() {
     try (NDManager m = NDManager.newBaseManager();
-        VisionLanguageModel vlm = RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT32, 3, 0.5)) {
+        VisionLanguageModel vlm =
+            RandomWeights.vlm(VlmFixtures.teacher(), m, DataType.FLOAT32, 3, 0.5)) {
       VisionEmbedding v = vlm.vision();
-      assertEquals(new Shape(3, 4, 16), v.embed(VlmFixtures.pixels(m, 3, 16, 1, DataType.FLOAT32)).getShape());
-      assertEquals(new Shape(1, 9, 16), v.embed(VlmFixtures.pixels(m, 1, 24, 1, DataType.FLOAT64)).getShape());
-      for (Shape bad : new Shape[] {new Shape(1, 3, 12, 12), new Shape(1, 4, 16, 16), new Shape(1, 3, 16, 24),
-          new Shape(3, 16, 16)}) {
+      assertEquals(
+          new Shape(3, 4, 16),
+          v.embed(VlmFixtures.pixels(m, 3, 16, 1, DataType.FLOAT32)).getShape());
+      assertEquals(
+          new Shape(1, 9, 16),
+          v.embed(VlmFixtures.pixels(m, 1, 24, 1, DataType.FLOAT64)).getShape());
+      for (Shape bad :
+          new Shape[] {
+            new Shape(1, 3, 12, 12),
+            new Shape(1, 4, 16, 16),
+            new Shape(1, 3, 16, 24),
+            new Shape(3, 16, 16)
+          }) {
         BadInputException e = assertThrows(BadInputException.class, () -> v.embed(m.zeros(bad)));
         assertTrue(e.getMessage().startsWith("pixels: expected (T, 3, S, S)"), e.getMessage());
       }

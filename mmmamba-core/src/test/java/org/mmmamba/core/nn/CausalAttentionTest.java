@@ -11,7 +11,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.mmmamba.core.Offline;
 
-/** Query-blocked attention equals the full L x L reference, for any block budget, GQA ratio and cache offset. */
+/**
+ * Query-blocked attention equals the full L x L reference, for any block budget, GQA ratio and
+ * cache offset.
+ */
 class CausalAttentionTest {
   static {
     Offline.init();

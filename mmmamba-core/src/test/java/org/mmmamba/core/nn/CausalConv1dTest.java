@@ -10,7 +10,10 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.mmmamba.core.Offline;
 
-/** The tap-sum causal conv against its loop twin and a hand-computed case; carrying the prefix is exact. */
+/**
+ * The tap-sum causal conv against its loop twin and a hand-computed case; carrying the prefix is
+ * exact.
+ */
 class CausalConv1dTest {
   static {
     Offline.init();
@@ -38,12 +41,15 @@ class CausalConv1dTest {
         NDArray w = m.randomNormal(new Shape(5, k)).toType(DataType.FLOAT64, false);
         NDArray bias = m.randomNormal(new Shape(5)).toType(DataType.FLOAT64, false);
         NDArray full = CausalConv1d.apply(x, w, bias, null);
-        assertTrue(full.sub(CausalConv1d.reference(x, w, bias, null)).abs().max().getDouble() < 1e-12);
+        assertTrue(
+            full.sub(CausalConv1d.reference(x, w, bias, null)).abs().max().getDouble() < 1e-12);
         // first 4 steps, then the rest with the carried prefix
         NDArray a = x.get(":, :4, :");
         NDArray rest = x.get(":, 4:, :");
         NDArray prefix = k > 1 ? CausalConv1d.nextPrefix(a, null, k) : null;
-        NDArray joined = CausalConv1d.apply(a, w, bias, null).concat(CausalConv1d.apply(rest, w, bias, prefix), 1);
+        NDArray joined =
+            CausalConv1d.apply(a, w, bias, null)
+                .concat(CausalConv1d.apply(rest, w, bias, prefix), 1);
         assertTrue(joined.sub(full).abs().max().getDouble() < 1e-12, "k=" + k);
       }
     }

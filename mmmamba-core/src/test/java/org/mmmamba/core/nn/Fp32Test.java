@@ -12,7 +12,10 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 import org.mmmamba.core.Offline;
 
-/** The differentiable casts: values exact, gradients passed through unchanged (zeros and negatives included). */
+/**
+ * The differentiable casts: values exact, gradients passed through unchanged (zeros and negatives
+ * included).
+ */
 class Fp32Test {
   static {
     Offline.init();
@@ -35,9 +38,12 @@ class Fp32Test {
         assertEquals(DataType.FLOAT16, down.getDataType());
         gc.backward(Fp32.up(down).sum());
       }
-      assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7},
-          h.getGradient().toType(DataType.FLOAT32, false).toFloatArray(), 0f);
-      assertArrayEquals(h.toType(DataType.FLOAT32, false).toFloatArray(), Fp32.up(h).toFloatArray(), 0f);
+      assertArrayEquals(
+          new float[] {1, 2, 3, 4, 5, 6, 7},
+          h.getGradient().toType(DataType.FLOAT32, false).toFloatArray(),
+          0f);
+      assertArrayEquals(
+          h.toType(DataType.FLOAT32, false).toFloatArray(), Fp32.up(h).toFloatArray(), 0f);
     }
   }
 }

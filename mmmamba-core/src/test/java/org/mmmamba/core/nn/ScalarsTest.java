@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.mmmamba.core.Offline;
 
 /**
- * Gradients through {@link Scalars} survive a garbage collection between forward and backward (DJL's own
- * {@code x.mul(Number)} does not: its scalar's memory is freed, see the class comment), and the values equal the
- * DJL calls' bit for bit.
+ * Gradients through {@link Scalars} survive a garbage collection between forward and backward
+ * (DJL's own {@code x.mul(Number)} does not: its scalar's memory is freed, see the class comment),
+ * and the values equal the DJL calls' bit for bit.
  */
 class ScalarsTest {
   static {
@@ -28,7 +28,8 @@ class ScalarsTest {
   }
 
   /** Backward of {@code f(x).sum()} after a GC and a burst of small direct buffers holding 1e30. */
-  static float[] gradientAfterGc(NDManager m, UnaryOperator<NDArray> f) throws InterruptedException {
+  static float[] gradientAfterGc(NDManager m, UnaryOperator<NDArray> f)
+      throws InterruptedException {
     NDArray x = m.create(new float[] {1, -2, 3, 0.5f});
     x.setRequiresGradient(true);
     try (NDScope scope = new NDScope()) {
@@ -52,12 +53,21 @@ class ScalarsTest {
   void gradientsSurviveAGarbageCollection() throws Exception {
     try (NDManager m = NDManager.newBaseManager()) {
       for (int t = 0; t < 10; t++) {
-        assertArrayEquals(new float[] {3, 3, 3, 3}, gradientAfterGc(m, x -> Scalars.mul(x, 3.0)), "mul, try " + t);
-        assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f, 0.25f}, gradientAfterGc(m, x -> Scalars.div(x, 4.0)),
+        assertArrayEquals(
+            new float[] {3, 3, 3, 3},
+            gradientAfterGc(m, x -> Scalars.mul(x, 3.0)),
+            "mul, try " + t);
+        assertArrayEquals(
+            new float[] {0.25f, 0.25f, 0.25f, 0.25f},
+            gradientAfterGc(m, x -> Scalars.div(x, 4.0)),
             "div, try " + t);
-        assertArrayEquals(new float[] {1, 0, 1, 0}, gradientAfterGc(m, x -> Scalars.maximum(x, 0.75)),
+        assertArrayEquals(
+            new float[] {1, 0, 1, 0},
+            gradientAfterGc(m, x -> Scalars.maximum(x, 0.75)),
             "maximum, try " + t);
-        assertArrayEquals(new float[] {0, 1, 0, 1}, gradientAfterGc(m, x -> Scalars.minimum(x, 0.75)),
+        assertArrayEquals(
+            new float[] {0, 1, 0, 1},
+            gradientAfterGc(m, x -> Scalars.minimum(x, 0.75)),
             "minimum, try " + t);
       }
     }
@@ -66,17 +76,23 @@ class ScalarsTest {
   static void assertSameBits(NDArray want, NDArray got, String what) {
     assertEquals(want.getDataType(), got.getDataType(), what);
     assertEquals(want.getShape(), got.getShape(), what);
-    assertArrayEquals(want.toType(DataType.FLOAT64, false).toDoubleArray(),
-        got.toType(DataType.FLOAT64, false).toDoubleArray(), 0.0, what);
+    assertArrayEquals(
+        want.toType(DataType.FLOAT64, false).toDoubleArray(),
+        got.toType(DataType.FLOAT64, false).toDoubleArray(),
+        0.0,
+        what);
   }
 
   @Test
   void valuesEqualDjlsNumberOverloads() {
     try (NDManager m = NDManager.newBaseManager()) {
       for (DataType dt : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
-        // a vector, and a 0-d scalar (a loss): 0-d times 0-d promotes to float64, as with DJL's overloads
-        for (NDArray x : List.of(m.create(new double[] {1.1, -2.7, 3e-8, 1e30}).toType(dt, false),
-            m.create(13.664880767464638).toType(dt, false))) {
+        // a vector, and a 0-d scalar (a loss): 0-d times 0-d promotes to float64, as with DJL's
+        // overloads
+        for (NDArray x :
+            List.of(
+                m.create(new double[] {1.1, -2.7, 3e-8, 1e30}).toType(dt, false),
+                m.create(13.664880767464638).toType(dt, false))) {
           double v = 1.0 / Math.sqrt(7);
           assertSameBits(x.mul(v), Scalars.mul(x, v), dt + " mul");
           assertSameBits(x.div(v), Scalars.div(x, v), dt + " div");

@@ -19,9 +19,9 @@ import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
 
 /**
- * The chat path against the official {@code chat()} (template, default system message, tokenizer, dynamic tiling
- * + thumbnail, preprocessing) and its no-cache greedy decoding: same prompt ids, pixels close to PIL's, and the
- * same greedy tokens from the cached decode.
+ * The chat path against the official {@code chat()} (template, default system message, tokenizer,
+ * dynamic tiling + thumbnail, preprocessing) and its no-cache greedy decoding: same prompt ids,
+ * pixels close to PIL's, and the same greedy tokens from the cached decode.
  */
 class OfficialChatTest {
   static {
@@ -46,9 +46,12 @@ class OfficialChatTest {
     Path dir = withTokenizer("hovle", tmp);
     JsonNode ref = OfficialFixtures.reference("hovle");
     VlmChat chat = VlmChat.forModel(dir, null);
-    assertArrayEquals(OfficialFixtures.longs(ref.get("ids_text")),
+    assertArrayEquals(
+        OfficialFixtures.longs(ref.get("ids_text")),
         chat.prompt(ref.get("question_text").asText(), null).ids());
-    VlmChat.Prompt p = chat.prompt(ref.get("question_image").asText(), OfficialFixtures.root().resolve("image.png"));
+    VlmChat.Prompt p =
+        chat.prompt(
+            ref.get("question_image").asText(), OfficialFixtures.root().resolve("image.png"));
     assertArrayEquals(OfficialFixtures.longs(ref.get("ids_image")), p.ids());
     assertEquals(ref.get("tiles").asInt(), p.image().numTiles());
     float[] want = OfficialFixtures.pixelValues();
@@ -58,7 +61,8 @@ class OfficialChatTest {
     for (int i = 0; i < want.length; i++) {
       max = Math.max(max, Math.abs(want[i] - got[i]));
     }
-    // PIL's bicubic works on 8-bit images; one 8-bit step after normalisation is 1/255/0.225 = 0.0174.
+    // PIL's bicubic works on 8-bit images; one 8-bit step after normalisation is 1/255/0.225 =
+    // 0.0174.
     assertTrue(max < 0.06, "pixels vs PIL/torchvision: max abs diff " + max);
   }
 
@@ -73,9 +77,14 @@ class OfficialChatTest {
         VisionLanguageModel model = VlmIo.load(dir, m, DataType.FLOAT64)) {
       VlmChat.Answer t = chat.ask(model, chat.prompt(ref.get("question_text").asText(), null), max);
       assertArrayEquals(OfficialFixtures.longs(ref.get("greedy_text")), t.tokens(), name + " text");
-      VlmChat.Answer i = chat.ask(model, chat.prompt(ref.get("question_image").asText(),
-          OfficialFixtures.root().resolve("image.png")), max);
-      assertArrayEquals(OfficialFixtures.longs(ref.get("greedy_image")), i.tokens(), name + " image");
+      VlmChat.Answer i =
+          chat.ask(
+              model,
+              chat.prompt(
+                  ref.get("question_image").asText(), OfficialFixtures.root().resolve("image.png")),
+              max);
+      assertArrayEquals(
+          OfficialFixtures.longs(ref.get("greedy_image")), i.tokens(), name + " image");
       assertEquals(ref.get("greedy_image_decoded").asText(), i.text());
     }
   }

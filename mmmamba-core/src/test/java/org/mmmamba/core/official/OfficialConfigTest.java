@@ -13,14 +13,19 @@ import org.mmmamba.core.config.JsonFields;
 import org.mmmamba.core.config.RopeScaling;
 import org.mmmamba.core.config.VlmConfig;
 
-/** The published config.json: both transformers spellings, each part's own settings, and clear refusals. */
+/**
+ * The published config.json: both transformers spellings, each part's own settings, and clear
+ * refusals.
+ */
 class OfficialConfigTest {
   static ObjectNode hovle() {
-    return (ObjectNode) OfficialFixtures.json(OfficialFixtures.model("hovle").resolve("config.json"));
+    return (ObjectNode)
+        OfficialFixtures.json(OfficialFixtures.model("hovle").resolve("config.json"));
   }
 
   static VlmConfig parse(ObjectNode o) {
-    return InternVlChatConfigs.parse(new JsonFields(o, "config.json"), OfficialFixtures.tokenizer());
+    return InternVlChatConfigs.parse(
+        new JsonFields(o, "config.json"), OfficialFixtures.tokenizer());
   }
 
   @Test
@@ -51,7 +56,9 @@ class OfficialConfigTest {
     llm.remove("rope_scaling");
     llm.remove("rope_theta");
     ObjectNode emb = (ObjectNode) o.get("embedding_config");
-    emb.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", emb.get("rope_theta").asDouble());
+    emb.putObject("rope_parameters")
+        .put("rope_type", "default")
+        .put("rope_theta", emb.get("rope_theta").asDouble());
     emb.remove("rope_theta");
     assertEquals(parse(hovle()), parse(o));
     llm.with("rope_parameters").put("rope_theta", 5.0);
@@ -66,12 +73,19 @@ class OfficialConfigTest {
     assertTrue(e.getMessage().contains("special_token_maps"), e.getMessage());
     ObjectNode b = hovle();
     b.put("normalize_encoder_output", true);
-    assertTrue(assertThrows(BadInputException.class, () -> parse(b)).getMessage().contains("normalize_encoder_output"));
+    assertTrue(
+        assertThrows(BadInputException.class, () -> parse(b))
+            .getMessage()
+            .contains("normalize_encoder_output"));
     ObjectNode c = hovle();
     ((ObjectNode) c.get("embedding_config")).put("pixel_shuffle_loc", "post");
-    assertTrue(assertThrows(BadInputException.class, () -> parse(c)).getMessage().contains("pixel_shuffle_loc"));
+    assertTrue(
+        assertThrows(BadInputException.class, () -> parse(c))
+            .getMessage()
+            .contains("pixel_shuffle_loc"));
     ObjectNode d = hovle();
     d.put("model_type", "hovle2");
-    assertTrue(assertThrows(BadInputException.class, () -> parse(d)).getMessage().contains("model_type"));
+    assertTrue(
+        assertThrows(BadInputException.class, () -> parse(d)).getMessage().contains("model_type"));
   }
 }

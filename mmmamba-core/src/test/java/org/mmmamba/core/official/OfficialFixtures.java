@@ -9,8 +9,9 @@ import org.mmmamba.core.Fixtures;
 import org.mmmamba.core.io.SafetensorsFile;
 
 /**
- * The fixtures of scripts/fixtures/make_official_fixtures.py: tiny HoVLE / mmMamba-linear / mmMamba-hybrid
- * checkpoints in their published layouts with references computed by the official hustvl/mmMamba code.
+ * The fixtures of scripts/fixtures/make_official_fixtures.py: tiny HoVLE / mmMamba-linear /
+ * mmMamba-hybrid checkpoints in their published layouts with references computed by the official
+ * hustvl/mmMamba code.
  */
 final class OfficialFixtures {
   static final String[] MODELS = {"hovle", "mmmamba_linear", "mmmamba_hybrid"};
@@ -49,7 +50,8 @@ final class OfficialFixtures {
 
   /** The official preprocessing output (T, 3, S, S), float32. */
   static float[] pixelValues() {
-    try (SafetensorsFile f = SafetensorsFile.open(model("hovle").resolve("reference.safetensors"))) {
+    try (SafetensorsFile f =
+        SafetensorsFile.open(model("hovle").resolve("reference.safetensors"))) {
       return f.readFloats("pixel_values");
     }
   }

@@ -19,8 +19,9 @@ import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
 
 /**
- * Published-format HoVLE and released mmMamba students (BF16, sharded with an index or single-file) loaded as they
- * are: text and image+question logits equal the official hustvl/mmMamba forward (float64) within 1e-4.
+ * Published-format HoVLE and released mmMamba students (BF16, sharded with an index or single-file)
+ * loaded as they are: text and image+question logits equal the official hustvl/mmMamba forward
+ * (float64) within 1e-4.
  */
 class OfficialLogitsTest {
   static {
@@ -35,15 +36,19 @@ class OfficialLogitsTest {
         VisionLanguageModel model = VlmIo.load(OfficialFixtures.model(name), m, DataType.FLOAT64)) {
       long[] text = OfficialFixtures.longs(ref.get("ids_text"));
       NDArray lt = model.forward(model.ids(m, new long[][] {text}), null);
-      double et = OfficialFixtures.maxAbsDiff(lt.toDoubleArray(), OfficialFixtures.logits(name, "text"));
+      double et =
+          OfficialFixtures.maxAbsDiff(lt.toDoubleArray(), OfficialFixtures.logits(name, "text"));
       assertTrue(et < 1e-4, name + " text logits: max abs diff " + et);
 
       long[] img = OfficialFixtures.longs(ref.get("ids_image"));
       int tiles = ref.get("tiles").asInt();
       int s = model.config().imageSize();
-      NDArray px = m.create(OfficialFixtures.pixelValues(), new Shape(tiles, 3, s, s)).toType(DataType.FLOAT64, false);
+      NDArray px =
+          m.create(OfficialFixtures.pixelValues(), new Shape(tiles, 3, s, s))
+              .toType(DataType.FLOAT64, false);
       NDArray li = model.forward(model.ids(m, new long[][] {img}), List.of(px));
-      double ei = OfficialFixtures.maxAbsDiff(li.toDoubleArray(), OfficialFixtures.logits(name, "image"));
+      double ei =
+          OfficialFixtures.maxAbsDiff(li.toDoubleArray(), OfficialFixtures.logits(name, "image"));
       assertTrue(ei < 1e-4, name + " image logits: max abs diff " + ei);
     }
   }

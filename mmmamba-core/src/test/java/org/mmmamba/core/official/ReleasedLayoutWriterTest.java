@@ -20,10 +20,11 @@ import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.core.model.VlmIo;
 
 /**
- * The released-layout writer reproduces what the official converter wrote: a student read from the official
- * fixture and saved with {@link VlmIo#saveReleased} (config derived from the HoVLE teacher's config.json) has the
- * official student's config.json (all keys, except {@code _name_or_path}), the same tensor names, shapes and BF16
- * values, and shards + index when over the shard size.
+ * The released-layout writer reproduces what the official converter wrote: a student read from the
+ * official fixture and saved with {@link VlmIo#saveReleased} (config derived from the HoVLE
+ * teacher's config.json) has the official student's config.json (all keys, except {@code
+ * _name_or_path}), the same tensor names, shapes and BF16 values, and shards + index when over the
+ * shard size.
  */
 class ReleasedLayoutWriterTest {
   static {
@@ -34,12 +35,14 @@ class ReleasedLayoutWriterTest {
   @ValueSource(strings = {"mmmamba_linear", "mmmamba_hybrid"})
   void writesWhatTheOfficialConverterWrote(String name, @TempDir Path tmp) {
     Path out = tmp.resolve(name);
-    JsonNode teacher = OfficialFixtures.json(OfficialFixtures.model("hovle").resolve("config.json"));
+    JsonNode teacher =
+        OfficialFixtures.json(OfficialFixtures.model("hovle").resolve("config.json"));
     try (NDManager m = NDManager.newBaseManager();
         VisionLanguageModel model = VlmIo.load(OfficialFixtures.model(name), m, DataType.FLOAT32)) {
       VlmIo.saveReleased(model, out, teacher, 400_000);
     }
-    ObjectNode want = (ObjectNode) OfficialFixtures.json(OfficialFixtures.model(name).resolve("config.json"));
+    ObjectNode want =
+        (ObjectNode) OfficialFixtures.json(OfficialFixtures.model(name).resolve("config.json"));
     ObjectNode got = (ObjectNode) OfficialFixtures.json(out.resolve("config.json"));
     assertEquals(out.toString(), got.get("_name_or_path").asText());
     want.remove("_name_or_path");

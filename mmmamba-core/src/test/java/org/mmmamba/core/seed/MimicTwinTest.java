@@ -13,16 +13,17 @@ import net.jqwik.api.constraints.IntRange;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
-import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.config.ParamNames;
+import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.nn.Mamba2Mixer;
 
 /**
- * With inherit_mimic, a freshly seeded mixer is a decayed causal linear attention over the teacher's q, k, v
- * (docs/method.md §2.4, [INF] reading). The twin below is written from that formula in plain loops over double[];
- * it uses the spec's constants (identity conv, W_dt = 0, A = -e, norm weight 1) rather than the seeded tensors,
- * and the teacher's W_Q/W_K/W_V/W_O, so it checks the seeding and the mixer at once:
+ * With inherit_mimic, a freshly seeded mixer is a decayed causal linear attention over the
+ * teacher's q, k, v (docs/method.md §2.4, [INF] reading). The twin below is written from that
+ * formula in plain loops over double[]; it uses the spec's constants (identity conv, W_dt = 0, A =
+ * -e, norm weight 1) rather than the seeded tensors, and the teacher's W_Q/W_K/W_V/W_O, so it
+ * checks the seeding and the mixer at once:
  *
  * <pre>
  *   y_t^h = sum_{s<=t} exp(A sum_{r=s+1..t} dt_r) dt_s (SiLU(q_t^h) . SiLU(k_s^j)) SiLU(v_s^j),  j = h / (H/G)
@@ -47,9 +48,18 @@ class MimicTwinTest {
     int p = 4;
     DecoderConfig tc = DecoderConfig.llama(11, d, 2, h, g, p, 8);
     try (NDManager m = NDManager.newBaseManager();
-        DecoderModel teacher = new DecoderModel(tc, RandomWeights.create(tc, m, DataType.FLOAT64, seed, 0.3));
-        DecoderModel s = Seeder.seed(tc, teacher.weights(), HybridLayout.linear(), InitStrategy.INHERIT_MIMIC,
-            seed + 1, 2, chunk, m)) {
+        DecoderModel teacher =
+            new DecoderModel(tc, RandomWeights.create(tc, m, DataType.FLOAT64, seed, 0.3));
+        DecoderModel s =
+            Seeder.seed(
+                tc,
+                teacher.weights(),
+                HybridLayout.linear(),
+                InitStrategy.INHERIT_MIMIC,
+                seed + 1,
+                2,
+                chunk,
+                m)) {
       SplittableRandom rng = new SplittableRandom(seed);
       double[] u = new double[batch * length * d];
       for (int i = 0; i < u.length; i++) {
@@ -59,10 +69,21 @@ class MimicTwinTest {
         Mamba2Mixer mixer = (Mamba2Mixer) s.layers().get(layer).mixer();
         NDArray uArr = m.create(u, new Shape(batch, length, d));
         double[] got = mixer.forward(uArr, null).toDoubleArray();
-        double[] want = twin(u, batch, length, d, h, g, p,
-            w(teacher, ParamNames.attn(layer, "W_Q")), w(teacher, ParamNames.attn(layer, "W_K")),
-            w(teacher, ParamNames.attn(layer, "W_V")), w(teacher, ParamNames.attn(layer, "W_O")),
-            w(s, ParamNames.mamba(layer, "W_G")), w(s, ParamNames.mamba(layer, "dt_bias")));
+        double[] want =
+            twin(
+                u,
+                batch,
+                length,
+                d,
+                h,
+                g,
+                p,
+                w(teacher, ParamNames.attn(layer, "W_Q")),
+                w(teacher, ParamNames.attn(layer, "W_K")),
+                w(teacher, ParamNames.attn(layer, "W_V")),
+                w(teacher, ParamNames.attn(layer, "W_O")),
+                w(s, ParamNames.mamba(layer, "W_G")),
+                w(s, ParamNames.mamba(layer, "dt_bias")));
         double err = 0;
         double scale = 0;
         for (int i = 0; i < want.length; i++) {
@@ -70,8 +91,15 @@ class MimicTwinTest {
           scale = Math.max(scale, Math.abs(want[i]));
         }
         assertTrue(scale > 1e-3, "output is not trivially small");
-        assertTrue(err <= 1e-10 * scale, "layer " + layer + ": mixer vs decayed linear attention, max error " + err
-            + " (scale " + scale + ")");
+        assertTrue(
+            err <= 1e-10 * scale,
+            "layer "
+                + layer
+                + ": mixer vs decayed linear attention, max error "
+                + err
+                + " (scale "
+                + scale
+                + ")");
       }
     }
   }
@@ -81,8 +109,20 @@ class MimicTwinTest {
   }
 
   /** The decayed linear attention of docs/method.md §2.4, from the formula; (B, L, D) row-major. */
-  static double[] twin(double[] u, int batch, int len, int d, int heads, int kvHeads, int p, double[] wq,
-      double[] wk, double[] wv, double[] wo, double[] wg, double[] dtBias) {
+  static double[] twin(
+      double[] u,
+      int batch,
+      int len,
+      int d,
+      int heads,
+      int kvHeads,
+      int p,
+      double[] wq,
+      double[] wk,
+      double[] wv,
+      double[] wo,
+      double[] wg,
+      double[] dtBias) {
     double a = -Math.E; // A = -exp(A_log), A_log = 1
     int rep = heads / kvHeads;
     double[] out = new double[batch * len * d];
@@ -102,7 +142,8 @@ class MimicTwinTest {
         double[] o = new double[heads * p];
         for (int h = 0; h < heads; h++) {
           int j = h / rep;
-          double dt = Math.log1p(Math.exp(dtBias[h])); // W_dt = 0: dt_t = softplus(dt_bias) for every t
+          double dt =
+              Math.log1p(Math.exp(dtBias[h])); // W_dt = 0: dt_t = softplus(dt_bias) for every t
           double[] y = new double[p];
           for (int s = 0; s <= t; s++) {
             double sumDt = 0;

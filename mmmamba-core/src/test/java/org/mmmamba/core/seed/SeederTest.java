@@ -21,13 +21,16 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.ModelFamily;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelIo;
-import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 
-/** Seeding values against docs/method.md §2.4, bit-exact inheritance (also from a packed InternLM2 checkpoint). */
+/**
+ * Seeding values against docs/method.md §2.4, bit-exact inheritance (also from a packed InternLM2
+ * checkpoint).
+ */
 class SeederTest {
   static {
     Offline.init();
@@ -48,10 +51,19 @@ class SeederTest {
   void inheritMimicValuesMatchTheSpec() {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 1);
-        DecoderModel s = Seeder.seed(TEACHER, teacher.weights(), HybridLayout.parse("head-interleaved:2"),
-            InitStrategy.INHERIT_MIMIC, 7, 3, 16, m)) {
+        DecoderModel s =
+            Seeder.seed(
+                TEACHER,
+                teacher.weights(),
+                HybridLayout.parse("head-interleaved:2"),
+                InitStrategy.INHERIT_MIMIC,
+                7,
+                3,
+                16,
+                m)) {
       assertEquals(ModelFamily.MMMAMBA, s.config().family());
-      assertEquals(List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
+      assertEquals(
+          List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
           s.config().layerKinds());
       assertEquals(3, s.config().mamba().convKernel());
       assertEquals(16, s.config().mamba().chunkSize());
@@ -74,7 +86,8 @@ class SeederTest {
         assertEquals(4, dtBias.length);
         for (double b : dtBias) {
           double dt = Math.log1p(Math.exp(b));
-          assertTrue(dt >= 1e-3 * (1 - 1e-5) && dt <= 1e-1 * (1 + 1e-5), "softplus(dt_bias) = " + dt);
+          assertTrue(
+              dt >= 1e-3 * (1 - 1e-5) && dt <= 1e-1 * (1 + 1e-5), "softplus(dt_bias) = " + dt);
         }
         assertEquals(4, Arrays.stream(dtBias).distinct().count(), "dt_bias drawn per head");
         assertGateInit(w(s, ParamNames.mamba(i, "W_G")), 32, 32);
@@ -84,7 +97,9 @@ class SeederTest {
     }
   }
 
-  /** W_G ~ xavier_uniform(gain 2^-2.5): inside the bound, std about bound / sqrt(3), mean about 0. */
+  /**
+   * W_G ~ xavier_uniform(gain 2^-2.5): inside the bound, std about bound / sqrt(3), mean about 0.
+   */
   static void assertGateInit(double[] g, int fanIn, int fanOut) {
     double bound = Math.pow(2, -2.5) * Math.sqrt(6.0 / (fanIn + fanOut));
     double mean = Arrays.stream(g).average().orElseThrow();
@@ -98,8 +113,10 @@ class SeederTest {
   static void assertInherited(DecoderModel teacher, DecoderModel s, int i) {
     String[][] pairs = {{"W_C", "W_Q"}, {"W_B", "W_K"}, {"W_x", "W_V"}, {"W_O", "W_O"}};
     for (String[] p : pairs) {
-      assertArrayEquals(teacher.weights().get(ParamNames.attn(i, p[1])).toFloatArray(),
-          s.weights().get(ParamNames.mamba(i, p[0])).toFloatArray(), p[0] + " of layer " + i);
+      assertArrayEquals(
+          teacher.weights().get(ParamNames.attn(i, p[1])).toFloatArray(),
+          s.weights().get(ParamNames.mamba(i, p[0])).toFloatArray(),
+          p[0] + " of layer " + i);
     }
   }
 
@@ -147,8 +164,11 @@ class SeederTest {
   }
 
   static void assertUniform(double[] v, double bound, String what) {
-    assertTrue(Arrays.stream(v).allMatch(x -> Math.abs(x) <= bound * (1 + 1e-6)), what + " within +-" + bound);
-    assertTrue(Arrays.stream(v).map(Math::abs).max().orElseThrow() > bound / 4, what + " is not ~0");
+    assertTrue(
+        Arrays.stream(v).allMatch(x -> Math.abs(x) <= bound * (1 + 1e-6)),
+        what + " within +-" + bound);
+    assertTrue(
+        Arrays.stream(v).map(Math::abs).max().orElseThrow() > bound / 4, what + " is not ~0");
     assertTrue(Arrays.stream(v).distinct().count() > v.length / 2, what + " is random");
   }
 
@@ -156,14 +176,16 @@ class SeederTest {
   void scratchReplacesQkvButKeepsTheTeachersOutputProjection() {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 1);
-        DecoderModel s = Seeder.seed(teacher, HybridLayout.parse("[0]"), InitStrategy.SCRATCH, 7, m)) {
+        DecoderModel s =
+            Seeder.seed(teacher, HybridLayout.parse("[0]"), InitStrategy.SCRATCH, 7, m)) {
       for (int i = 1; i < 4; i++) {
         for (String[] p : new String[][] {{"W_C", "W_Q"}, {"W_B", "W_K"}, {"W_x", "W_V"}}) {
           double[] got = w(s, ParamNames.mamba(i, p[0]));
           assertFalse(Arrays.equals(d(teacher.weights().get(ParamNames.attn(i, p[1]))), got), p[0]);
           assertUniform(got, 1 / Math.sqrt(32), p[0]);
         }
-        assertArrayEquals(teacher.weights().get(ParamNames.attn(i, "W_O")).toFloatArray(),
+        assertArrayEquals(
+            teacher.weights().get(ParamNames.attn(i, "W_O")).toFloatArray(),
             s.weights().get(ParamNames.mamba(i, "W_O")).toFloatArray());
         assertTrue(Arrays.stream(w(s, ParamNames.mamba(i, "dt_bias"))).allMatch(v -> v == 0));
       }
@@ -171,7 +193,10 @@ class SeederTest {
     }
   }
 
-  /** The packed InternLM2 teacher's W_Q rows are the right head slices: equal to the Llama twin's q_proj. */
+  /**
+   * The packed InternLM2 teacher's W_Q rows are the right head slices: equal to the Llama twin's
+   * q_proj.
+   */
   @Test
   void inheritFromAPackedInternLm2CheckpointTakesTheRightHeadSlices() {
     try (NDManager m = NDManager.newBaseManager();
@@ -181,14 +206,22 @@ class SeederTest {
       assertEquals(ModelFamily.INTERNLM2, teacher.config().family());
       for (int i = 0; i < 2; i++) {
         String p = "model.layers." + i + ".self_attn.";
-        assertArrayEquals(llama.readFloats(p + "q_proj.weight"), s.weights().get(ParamNames.mamba(i, "W_C"))
-            .toFloatArray(), "W_C of layer " + i);
-        assertArrayEquals(llama.readFloats(p + "k_proj.weight"), s.weights().get(ParamNames.mamba(i, "W_B"))
-            .toFloatArray(), "W_B of layer " + i);
-        assertArrayEquals(llama.readFloats(p + "v_proj.weight"), s.weights().get(ParamNames.mamba(i, "W_x"))
-            .toFloatArray(), "W_x of layer " + i);
-        assertArrayEquals(llama.readFloats(p + "o_proj.weight"), s.weights().get(ParamNames.mamba(i, "W_O"))
-            .toFloatArray(), "W_O of layer " + i);
+        assertArrayEquals(
+            llama.readFloats(p + "q_proj.weight"),
+            s.weights().get(ParamNames.mamba(i, "W_C")).toFloatArray(),
+            "W_C of layer " + i);
+        assertArrayEquals(
+            llama.readFloats(p + "k_proj.weight"),
+            s.weights().get(ParamNames.mamba(i, "W_B")).toFloatArray(),
+            "W_B of layer " + i);
+        assertArrayEquals(
+            llama.readFloats(p + "v_proj.weight"),
+            s.weights().get(ParamNames.mamba(i, "W_x")).toFloatArray(),
+            "W_x of layer " + i);
+        assertArrayEquals(
+            llama.readFloats(p + "o_proj.weight"),
+            s.weights().get(ParamNames.mamba(i, "W_O")).toFloatArray(),
+            "W_O of layer " + i);
       }
     }
   }
@@ -200,27 +233,35 @@ class SeederTest {
         DecoderModel a = Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT, 11, m);
         DecoderModel b = Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT, 11, m);
         DecoderModel c = Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT, 12, m);
-        DecoderModel hybrid = Seeder.seed(teacher, HybridLayout.parse("[0,2]"), InitStrategy.INHERIT, 11, m)) {
+        DecoderModel hybrid =
+            Seeder.seed(teacher, HybridLayout.parse("[0,2]"), InitStrategy.INHERIT, 11, m)) {
       assertEquals(a.weights().names(), b.weights().names());
       for (String n : a.weights().names()) {
         assertArrayEquals(a.weights().get(n).toFloatArray(), b.weights().get(n).toFloatArray(), n);
       }
       for (String role : new String[] {"W_G", "W_dt", "conv.weight", "conv.bias", "A_log"}) {
         String n = ParamNames.mamba(1, role);
-        assertFalse(Arrays.equals(a.weights().get(n).toFloatArray(), c.weights().get(n).toFloatArray()), n);
+        assertFalse(
+            Arrays.equals(a.weights().get(n).toFloatArray(), c.weights().get(n).toFloatArray()), n);
         // a layer's init depends on (seed, layer, role) only, not on the layout
-        assertArrayEquals(a.weights().get(n).toFloatArray(), hybrid.weights().get(n).toFloatArray(), n);
+        assertArrayEquals(
+            a.weights().get(n).toFloatArray(), hybrid.weights().get(n).toFloatArray(), n);
       }
       // different layers get different draws
-      assertFalse(Arrays.equals(a.weights().get(ParamNames.mamba(1, "W_G")).toFloatArray(),
-          a.weights().get(ParamNames.mamba(3, "W_G")).toFloatArray()));
+      assertFalse(
+          Arrays.equals(
+              a.weights().get(ParamNames.mamba(1, "W_G")).toFloatArray(),
+              a.weights().get(ParamNames.mamba(3, "W_G")).toFloatArray()));
     }
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 1);
-        DecoderModel a = Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 11, m);
-        DecoderModel c = Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 12, m)) {
+        DecoderModel a =
+            Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 11, m);
+        DecoderModel c =
+            Seeder.seed(teacher, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 12, m)) {
       String n = ParamNames.mamba(0, "dt_bias");
-      assertFalse(Arrays.equals(a.weights().get(n).toFloatArray(), c.weights().get(n).toFloatArray()), n);
+      assertFalse(
+          Arrays.equals(a.weights().get(n).toFloatArray(), c.weights().get(n).toFloatArray()), n);
     }
   }
 
@@ -228,20 +269,32 @@ class SeederTest {
   void teachersWithAttentionBiasesOrMambaLayersAreRejected() {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel qwen = ModelIo.load(Fixtures.dir("qwen2_tied"), m, DataType.FLOAT32)) {
-      BadInputException e = assertThrows(BadInputException.class,
-          () -> Seeder.seed(qwen, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 1, m));
+      BadInputException e =
+          assertThrows(
+              BadInputException.class,
+              () -> Seeder.seed(qwen, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 1, m));
       assertTrue(e.getMessage().contains("bias"), e.getMessage());
     }
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel student = ModelIo.load(Fixtures.dir("mmmamba_hybrid"), m, DataType.FLOAT32)) {
-      BadInputException e = assertThrows(BadInputException.class,
-          () -> Seeder.seed(student, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 1, m));
+      BadInputException e =
+          assertThrows(
+              BadInputException.class,
+              () -> Seeder.seed(student, HybridLayout.linear(), InitStrategy.INHERIT_MIMIC, 1, m));
       assertTrue(e.getMessage().contains("Mamba-2 layers"), e.getMessage());
     }
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 1)) {
-      BadInputException e = assertThrows(BadInputException.class,
-          () -> Seeder.seed(teacher, HybridLayout.parse("tail-stacked:5"), InitStrategy.INHERIT_MIMIC, 1, m));
+      BadInputException e =
+          assertThrows(
+              BadInputException.class,
+              () ->
+                  Seeder.seed(
+                      teacher,
+                      HybridLayout.parse("tail-stacked:5"),
+                      InitStrategy.INHERIT_MIMIC,
+                      1,
+                      m));
       assertTrue(e.getMessage().contains("tail-stacked:5"), e.getMessage());
     }
   }

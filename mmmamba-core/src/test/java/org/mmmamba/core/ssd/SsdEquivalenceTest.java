@@ -36,7 +36,8 @@ class SsdEquivalenceTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Inputs in =
           SsdFixtures.random(m, seed, batch, length, heads, headDim, stateDim, withInitialState);
-      ScanResult fast = Ssd.chunkedScan(in.x(), in.dt(), in.A(), in.B(), in.C(), chunkSize, in.s0());
+      ScanResult fast =
+          Ssd.chunkedScan(in.x(), in.dt(), in.A(), in.B(), in.C(), chunkSize, in.s0());
       ScanResult slow = Ssd.recurrentScan(in.x(), in.dt(), in.A(), in.B(), in.C(), in.s0());
       double dy = maxAbsDiff(fast.y(), slow.y());
       double ds = maxAbsDiff(fast.finalState(), slow.finalState());

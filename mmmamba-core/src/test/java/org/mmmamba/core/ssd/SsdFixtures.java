@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.mmmamba.core.Offline;
 
-/** Shared test inputs for the SSD tests: reproducible random tensors from a seed, and comparisons. */
+/**
+ * Shared test inputs for the SSD tests: reproducible random tensors from a seed, and comparisons.
+ */
 final class SsdFixtures {
   static {
     Offline.init();

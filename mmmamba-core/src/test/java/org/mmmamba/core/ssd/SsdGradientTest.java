@@ -46,8 +46,7 @@ class SsdGradientTest {
 
   private static void checkGradients(boolean withInitialState, long seed) {
     Values v =
-        SsdFixtures.randomValues(
-            seed, BATCH, LENGTH, HEADS, HEAD_DIM, STATE_DIM, withInitialState);
+        SsdFixtures.randomValues(seed, BATCH, LENGTH, HEADS, HEAD_DIM, STATE_DIM, withInitialState);
     Random r = new Random(seed + 1000);
     double[] rY = SsdFixtures.uniform(r, BATCH * LENGTH * HEADS * HEAD_DIM, -1, 1);
     double[] rS = SsdFixtures.uniform(r, BATCH * HEADS * HEAD_DIM * STATE_DIM, -1, 1);

@@ -37,7 +37,8 @@ class SsdShapesTest {
           assertThrows(
               IllegalArgumentException.class,
               () -> Ssd.chunkedScan(in.x(), badDt, in.A(), in.B(), in.C(), 4, null));
-      assertEquals("SSD input dt: expected shape (B, L, H) = (2, 7, 3), got (2, 7)", e.getMessage());
+      assertEquals(
+          "SSD input dt: expected shape (B, L, H) = (2, 7, 3), got (2, 7)", e.getMessage());
 
       NDArray badState = m.zeros(new Shape(2, 3, 5, 4), DataType.FLOAT64);
       e =
@@ -60,7 +61,8 @@ class SsdShapesTest {
           assertThrows(
               IllegalArgumentException.class,
               () -> Ssd.chunkedScan(flatX, in.dt(), in.A(), in.B(), in.C(), 4, null));
-      assertEquals("SSD input x: expected rank 4 (B, L, H, P), got shape (2, 7, 12)", e.getMessage());
+      assertEquals(
+          "SSD input x: expected rank 4 (B, L, H, P), got shape (2, 7, 12)", e.getMessage());
     }
   }
 
@@ -100,9 +102,9 @@ class SsdShapesTest {
       NDArray wrongC = m.zeros(new Shape(1, 2, 3), DataType.FLOAT64);
       assertEquals(new SsdShapes.Dims(1, 1, 2, 3, 4), SsdShapes.checkStep(state, x, dt, a, b, b));
       IllegalArgumentException e =
-          assertThrows(
-              IllegalArgumentException.class, () -> Ssd.step(state, x, dt, a, b, wrongC));
-      assertEquals("SSD input C_t: expected shape (B, H, N) = (1, 2, 4), got (1, 2, 3)", e.getMessage());
+          assertThrows(IllegalArgumentException.class, () -> Ssd.step(state, x, dt, a, b, wrongC));
+      assertEquals(
+          "SSD input C_t: expected shape (B, H, N) = (1, 2, 4), got (1, 2, 3)", e.getMessage());
       NDArray wrongState = m.zeros(new Shape(1, 2, 4, 3), DataType.FLOAT64);
       e =
           assertThrows(

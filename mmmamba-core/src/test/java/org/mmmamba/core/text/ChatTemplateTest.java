@@ -48,7 +48,8 @@ class ChatTemplateTest {
     assertEquals(
         "USER: <image>\nq1 ASSISTANT: a1</s>USER: q2 ASSISTANT: a2</s>", t.renderText(TWO_TURNS));
     assertEquals(
-        List.of(new Segment("USER: q ASSISTANT: ", false)), t.render(List.of(ChatMessage.user("q"))));
+        List.of(new Segment("USER: q ASSISTANT: ", false)),
+        t.render(List.of(ChatMessage.user("q"))));
     assertEquals("</s>", t.stopToken());
   }
 
@@ -57,7 +58,8 @@ class ChatTemplateTest {
     BadInputException e =
         assertThrows(
             BadInputException.class,
-            () -> ChatTemplate.plain().render(List.of(ChatMessage.user("a"), ChatMessage.user("b"))));
+            () ->
+                ChatTemplate.plain().render(List.of(ChatMessage.user("a"), ChatMessage.user("b"))));
     assertTrue(e.getMessage().contains("turn 1"), e.getMessage());
     assertThrows(
         BadInputException.class,

@@ -23,17 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.BadInputException;
 
 /**
- * Real-world chat templates (InternLM2, Qwen2, Qwen2.5 with tools, Llama-3, Mistral, Gemma, Zephyr) rendered by
- * {@link JinjaChatTemplate} equal transformers' {@code apply_chat_template} output, recorded by
- * scripts/fixtures/make_chat_template_fixtures.py with transformers 5.17 (fixtures/chat_templates/).
+ * Real-world chat templates (InternLM2, Qwen2, Qwen2.5 with tools, Llama-3, Mistral, Gemma, Zephyr)
+ * rendered by {@link JinjaChatTemplate} equal transformers' {@code apply_chat_template} output,
+ * recorded by scripts/fixtures/make_chat_template_fixtures.py with transformers 5.17
+ * (fixtures/chat_templates/).
  */
 class JinjaChatTemplateTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
   static JsonNode fixtures() throws IOException {
-    try (InputStream in = JinjaChatTemplateTest.class.getResourceAsStream(
-        "/fixtures/chat_templates/chat_templates.json")) {
+    try (InputStream in =
+        JinjaChatTemplateTest.class.getResourceAsStream(
+            "/fixtures/chat_templates/chat_templates.json")) {
       return JSON.readTree(in);
     }
   }
@@ -52,27 +54,35 @@ class JinjaChatTemplateTest {
   @TestFactory
   Stream<DynamicTest> everyFixtureCaseRendersAsTransformersDoes() throws IOException {
     JsonNode root = fixtures();
-    assertTrue(root.path("versions").path("renderer").asText().startsWith("transformers"),
+    assertTrue(
+        root.path("versions").path("renderer").asText().startsWith("transformers"),
         "fixtures made with transformers, not the dry run");
     List<DynamicTest> tests = new ArrayList<>();
     for (JsonNode t : root.get("templates")) {
       JinjaChatTemplate tpl = template(t);
       for (JsonNode c : t.get("cases")) {
-        tests.add(DynamicTest.dynamicTest(t.get("name").asText() + "/" + c.get("name").asText(), () -> {
-          List<Map<String, Object>> messages = JSON.convertValue(c.get("messages"), new TypeReference<>() {});
-          Map<String, Object> extra = new HashMap<>();
-          if (c.has("tools")) {
-            extra.put("tools", JSON.convertValue(c.get("tools"), new TypeReference<List<Object>>() {}));
-          }
-          boolean gen = c.get("add_generation_prompt").asBoolean();
-          if (c.has("error")) {
-            BadInputException e = assertThrows(BadInputException.class,
-                () -> tpl.renderText(messages, gen, extra));
-            assertEquals(c.get("error").asText(), e.getMessage());
-          } else {
-            assertEquals(c.get("output").asText(), tpl.renderText(messages, gen, extra));
-          }
-        }));
+        tests.add(
+            DynamicTest.dynamicTest(
+                t.get("name").asText() + "/" + c.get("name").asText(),
+                () -> {
+                  List<Map<String, Object>> messages =
+                      JSON.convertValue(c.get("messages"), new TypeReference<>() {});
+                  Map<String, Object> extra = new HashMap<>();
+                  if (c.has("tools")) {
+                    extra.put(
+                        "tools",
+                        JSON.convertValue(c.get("tools"), new TypeReference<List<Object>>() {}));
+                  }
+                  boolean gen = c.get("add_generation_prompt").asBoolean();
+                  if (c.has("error")) {
+                    BadInputException e =
+                        assertThrows(
+                            BadInputException.class, () -> tpl.renderText(messages, gen, extra));
+                    assertEquals(c.get("error").asText(), e.getMessage());
+                  } else {
+                    assertEquals(c.get("output").asText(), tpl.renderText(messages, gen, extra));
+                  }
+                }));
       }
     }
     assertTrue(tests.size() >= 30);
@@ -88,8 +98,12 @@ class JinjaChatTemplateTest {
       }
     }
     JinjaChatTemplate tpl = template(qwen);
-    List<ChatMessage> conv = List.of(ChatMessage.user("q1"), ChatMessage.assistant("a1"), ChatMessage.user("q2"),
-        ChatMessage.assistant("a2"));
+    List<ChatMessage> conv =
+        List.of(
+            ChatMessage.user("q1"),
+            ChatMessage.assistant("a1"),
+            ChatMessage.user("q2"),
+            ChatMessage.assistant("a2"));
     List<Segment> s = tpl.render(conv);
     assertEquals(tpl.renderText(conv, false), tpl.renderText(conv));
     List<String> answers = s.stream().filter(Segment::answer).map(Segment::text).toList();
@@ -103,15 +117,18 @@ class JinjaChatTemplateTest {
   @Test
   void readsTheTemplateAndTokensOfATokenizerConfig() throws IOException {
     Path f = tmp.resolve("tokenizer_config.json");
-    Files.writeString(f, "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\","
-        + " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"x\"},"
-        + " {\"name\": \"default\", \"template\": \"{{ bos_token }}{{ messages[0]['content'] }}{{ eos_token }}\\n\"}]}");
+    Files.writeString(
+        f,
+        "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\","
+            + " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"x\"},"
+            + " {\"name\": \"default\", \"template\": \"{{ bos_token }}{{ messages[0]['content'] }}{{ eos_token }}\\n\"}]}");
     JinjaChatTemplate t = JinjaChatTemplate.fromTokenizerConfig(f).orElseThrow();
     assertEquals("<s>hi</s>", t.renderText(List.of(ChatMessage.user("hi")), false));
     Files.writeString(f, "{\"eos_token\": \"</s>\"}");
     assertTrue(JinjaChatTemplate.fromTokenizerConfig(f).isEmpty());
     Files.writeString(f, "{\"chat_template\": 3}");
-    BadInputException e = assertThrows(BadInputException.class, () -> JinjaChatTemplate.fromTokenizerConfig(f));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> JinjaChatTemplate.fromTokenizerConfig(f));
     assertTrue(e.getMessage().startsWith(f + ": chat_template"), e.getMessage());
   }
 
@@ -128,6 +145,8 @@ class JinjaChatTemplateTest {
     assertEquals("1234567890123456.0", PythonJson.pyFloat(1234567890123456.0));
     assertEquals("-2.5", PythonJson.pyFloat(-2.5));
     assertEquals("0.1", PythonJson.pyFloat(0.1));
-    assertEquals("[\n  1,\n  {\n    \"k\": []\n  }\n]", PythonJson.dumps(List.of(1, Map.of("k", List.of())), 2));
+    assertEquals(
+        "[\n  1,\n  {\n    \"k\": []\n  }\n]",
+        PythonJson.dumps(List.of(1, Map.of("k", List.of())), 2));
   }
 }

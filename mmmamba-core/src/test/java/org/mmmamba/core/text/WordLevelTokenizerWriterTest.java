@@ -37,8 +37,7 @@ class WordLevelTokenizerWriterTest {
       assertArrayEquals(
           new long[] {id("what"), id("color"), id("is"), id("the"), id("circle"), id("?")},
           t.encode("what color is the circle?"));
-      assertArrayEquals(
-          new long[] {id("what"), id("color"), id("?")}, t.encode("what   color ?"));
+      assertArrayEquals(new long[] {id("what"), id("color"), id("?")}, t.encode("what   color ?"));
     }
   }
 
@@ -48,8 +47,14 @@ class WordLevelTokenizerWriterTest {
       assertArrayEquals(new long[] {id("red"), id("</s>")}, t.encode("red</s>"));
       assertArrayEquals(
           new long[] {
-            id("<|im_start|>"), id("user"), id("<img>"), id("<IMG_CONTEXT>"), id("<IMG_CONTEXT>"),
-            id("</img>"), id("?"), id("<|im_end|>")
+            id("<|im_start|>"),
+            id("user"),
+            id("<img>"),
+            id("<IMG_CONTEXT>"),
+            id("<IMG_CONTEXT>"),
+            id("</img>"),
+            id("?"),
+            id("<|im_end|>")
           },
           t.encode("<|im_start|>user\n<img><IMG_CONTEXT><IMG_CONTEXT></img>\n?<|im_end|>"));
     }
@@ -112,9 +117,11 @@ class WordLevelTokenizerWriterTest {
   @Test
   void rejectsBadTokens() {
     Path p = dir.resolve("bad.json");
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> WordLevelTokenizerWriter.write(p, List.of("two words")));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> WordLevelTokenizerWriter.write(p, List.of("<pad>"), List.of("a"), "<unk>"));
   }
 }

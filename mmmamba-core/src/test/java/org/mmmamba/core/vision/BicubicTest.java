@@ -42,7 +42,9 @@ class BicubicTest {
     assertSame(img, Bicubic.resize(img, 4, 4));
   }
 
-  /** Value of pixel x of the ramp is a*x + b; output i sits at source position (i+0.5)*scale - 0.5. */
+  /**
+   * Value of pixel x of the ramp is a*x + b; output i sits at source position (i+0.5)*scale - 0.5.
+   */
   private static RgbImage ramp(int w, int h, double a, double b) {
     float[] d = new float[3 * w * h];
     for (int c = 0; c < 3; c++) {
@@ -116,7 +118,8 @@ class BicubicTest {
         }
       }
     }
-    // one value spelled out: top-left = 0.2*(111/102)^2 - 0.6*(111*9/102^2) - 0.4*(9*111/102^2) + 0.8*(81/102^2)
+    // one value spelled out: top-left = 0.2*(111/102)^2 - 0.6*(111*9/102^2) - 0.4*(9*111/102^2) +
+    // 0.8*(81/102^2)
     assertEquals(0.14705882, out.get(0, 0, 0), 1e-6);
   }
 
@@ -134,23 +137,38 @@ class BicubicTest {
   }
 
   /**
-   * Golden values from Pillow 9.4.0: {@code Image.new("F", (w, h))} filled with
-   * {@code 0.5 + 0.25 sin(1.3x + 0.7y) + 0.1 cos(0.9y)}, then {@code .resize((W, H), Image.BICUBIC)}.
-   * Smooth inputs in [0.15, 0.85], so our [0, 1] clamp never acts.
+   * Golden values from Pillow 9.4.0: {@code Image.new("F", (w, h))} filled with {@code 0.5 + 0.25
+   * sin(1.3x + 0.7y) + 0.1 cos(0.9y)}, then {@code .resize((W, H), Image.BICUBIC)}. Smooth inputs
+   * in [0.15, 0.85], so our [0, 1] clamp never acts.
    */
   @Test
   void matchesPillowOnFloatImages() {
-    assertPillow(5, 3, 7, 2, new float[] {
+    assertPillow(
+        5,
+        3,
+        7,
+        2,
+        new float[] {
           0.6321443f, 0.7592888f, 0.8129804f, 0.6661550f, 0.4506442f, 0.3790310f,
           0.4080032f, 0.7327780f, 0.7061549f, 0.5802119f, 0.3619137f, 0.2733670f,
           0.3841332f, 0.5429639f
         });
-    assertPillow(9, 6, 4, 4, new float[] {
+    assertPillow(
+        9,
+        6,
+        4,
+        4,
+        new float[] {
           0.7443278f, 0.4883537f, 0.6671332f, 0.5646218f, 0.6291493f, 0.3656568f,
           0.6409157f, 0.3524639f, 0.3791835f, 0.3747290f, 0.4728951f, 0.2805086f,
           0.3060595f, 0.5513819f, 0.3874472f, 0.4708437f
         });
-    assertPillow(4, 4, 11, 6, new float[] {
+    assertPillow(
+        4,
+        4,
+        11,
+        6,
+        new float[] {
           0.5660152f, 0.5983547f, 0.6877798f, 0.8017231f, 0.8500445f, 0.8283069f,
           0.7695949f, 0.6756932f, 0.5417508f, 0.4432172f, 0.4041145f, 0.6404428f,
           0.6624420f, 0.7281284f, 0.8075771f, 0.8224964f, 0.7646981f, 0.6778347f,
@@ -163,7 +181,12 @@ class BicubicTest {
           0.3139457f, 0.6485560f, 0.6118208f, 0.5228003f, 0.3983835f, 0.2970478f,
           0.2104582f, 0.1557448f, 0.1770226f, 0.2663126f, 0.3393348f, 0.3641912f
         });
-    assertPillow(30, 20, 7, 13, new float[] {
+    assertPillow(
+        30,
+        20,
+        7,
+        13,
+        new float[] {
           0.6231509f, 0.5895068f, 0.5919881f, 0.5913804f, 0.5905975f, 0.5929042f,
           0.5603756f, 0.5085605f, 0.4956353f, 0.4967674f, 0.4969127f, 0.4963225f,
           0.4967223f, 0.4884762f, 0.3829086f, 0.4053126f, 0.4038424f, 0.4046324f,
@@ -197,7 +220,10 @@ class BicubicTest {
     for (int c = 0; c < 3; c++) {
       for (int y = 0; y < outH; y++) {
         for (int x = 0; x < outW; x++) {
-          assertEquals(expected[y * outW + x], out.get(c, y, x), 2e-6,
+          assertEquals(
+              expected[y * outW + x],
+              out.get(c, y, x),
+              2e-6,
               w + "x" + h + " -> " + outW + "x" + outH + " at (" + x + "," + y + ")");
         }
       }

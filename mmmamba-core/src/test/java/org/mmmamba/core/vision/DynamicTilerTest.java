@@ -93,8 +93,7 @@ class DynamicTilerTest {
         d[y * 56 + x] = (y < 28 ? 0f : 0.5f) + (x < 28 ? 0.1f : 0.2f);
       }
     }
-    List<RgbImage> tiles =
-        new DynamicTiler(cfg(28, 4, 4, false)).tile(new RgbImage(56, 56, d));
+    List<RgbImage> tiles = new DynamicTiler(cfg(28, 4, 4, false)).tile(new RgbImage(56, 56, d));
     assertEquals(4, tiles.size());
     assertEquals(0.1f, tiles.get(0).get(0, 3, 3), 1e-6);
     assertEquals(0.2f, tiles.get(1).get(0, 3, 3), 1e-6);
@@ -103,8 +102,8 @@ class DynamicTilerTest {
   }
 
   /**
-   * Grids chosen by InternVL's own {@code dynamic_preprocess} code (run in Python on these sizes, 448
-   * tiles, min 1): {width, height, maxTiles, cols, rows}.
+   * Grids chosen by InternVL's own {@code dynamic_preprocess} code (run in Python on these sizes,
+   * 448 tiles, min 1): {width, height, maxTiles, cols, rows}.
    */
   @Test
   void matchesInternVlReferenceOnRandomSizes() {
@@ -152,7 +151,8 @@ class DynamicTilerTest {
     };
     for (int[] g : golden) {
       DynamicTiler t = new DynamicTiler(cfg(448, 1, g[2], true));
-      assertEquals(new TileGrid(g[3], g[4]), t.chooseGrid(g[0], g[1]), g[0] + "x" + g[1] + " max " + g[2]);
+      assertEquals(
+          new TileGrid(g[3], g[4]), t.chooseGrid(g[0], g[1]), g[0] + "x" + g[1] + " max " + g[2]);
     }
   }
 }

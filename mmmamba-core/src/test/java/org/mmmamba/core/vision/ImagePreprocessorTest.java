@@ -65,7 +65,9 @@ class ImagePreprocessorTest {
   @Test
   void bufferedImageRoundTrip() {
     RgbImage img = RgbImage.filled(3, 2, 1f, 0.2f, 0f);
-    assertEquals(img.get(1, 1, 1), ImageIoLoader.fromBufferedImage(ImageIoLoader.toBufferedImage(img))
-        .get(1, 1, 1), 0.5f / 255);
+    assertEquals(
+        img.get(1, 1, 1),
+        ImageIoLoader.fromBufferedImage(ImageIoLoader.toBufferedImage(img)).get(1, 1, 1),
+        0.5f / 255);
   }
 }

@@ -44,10 +44,8 @@ class PixelShuffleTest {
             int base = ((tile * (h / 2) + i) * (w / 2) + j) * 4 * d;
             float[] tok = java.util.Arrays.copyOfRange(o, base, base + 4 * d);
             float[] expect = {
-              tile, 2 * i, 2 * j,
-              tile, 2 * i, 2 * j + 1,
-              tile, 2 * i + 1, 2 * j,
-              tile, 2 * i + 1, 2 * j + 1
+              tile, 2 * i, 2 * j, tile, 2 * i, 2 * j + 1, tile, 2 * i + 1, 2 * j, tile, 2 * i + 1,
+              2 * j + 1
             };
             assertArrayEquals(expect, tok, "tile " + tile + " token (" + i + "," + j + ")");
           }

@@ -36,10 +36,12 @@ class VisionConfigTest {
         new VisionConfig(448, 14, 1, 12, true, new float[] {0, 0}, VisionConfig.IMAGENET_STD, 0.5),
         "mean");
     assertMessage(
-        new VisionConfig(448, 14, 1, 12, true, VisionConfig.IMAGENET_MEAN, new float[] {1, 0, 1}, 0.5),
+        new VisionConfig(
+            448, 14, 1, 12, true, VisionConfig.IMAGENET_MEAN, new float[] {1, 0, 1}, 0.5),
         "std");
     assertMessage(
-        new VisionConfig(448, 14, 1, 12, true, VisionConfig.IMAGENET_MEAN, VisionConfig.IMAGENET_STD, 0.25),
+        new VisionConfig(
+            448, 14, 1, 12, true, VisionConfig.IMAGENET_MEAN, VisionConfig.IMAGENET_STD, 0.25),
         "downsampleRatio");
   }
 
@@ -51,8 +53,17 @@ class VisionConfigTest {
     assertEquals(0.5f, c.mean()[0]);
     c.mean()[1] = 9f;
     assertEquals(0.5f, c.mean()[1]);
-    assertEquals(c, new VisionConfig(28, 7, 1, 1, false, new float[] {0.5f, 0.5f, 0.5f},
-        new float[] {0.5f, 0.5f, 0.5f}, 0.5));
+    assertEquals(
+        c,
+        new VisionConfig(
+            28,
+            7,
+            1,
+            1,
+            false,
+            new float[] {0.5f, 0.5f, 0.5f},
+            new float[] {0.5f, 0.5f, 0.5f},
+            0.5));
   }
 
   private static void assertMessage(VisionConfig c, String field) {

@@ -24,14 +24,23 @@ public final class Cards {
    * @param command the command line, or null/empty for an API call
    * @param device the device the run used (e.g. {@code cpu()})
    */
-  public static void writeStudents(Distillation.Result r, RunConfig c, String commit, List<String> command,
-      String device) {
-    String cmd = command == null || command.isEmpty() ? "Distillation.run (config " + c.run().name() + ")"
-        : "mmmamba " + String.join(" ", command);
+  public static void writeStudents(
+      Distillation.Result r, RunConfig c, String commit, List<String> command, String device) {
+    String cmd =
+        command == null || command.isEmpty()
+            ? "Distillation.run (config " + c.run().name() + ")"
+            : "mmmamba " + String.join(" ", command);
     for (Distillation.StudentResult s : r.students()) {
       List<ModelCard.Stage> stages = new ArrayList<>();
-      stage(stages, "stage 1 (distill the new: layer-wise MSE, new parameters)", r.stage1(), c.stages().stage1());
-      stage(stages, "stage 2 (distill the whole: layer-wise MSE, every mixer parameter)", r.stage2(),
+      stage(
+          stages,
+          "stage 1 (distill the new: layer-wise MSE, new parameters)",
+          r.stage1(),
+          c.stages().stage1());
+      stage(
+          stages,
+          "stage 2 (distill the whole: layer-wise MSE, every mixer parameter)",
+          r.stage2(),
           c.stages().stage2());
       stage(stages, "stage 3 (end to end: KL on the logits)", s.stage3(), c.stages().stage3());
       Map<String, Double> held = new LinkedHashMap<>();
@@ -51,13 +60,33 @@ public final class Cards {
         }
         heldData = dataName(c.data().test()) + " held-out, " + e.n() + " samples";
       }
-      String kind = "An mmMamba " + (s.layout().equals("linear") ? "linear (pure Mamba-2)" : "hybrid")
-          + " student distilled from a decoder-only vision-language Transformer by the three-stage mmMamba recipe"
-          + " (arXiv 2502.13145).";
-      new ModelCard(c.run().name() + "/" + s.name(), kind, c.teacher().path(), s.layout(),
-          c.init().strategy() + " (conv kernel " + c.init().convKernel() + ", chunk " + c.init().chunkSize() + ")",
-          stages, trainData(c.data().train(), c.data().synthetic() == null ? null : c.data().synthetic().train()),
-          held, heldData, c.run().dtype(), device, commit, cmd).write(s.modelDir());
+      String kind =
+          "An mmMamba "
+              + (s.layout().equals("linear") ? "linear (pure Mamba-2)" : "hybrid")
+              + " student distilled from a decoder-only vision-language Transformer by the three-stage mmMamba recipe"
+              + " (arXiv 2502.13145).";
+      new ModelCard(
+              c.run().name() + "/" + s.name(),
+              kind,
+              c.teacher().path(),
+              s.layout(),
+              c.init().strategy()
+                  + " (conv kernel "
+                  + c.init().convKernel()
+                  + ", chunk "
+                  + c.init().chunkSize()
+                  + ")",
+              stages,
+              trainData(
+                  c.data().train(),
+                  c.data().synthetic() == null ? null : c.data().synthetic().train()),
+              held,
+              heldData,
+              c.run().dtype(),
+              device,
+              commit,
+              cmd)
+          .write(s.modelDir());
     }
   }
 
@@ -78,14 +107,39 @@ public final class Cards {
    * @param command the command
    * @return the file written
    */
-  public static Path writeTeacher(Path modelDir, String name, String layout, TrainingRun.Summary stage,
-      String stageDetail, String data, Map<String, Double> heldOut, String heldOutData, String precision,
-      String device, String commit, String command) {
-    List<ModelCard.Stage> stages = stage == null ? List.of()
-        : List.of(new ModelCard.Stage("training (cross-entropy)", stage.steps(), stageDetail));
-    return new ModelCard(name, "A HoVLE-style decoder-only vision-language Transformer (image patches and text "
-        + "through one decoder), trained from scratch as a teacher for mmMamba distillation.", null, layout,
-        "random", stages, data, heldOut, heldOutData, precision, device, commit, command).write(modelDir);
+  public static Path writeTeacher(
+      Path modelDir,
+      String name,
+      String layout,
+      TrainingRun.Summary stage,
+      String stageDetail,
+      String data,
+      Map<String, Double> heldOut,
+      String heldOutData,
+      String precision,
+      String device,
+      String commit,
+      String command) {
+    List<ModelCard.Stage> stages =
+        stage == null
+            ? List.of()
+            : List.of(new ModelCard.Stage("training (cross-entropy)", stage.steps(), stageDetail));
+    return new ModelCard(
+            name,
+            "A HoVLE-style decoder-only vision-language Transformer (image patches and text "
+                + "through one decoder), trained from scratch as a teacher for mmMamba distillation.",
+            null,
+            layout,
+            "random",
+            stages,
+            data,
+            heldOut,
+            heldOutData,
+            precision,
+            device,
+            commit,
+            command)
+        .write(modelDir);
   }
 
   /**
@@ -99,21 +153,42 @@ public final class Cards {
    * @param command the command
    * @return the file written
    */
-  public static Path writeConverted(Path out, Path teacher, String layout, String init, String commit,
-      String command) {
-    return new ModelCard(out.getFileName().toString(), "An mmMamba student seeded from a Transformer teacher "
-        + "(attention weights inherited: W_Q to C, W_K to B, W_V to x, W_O to the output projection), not trained "
-        + "yet: distil it with `mmmamba distill` before use.", teacher.toString(), layout, init, List.of(), null,
-        Map.of(), null, "float32", "cpu", commit, command).write(out);
+  public static Path writeConverted(
+      Path out, Path teacher, String layout, String init, String commit, String command) {
+    return new ModelCard(
+            out.getFileName().toString(),
+            "An mmMamba student seeded from a Transformer teacher "
+                + "(attention weights inherited: W_Q to C, W_K to B, W_V to x, W_O to the output projection), not trained "
+                + "yet: distil it with `mmmamba distill` before use.",
+            teacher.toString(),
+            layout,
+            init,
+            List.of(),
+            null,
+            Map.of(),
+            null,
+            "float32",
+            "cpu",
+            commit,
+            command)
+        .write(out);
   }
 
-  private static void stage(List<ModelCard.Stage> out, String name, TrainingRun.Summary s, RunConfig.Stage cfg) {
+  private static void stage(
+      List<ModelCard.Stage> out, String name, TrainingRun.Summary s, RunConfig.Stage cfg) {
     if (s == null) {
       return;
     }
-    out.add(new ModelCard.Stage(name, s.steps(), String.format(Locale.ROOT, "lr %s, %s schedule, batch %s",
-        java.math.BigDecimal.valueOf(cfg.lr()).toPlainString(), cfg.schedule().type(),
-        cfg.batchSize() == null ? "of data.batch_size" : cfg.batchSize())));
+    out.add(
+        new ModelCard.Stage(
+            name,
+            s.steps(),
+            String.format(
+                Locale.ROOT,
+                "lr %s, %s schedule, batch %s",
+                java.math.BigDecimal.valueOf(cfg.lr()).toPlainString(),
+                cfg.schedule().type(),
+                cfg.batchSize() == null ? "of data.batch_size" : cfg.batchSize())));
   }
 
   private static String dataName(String d) {
@@ -125,6 +200,7 @@ public final class Cards {
       return "none";
     }
     return train.startsWith("builtin:") && syntheticTrain != null
-        ? train + " (synthetic, " + syntheticTrain + " training samples)" : train;
+        ? train + " (synthetic, " + syntheticTrain + " training samples)"
+        : train;
   }
 }

@@ -10,28 +10,41 @@ import java.util.Objects;
 import org.mmmamba.core.io.AtomicText;
 
 /**
- * The model card written as {@code README.md} beside every model the project saves (teacher, distilled student,
- * converted student): YAML front matter as the Hugging Face hub reads it ({@code license}, {@code library_name},
- * {@code pipeline_tag}, {@code tags}, {@code model-index} with the held-out results), then what the model is,
- * its teacher, layout, initialisation, training stages and steps, data, held-out figures, precision, device,
- * the commit and the command that made it.
+ * The model card written as {@code README.md} beside every model the project saves (teacher,
+ * distilled student, converted student): YAML front matter as the Hugging Face hub reads it ({@code
+ * license}, {@code library_name}, {@code pipeline_tag}, {@code tags}, {@code model-index} with the
+ * held-out results), then what the model is, its teacher, layout, initialisation, training stages
+ * and steps, data, held-out figures, precision, device, the commit and the command that made it.
  *
  * @param name the model's name (e.g. {@code quickstart/linear})
  * @param kind one line saying what it is
  * @param teacher the teacher it was distilled from or converted from; null for a teacher
- * @param layout the layer layout (e.g. {@code linear}, {@code head-interleaved:2}, {@code 8 attention layers})
+ * @param layout the layer layout (e.g. {@code linear}, {@code head-interleaved:2}, {@code 8
+ *     attention layers})
  * @param init how the weights started (e.g. {@code inherit_mimic}, {@code random, std 0.02})
  * @param stages training stages in order; empty when untrained
  * @param data what it was trained on; null when untrained
- * @param heldOut held-out figures by metric name (e.g. {@code exact_match}); empty when not evaluated
+ * @param heldOut held-out figures by metric name (e.g. {@code exact_match}); empty when not
+ *     evaluated
  * @param heldOutData what the held-out figures were measured on; null when not evaluated
  * @param precision the training/storage precision (e.g. {@code float32})
  * @param device the device it ran on (e.g. {@code cpu})
  * @param commit the git commit of the code; null when unknown
  * @param command the command line that made it
  */
-public record ModelCard(String name, String kind, String teacher, String layout, String init, List<Stage> stages,
-    String data, Map<String, Double> heldOut, String heldOutData, String precision, String device, String commit,
+public record ModelCard(
+    String name,
+    String kind,
+    String teacher,
+    String layout,
+    String init,
+    List<Stage> stages,
+    String data,
+    Map<String, Double> heldOut,
+    String heldOutData,
+    String precision,
+    String device,
+    String commit,
     String command) {
   /** The card's file name. */
   public static final String FILE = "README.md";
@@ -74,7 +87,9 @@ public record ModelCard(String name, String kind, String teacher, String layout,
     heldOut = new LinkedHashMap<>(heldOut);
   }
 
-  /** @return the README.md text: front matter, then the card */
+  /**
+   * @return the README.md text: front matter, then the card
+   */
   public String markdown() {
     StringBuilder y = new StringBuilder("---\n");
     y.append("license: apache-2.0\n");
@@ -92,11 +107,17 @@ public record ModelCard(String name, String kind, String teacher, String layout,
       y.append("- name: ").append(yaml(name)).append('\n');
       y.append("  results:\n");
       y.append("  - task:\n      type: visual-question-answering\n");
-      y.append("    dataset:\n      name: ").append(yaml(heldOutData == null ? "held-out" : heldOutData))
-          .append("\n      type: ").append(yaml(heldOutData == null ? "held-out" : heldOutData)).append('\n');
+      y.append("    dataset:\n      name: ")
+          .append(yaml(heldOutData == null ? "held-out" : heldOutData))
+          .append("\n      type: ")
+          .append(yaml(heldOutData == null ? "held-out" : heldOutData))
+          .append('\n');
       y.append("    metrics:\n");
       for (Map.Entry<String, Double> e : heldOut.entrySet()) {
-        y.append("    - type: ").append(yaml(e.getKey())).append("\n      value: ").append(number(e.getValue()))
+        y.append("    - type: ")
+            .append(yaml(e.getKey()))
+            .append("\n      value: ")
+            .append(number(e.getValue()))
             .append('\n');
       }
     }
@@ -123,12 +144,16 @@ public record ModelCard(String name, String kind, String teacher, String layout,
     if (heldOut.isEmpty()) {
       md.append("Not evaluated.\n");
     } else {
-      md.append("Held-out results").append(heldOutData == null ? "" : " (" + heldOutData + ")").append(":\n\n");
+      md.append("Held-out results")
+          .append(heldOutData == null ? "" : " (" + heldOutData + ")")
+          .append(":\n\n");
       md.append("| metric | value |\n|---|---:|\n");
-      heldOut.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(number(v)).append(" |\n"));
+      heldOut.forEach(
+          (k, v) -> md.append("| ").append(k).append(" | ").append(number(v)).append(" |\n"));
     }
-    md.append("\nMade with [mmmamba-java](https://arxiv.org/abs/2502.13145) (mmMamba distillation on the JVM). "
-        + "Load it with `VlmIo.load(dir, manager, DataType.FLOAT32)` or `scripts/mmmamba generate --model DIR`.\n");
+    md.append(
+        "\nMade with [mmmamba-java](https://arxiv.org/abs/2502.13145) (mmMamba distillation on the JVM). "
+            + "Load it with `VlmIo.load(dir, manager, DataType.FLOAT32)` or `scripts/mmmamba generate --model DIR`.\n");
     return md.toString();
   }
 
@@ -145,7 +170,11 @@ public record ModelCard(String name, String kind, String teacher, String layout,
   }
 
   private static void row(StringBuilder md, String k, String v) {
-    md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|").replace("\n", " ")).append(" |\n");
+    md.append("| ")
+        .append(k)
+        .append(" | ")
+        .append(v.replace("|", "\\|").replace("\n", " "))
+        .append(" |\n");
   }
 
   private static String code(String s) {
@@ -156,12 +185,16 @@ public record ModelCard(String name, String kind, String teacher, String layout,
     if (!Double.isFinite(v)) {
       return ".nan";
     }
-    return String.format(Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+    return String.format(Locale.ROOT, "%.4g", v)
+        .replaceAll("(\\.\\d*?)0+$", "$1")
+        .replaceAll("\\.$", "");
   }
 
   /** A YAML scalar: plain when safe, else double-quoted. */
   static String yaml(String s) {
-    if (s.matches("[A-Za-z0-9_./-][A-Za-z0-9 _./:()-]*") && !s.contains(": ") && !s.endsWith(":")
+    if (s.matches("[A-Za-z0-9_./-][A-Za-z0-9 _./:()-]*")
+        && !s.contains(": ")
+        && !s.endsWith(":")
         && !s.endsWith(" ")) {
       return s;
     }

@@ -21,18 +21,19 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsWriter;
 import org.mmmamba.core.io.TensorInfo;
+import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.distill.optim.AdamW;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resumable training checkpoints: one directory {@code ckpt-<step>/} per save inside a run directory.
+ * Resumable training checkpoints: one directory {@code ckpt-<step>/} per save inside a run
+ * directory.
  *
  * <pre>
  * runDir/
@@ -45,14 +46,15 @@ import org.slf4j.LoggerFactory;
  *   latest      "ckpt-2000": the newest complete checkpoint, for people and scripts
  * </pre>
  *
- * <p>Crash safety ({@link #save}): everything is written into a hidden temp directory
- * {@code .ckpt-<step>.tmp-<random>} (each file fsynced, then the directory), which is renamed atomically to
- * {@code ckpt-<step>}; the run directory is fsynced, then {@code latest} is replaced atomically, and only then
- * are older checkpoints deleted (each first renamed to a hidden name, so that a kill mid-delete cannot leave a
- * partial {@code ckpt-<step>}). A kill at any moment leaves every earlier complete checkpoint intact; what it
- * can leave behind is a hidden temp directory, which {@link #latest} ignores and the next save removes. A
- * directory named {@code ckpt-<step>} exists only complete, so {@link #latest} trusts the directory scan; the
- * {@code latest} file agrees with it except in the instant between the rename and its own update.
+ * <p>Crash safety ({@link #save}): everything is written into a hidden temp directory {@code
+ * .ckpt-<step>.tmp-<random>} (each file fsynced, then the directory), which is renamed atomically
+ * to {@code ckpt-<step>}; the run directory is fsynced, then {@code latest} is replaced atomically,
+ * and only then are older checkpoints deleted (each first renamed to a hidden name, so that a kill
+ * mid-delete cannot leave a partial {@code ckpt-<step>}). A kill at any moment leaves every earlier
+ * complete checkpoint intact; what it can leave behind is a hidden temp directory, which {@link
+ * #latest} ignores and the next save removes. A directory named {@code ckpt-<step>} exists only
+ * complete, so {@link #latest} trusts the directory scan; the {@code latest} file agrees with it
+ * except in the instant between the rename and its own update.
  *
  * <p>One writer per run directory.
  */
@@ -61,20 +63,24 @@ public final class TrainingCheckpoint {
 
   /** Directory name prefix. */
   public static final String PREFIX = "ckpt-";
+
   /** The pointer file in the run directory. */
   public static final String LATEST = "latest";
+
   /** Tensor file names inside a checkpoint. */
   public static final String WEIGHTS = "weights.safetensors";
+
   /** Optimiser state file name inside a checkpoint. */
   public static final String OPTIMIZER = "optimizer.safetensors";
+
   /** Progress file name inside a checkpoint; written last. */
   public static final String STATE = "state.json";
 
   private static final Pattern NAME = Pattern.compile("ckpt-(\\d{1,18})");
 
   /**
-   * Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state", "renamed") and after
-   * an old checkpoint is renamed away before its deletion ("discarded").
+   * Test hook: called after each phase of {@link #save} ("weights", "optimizer", "state",
+   * "renamed") and after an old checkpoint is renamed away before its deletion ("discarded").
    */
   interface FaultHook {
     void after(String phase) throws IOException;
@@ -85,10 +91,10 @@ public final class TrainingCheckpoint {
   private TrainingCheckpoint() {}
 
   /**
-   * Writes checkpoint {@code ckpt-<state.step()>} atomically, points {@code latest} at it, then keeps only the
-   * newest {@code keepLast} checkpoints. Checkpoints with a larger step (left by a run that was resumed from
-   * an earlier one, so no longer on this run's path) are removed too, after the new one is complete. An
-   * existing checkpoint of the same step is replaced.
+   * Writes checkpoint {@code ckpt-<state.step()>} atomically, points {@code latest} at it, then
+   * keeps only the newest {@code keepLast} checkpoints. Checkpoints with a larger step (left by a
+   * run that was resumed from an earlier one, so no longer on this run's path) are removed too,
+   * after the new one is complete. An existing checkpoint of the same step is replaced.
    *
    * @param weights tensors to save by name; read while writing, so do not change them concurrently
    * @param optimizer its state is saved too; null for none
@@ -97,13 +103,19 @@ public final class TrainingCheckpoint {
    *     {@code ckpt-*} directory is left
    */
   public static Path save(
-      Path runDir, TrainingState state, Map<String, NDArray> weights, AdamW optimizer, int keepLast) {
+      Path runDir,
+      TrainingState state,
+      Map<String, NDArray> weights,
+      AdamW optimizer,
+      int keepLast) {
     if (keepLast < 1) {
       throw new IllegalArgumentException("keepLast must be >= 1, got " + keepLast);
     }
     String name = PREFIX + state.step();
     Path dir = runDir.resolve(name);
-    Path tmp = runDir.resolve("." + name + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path tmp =
+        runDir.resolve(
+            "." + name + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
       Files.createDirectories(runDir);
       Files.createDirectory(tmp);
@@ -117,12 +129,15 @@ public final class TrainingCheckpoint {
           optimizer.save(tmp.resolve(OPTIMIZER));
         }
         hook.after("optimizer");
-        AtomicText.writeString(tmp.resolve(STATE), state.toJson(WEIGHTS, optimizer == null ? null : OPTIMIZER));
+        AtomicText.writeString(
+            tmp.resolve(STATE), state.toJson(WEIGHTS, optimizer == null ? null : OPTIMIZER));
         hook.after("state");
         fsyncDirectory(tmp);
         Path old = null;
         if (Files.exists(dir)) {
-          old = runDir.resolve("." + name + ".old-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+          old =
+              runDir.resolve(
+                  "." + name + ".old-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
           Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -146,8 +161,9 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * The newest complete checkpoint of a run: the {@code ckpt-<step>} directory with the largest step whose
-   * {@code state.json} reads; hidden temp directories are ignored. Empty if there is none (or no run dir).
+   * The newest complete checkpoint of a run: the {@code ckpt-<step>} directory with the largest
+   * step whose {@code state.json} reads; hidden temp directories are ignored. Empty if there is
+   * none (or no run dir).
    */
   public static Optional<Path> latest(Path runDir) {
     List<Path> all = list(runDir);
@@ -186,13 +202,14 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Copies a checkpoint's tensors into the given arrays in place and restores the optimiser; returns its
-   * state. The weights file must hold exactly the names of {@code weights} with the same shapes, checked for
-   * all tensors before any array changes. Call outside a {@code GradientCollector}.
+   * Copies a checkpoint's tensors into the given arrays in place and restores the optimiser;
+   * returns its state. The weights file must hold exactly the names of {@code weights} with the
+   * same shapes, checked for all tensors before any array changes. Call outside a {@code
+   * GradientCollector}.
    *
    * @param optimizer restored from the optimiser file; null to skip it
-   * @throws BadInputException naming the file and tensor for a missing, extra or mis-shaped tensor, a
-   *     missing optimiser state, or a bad {@code state.json}
+   * @throws BadInputException naming the file and tensor for a missing, extra or mis-shaped tensor,
+   *     a missing optimiser state, or a bad {@code state.json}
    */
   public static TrainingState restore(Path ckptDir, Map<String, NDArray> weights, AdamW optimizer) {
     Path stateFile = ckptDir.resolve(STATE);
@@ -203,7 +220,8 @@ public final class TrainingCheckpoint {
     }
     String optName = TrainingState.fileName(stateFile, "optimizer");
     if (optimizer != null && optName == null) {
-      throw new BadInputException(stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
+      throw new BadInputException(
+          stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
     }
     Path weightsFile = ckptDir.resolve(weightsName);
     try (CheckpointReader r = CheckpointReader.open(weightsFile)) {
@@ -221,10 +239,11 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Checks, without loading anything, that {@link #restore} of this checkpoint into tensors of the given names
-   * and shapes would succeed: state.json reads, the weights file holds exactly these tensors with these shapes,
-   * and (when {@code optimizer}) the optimiser file opens and holds the moments of exactly these tensors with
-   * the same shapes. Lets a resume refuse a checkpoint before it writes anything.
+   * Checks, without loading anything, that {@link #restore} of this checkpoint into tensors of the
+   * given names and shapes would succeed: state.json reads, the weights file holds exactly these
+   * tensors with these shapes, and (when {@code optimizer}) the optimiser file opens and holds the
+   * moments of exactly these tensors with the same shapes. Lets a resume refuse a checkpoint before
+   * it writes anything.
    *
    * @throws BadInputException naming the file and tensor, as {@link #restore} would
    */
@@ -242,15 +261,17 @@ public final class TrainingCheckpoint {
     if (optimizer) {
       String optName = TrainingState.fileName(stateFile, "optimizer");
       if (optName == null) {
-        throw new BadInputException(stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
+        throw new BadInputException(
+            stateFile + ": checkpoint has no optimiser state (files.optimizer is null)");
       }
       Path optFile = ckptDir.resolve(optName);
       Map<String, long[]> moments = new java.util.TreeMap<>();
-      shapes.forEach((n, sh) -> {
-        moments.put(AdamW.PREFIX + "m." + n, sh);
-        moments.put(AdamW.PREFIX + "v." + n, sh);
-        moments.put(AdamW.PREFIX + "t." + n, new long[] {1});
-      });
+      shapes.forEach(
+          (n, sh) -> {
+            moments.put(AdamW.PREFIX + "m." + n, sh);
+            moments.put(AdamW.PREFIX + "v." + n, sh);
+            moments.put(AdamW.PREFIX + "t." + n, new long[] {1});
+          });
       try (CheckpointReader r = CheckpointReader.open(optFile)) {
         checkTensors(optFile, r, moments);
       }
@@ -258,13 +279,20 @@ public final class TrainingCheckpoint {
     return state;
   }
 
-  /** The reader must hold exactly the named tensors with these shapes; the message names file and tensor. */
+  /**
+   * The reader must hold exactly the named tensors with these shapes; the message names file and
+   * tensor.
+   */
   private static void checkTensors(Path file, CheckpointReader r, Map<String, long[]> shapes) {
     Set<String> extra = new TreeSet<>(r.names());
     extra.removeAll(shapes.keySet());
     if (!extra.isEmpty()) {
-      throw new BadInputException(file + ": unexpected tensor '" + extra.iterator().next() + "'"
-          + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
+      throw new BadInputException(
+          file
+              + ": unexpected tensor '"
+              + extra.iterator().next()
+              + "'"
+              + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : ""));
     }
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       if (!r.contains(e.getKey())) {
@@ -272,8 +300,14 @@ public final class TrainingCheckpoint {
       }
       TensorInfo t = r.info(e.getKey());
       if (!Arrays.equals(t.shape(), e.getValue())) {
-        throw new BadInputException(file + ": tensor '" + e.getKey() + "' has shape "
-            + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+        throw new BadInputException(
+            file
+                + ": tensor '"
+                + e.getKey()
+                + "' has shape "
+                + Arrays.toString(t.shape())
+                + ", expected "
+                + Arrays.toString(e.getValue()));
       }
     }
   }
@@ -289,13 +323,17 @@ public final class TrainingCheckpoint {
     }
   }
 
-  /** Keeps the newest {@code keepLast} up to {@code current}; removes later ones and stray temp dirs. */
+  /**
+   * Keeps the newest {@code keepLast} up to {@code current}; removes later ones and stray temp
+   * dirs.
+   */
   private static void prune(Path runDir, long current, int keepLast) throws IOException {
     List<Path> complete = list(runDir);
     List<Path> kept = new ArrayList<>();
     for (Path p : complete) {
       if (stepOrNegative(p) > current) {
-        LOG.warn("removing {}: newer than the checkpoint just written, so from an abandoned run", p);
+        LOG.warn(
+            "removing {}: newer than the checkpoint just written, so from an abandoned run", p);
         discard(p);
       } else {
         kept.add(p);
@@ -308,9 +346,10 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Removes what a killed process left in a run directory: hidden temp and half-deleted checkpoint directories
-   * ({@code .ckpt-*}) and temp files of the {@code latest} pointer. Safe with one writer per run directory; saves
-   * do it after every checkpoint, a run at its start (a resumed stage that is already finished saves nothing).
+   * Removes what a killed process left in a run directory: hidden temp and half-deleted checkpoint
+   * directories ({@code .ckpt-*}) and temp files of the {@code latest} pointer. Safe with one
+   * writer per run directory; saves do it after every checkpoint, a run at its start (a resumed
+   * stage that is already finished saves nothing).
    */
   public static void removeLeftovers(Path runDir) {
     if (!Files.isDirectory(runDir)) {
@@ -328,14 +367,18 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Removes a checkpoint without ever leaving a partial {@code ckpt-<step>} behind: it is first renamed to a
-   * hidden {@code .ckpt-<step>.del-<random>} (atomic), then deleted; a kill in between leaves a hidden directory,
-   * which the next save removes. (Deleting in place could leave, e.g., state.json without the weights: a
-   * directory that looks complete but cannot be restored.)
+   * Removes a checkpoint without ever leaving a partial {@code ckpt-<step>} behind: it is first
+   * renamed to a hidden {@code .ckpt-<step>.del-<random>} (atomic), then deleted; a kill in between
+   * leaves a hidden directory, which the next save removes. (Deleting in place could leave, e.g.,
+   * state.json without the weights: a directory that looks complete but cannot be restored.)
    */
   private static void discard(Path ckpt) throws IOException {
-    Path gone = ckpt.resolveSibling("." + ckpt.getFileName() + ".del-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path gone =
+        ckpt.resolveSibling(
+            "."
+                + ckpt.getFileName()
+                + ".del-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     Files.move(ckpt, gone, StandardCopyOption.ATOMIC_MOVE);
     hook.after("discarded");
     deleteTree(gone);

@@ -20,30 +20,45 @@ import org.mmmamba.core.BadInputException;
  * @param step optimiser steps completed (the checkpoint directory is named after it)
  * @param epoch passes over the data completed
  * @param sampleCursor position in the current epoch's sample order (samples consumed)
- * @param schedulePosition the learning-rate schedule position of the next step
- *     ({@code GradientStep.position()}; differs from {@code step} only when steps were skipped or stages
+ * @param schedulePosition the learning-rate schedule position of the next step ({@code
+ *     GradientStep.position()}; differs from {@code step} only when steps were skipped or stages
  *     restart their schedule)
  * @param seeds named RNG seeds the run derives its random streams from (e.g. "data", "init")
  * @param metadata free-form strings for the record (stage name, config hash, ...)
  */
 public record TrainingState(
-    long step, long epoch, long sampleCursor, long schedulePosition, Map<String, Long> seeds,
+    long step,
+    long epoch,
+    long sampleCursor,
+    long schedulePosition,
+    Map<String, Long> seeds,
     Map<String, String> metadata) {
   /** The {@code format} value of {@code state.json}. */
   public static final String FORMAT = "mmmamba-training-state";
+
   /** The {@code version} value of {@code state.json}. */
   public static final int VERSION = 1;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Copies the maps (insertion order kept) and checks the counters. */
   public TrainingState {
-    seeds = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(seeds, "seeds")));
-    metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
+    seeds =
+        Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(seeds, "seeds")));
+    metadata =
+        Collections.unmodifiableMap(
+            new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
     if (step < 0 || epoch < 0 || sampleCursor < 0 || schedulePosition < 0) {
       throw new IllegalArgumentException(
-          "counters must be >= 0: step=" + step + " epoch=" + epoch + " sampleCursor=" + sampleCursor
-              + " schedulePosition=" + schedulePosition);
+          "counters must be >= 0: step="
+              + step
+              + " epoch="
+              + epoch
+              + " sampleCursor="
+              + sampleCursor
+              + " schedulePosition="
+              + schedulePosition);
     }
   }
 
@@ -82,8 +97,8 @@ public record TrainingState(
   /**
    * Reads {@code state.json}.
    *
-   * @throws BadInputException naming the file and key if it is missing, not JSON, of another format or
-   *     version, or a field is missing or of the wrong type
+   * @throws BadInputException naming the file and key if it is missing, not JSON, of another format
+   *     or version, or a field is missing or of the wrong type
    */
   public static TrainingState read(Path file) {
     JsonNode o = parse(file);
@@ -92,7 +107,8 @@ public record TrainingState(
       throw new BadInputException(file + ": key 'format' is " + format + ", expected " + FORMAT);
     }
     if (o.path("version").asInt(-1) != VERSION) {
-      throw new BadInputException(file + ": key 'version' is " + o.get("version") + ", expected " + VERSION);
+      throw new BadInputException(
+          file + ": key 'version' is " + o.get("version") + ", expected " + VERSION);
     }
     Map<String, Long> seeds = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : object(o, "seeds", file).properties()) {
@@ -110,8 +126,12 @@ public record TrainingState(
     }
     try {
       return new TrainingState(
-          counter(o, "step", file), counter(o, "epoch", file), counter(o, "sample_cursor", file),
-          counter(o, "schedule_position", file), seeds, meta);
+          counter(o, "step", file),
+          counter(o, "epoch", file),
+          counter(o, "sample_cursor", file),
+          counter(o, "schedule_position", file),
+          seeds,
+          meta);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(file + ": " + e.getMessage(), e);
     }
@@ -127,8 +147,13 @@ public record TrainingState(
       return null;
     }
     String name = f.asText();
-    if (!f.isTextual() || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-      throw new BadInputException(stateFile + ": key 'files." + key + "' must be a plain file name, got " + f);
+    if (!f.isTextual()
+        || name.isEmpty()
+        || name.contains("/")
+        || name.contains("\\")
+        || name.startsWith(".")) {
+      throw new BadInputException(
+          stateFile + ": key 'files." + key + "' must be a plain file name, got " + f);
     }
     return name;
   }
@@ -145,7 +170,8 @@ public record TrainingState(
     } catch (IOException e) {
       String msg = String.valueOf(e.getMessage());
       int nl = msg.indexOf('\n');
-      throw new BadInputException(file + ": not valid JSON: " + (nl < 0 ? msg : msg.substring(0, nl)), e);
+      throw new BadInputException(
+          file + ": not valid JSON: " + (nl < 0 ? msg : msg.substring(0, nl)), e);
     }
   }
 

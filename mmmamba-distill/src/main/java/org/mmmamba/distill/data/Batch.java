@@ -29,7 +29,9 @@ public record Batch(
     int tileSize,
     float[] pixelValues) {
 
-  /** @return the total number of image tiles in the batch */
+  /**
+   * @return the total number of image tiles in the batch
+   */
   public int totalTiles() {
     int n = 0;
     for (int t : tilesPerSample) {

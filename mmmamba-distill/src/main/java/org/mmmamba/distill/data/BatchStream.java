@@ -6,9 +6,10 @@ import java.util.Optional;
 import org.mmmamba.core.BadInputException;
 
 /**
- * An endless, deterministic stream of batches over a {@link SampleSource}: epoch e visits the samples in
- * {@code SampleOrder.shuffled(n, seed + e)} (optionally one shard of it), skipping filtered ones. The position
- * is a single {@code cursor} (samples consumed), so a resumed run continues exactly where it stopped.
+ * An endless, deterministic stream of batches over a {@link SampleSource}: epoch e visits the
+ * samples in {@code SampleOrder.shuffled(n, seed + e)} (optionally one shard of it), skipping
+ * filtered ones. The position is a single {@code cursor} (samples consumed), so a resumed run
+ * continues exactly where it stopped.
  */
 public final class BatchStream {
   private final SampleSource source;
@@ -27,7 +28,8 @@ public final class BatchStream {
   }
 
   /** A stream over shard {@code k} of {@code n} of every epoch's order. */
-  public BatchStream(SampleSource source, int batchSize, long seed, Collator collator, int k, int n) {
+  public BatchStream(
+      SampleSource source, int batchSize, long seed, Collator collator, int k, int n) {
     this.source = source;
     this.batchSize = batchSize;
     this.seed = seed;
@@ -56,8 +58,8 @@ public final class BatchStream {
         picked.add(s.get());
         misses = 0;
       } else if (++misses > Math.max(1000, 2L * epochSize())) {
-        throw new BadInputException(source.name() + ": no usable samples (all filtered or broken): "
-            + source.stats());
+        throw new BadInputException(
+            source.name() + ": no usable samples (all filtered or broken): " + source.stats());
       }
     }
     return collator.collate(picked);

@@ -10,6 +10,8 @@ public enum BrokenReason {
   MISSING_IMAGE,
   /** The image file exists but cannot be decoded. */
   UNREADABLE_IMAGE,
-  /** The turns do not alternate human/gpt, or {@code <image>} placeholders do not match the images. */
+  /**
+   * The turns do not alternate human/gpt, or {@code <image>} placeholders do not match the images.
+   */
   BAD_CONVERSATION
 }

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Pads encoded samples into a {@link Batch}: right padding with the pad id to the longest sample, an
- * attention mask, the label mask (false on padding), and every sample's image tiles concatenated in
- * batch order (the order in which the model fills the {@code <IMG_CONTEXT>} positions).
+ * Pads encoded samples into a {@link Batch}: right padding with the pad id to the longest sample,
+ * an attention mask, the label mask (false on padding), and every sample's image tiles concatenated
+ * in batch order (the order in which the model fills the {@code <IMG_CONTEXT>} positions).
  */
 public final class Collator {
   private final long padId;

@@ -17,7 +17,8 @@ public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filtere
    *
    * @param ok samples returned to the caller
    * @param broken unusable samples per reason (every reason present, zero included)
-   * @param filteredTooLong samples dropped because they exceeded {@code maxTokens} after tokenisation
+   * @param filteredTooLong samples dropped because they exceeded {@code maxTokens} after
+   *     tokenisation
    */
   public DatasetStats {
     EnumMap<BrokenReason, Long> m = new EnumMap<>(BrokenReason.class);
@@ -27,7 +28,9 @@ public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filtere
     broken = java.util.Collections.unmodifiableMap(m);
   }
 
-  /** @return broken samples over all reasons */
+  /**
+   * @return broken samples over all reasons
+   */
   public long brokenTotal() {
     long n = 0;
     for (long v : broken.values()) {
@@ -36,7 +39,9 @@ public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filtere
     return n;
   }
 
-  /** @return every sample seen: ok + broken + filtered */
+  /**
+   * @return every sample seen: ok + broken + filtered
+   */
   public long seen() {
     return ok + brokenTotal() + filteredTooLong;
   }
@@ -51,7 +56,9 @@ public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filtere
     return broken.get(reason);
   }
 
-  /** @return a one-line human-readable report */
+  /**
+   * @return a one-line human-readable report
+   */
   public String report() {
     StringBuilder sb = new StringBuilder();
     sb.append("seen ").append(seen()).append(", ok ").append(ok);
@@ -62,8 +69,10 @@ public record DatasetStats(long ok, Map<BrokenReason, Long> broken, long filtere
       String sep = "";
       for (Map.Entry<BrokenReason, Long> e : broken.entrySet()) {
         if (e.getValue() > 0) {
-          sb.append(sep).append(e.getKey().name().toLowerCase(java.util.Locale.ROOT))
-              .append(' ').append(e.getValue());
+          sb.append(sep)
+              .append(e.getKey().name().toLowerCase(java.util.Locale.ROOT))
+              .append(' ')
+              .append(e.getValue());
           sep = ", ";
         }
       }

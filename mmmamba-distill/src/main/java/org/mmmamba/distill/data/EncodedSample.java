@@ -14,7 +14,9 @@ import org.mmmamba.core.vision.PreprocessedImage;
 public record EncodedSample(
     String id, Encoded encoded, PreprocessedImage image, String questionType) {
 
-  /** @return number of image tiles (0 without an image) */
+  /**
+   * @return number of image tiles (0 without an image)
+   */
   public int numTiles() {
     return image == null ? 0 : image.numTiles();
   }

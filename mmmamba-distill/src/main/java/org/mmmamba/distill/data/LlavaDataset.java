@@ -27,18 +27,18 @@ import org.mmmamba.core.text.ImagePlaceholders;
 import org.mmmamba.core.text.Role;
 
 /**
- * A LLaVA-style dataset file read by streaming: either a JSON array of samples or JSON Lines (one sample
- * per line). Each sample looks like
- * {@code {"id": "...", "image": "images/x.png", "conversations": [{"from": "human", "value":
- * "<image>\nq"}, {"from": "gpt", "value": "a"}]}}; {@code image} is optional (text-only sample),
- * {@code id} is optional (defaults to {@code #index}), {@code question_type} is optional.
+ * A LLaVA-style dataset file read by streaming: either a JSON array of samples or JSON Lines (one
+ * sample per line). Each sample looks like {@code {"id": "...", "image": "images/x.png",
+ * "conversations": [{"from": "human", "value": "<image>\nq"}, {"from": "gpt", "value": "a"}]}};
+ * {@code image} is optional (text-only sample), {@code id} is optional (defaults to {@code
+ * #index}), {@code question_type} is optional.
  *
- * <p>Memory: opening the file makes one streaming pass that records each sample's byte offset and line
- * number (12 bytes per sample; 1.7M samples take about 20 MB). Samples are then parsed one at a time
- * from their offset, in any {@link SampleOrder}. The whole dataset is never in memory.
+ * <p>Memory: opening the file makes one streaming pass that records each sample's byte offset and
+ * line number (12 bytes per sample; 1.7M samples take about 20 MB). Samples are then parsed one at
+ * a time from their offset, in any {@link SampleOrder}. The whole dataset is never in memory.
  *
- * <p>Broken samples are detected when read and counted by {@link BrokenReason}; with
- * {@link BrokenSamplePolicy#FAIL} the first one throws a {@link BadInputException} naming the file and
+ * <p>Broken samples are detected when read and counted by {@link BrokenReason}; with {@link
+ * BrokenSamplePolicy#FAIL} the first one throws a {@link BadInputException} naming the file and
  * line (and the index in a JSON array). A syntax error that breaks the JSON array itself cannot be
  * skipped and always throws when the file is opened. As in InternVL, an image sample without any
  * {@code <image>} placeholder gets {@code "<image>\n"} prepended to its first human turn.
@@ -77,8 +77,8 @@ public final class LlavaDataset implements Closeable {
   /**
    * Opens a dataset file and indexes it (one streaming pass).
    *
-   * @param file a {@code .json} file holding an array, or a JSON Lines file (any extension; detected
-   *     from the first non-blank character)
+   * @param file a {@code .json} file holding an array, or a JSON Lines file (any extension;
+   *     detected from the first non-blank character)
    * @param imageRoot directory that relative {@code image} paths are resolved against
    * @param policy what to do with broken samples
    * @return the dataset; close it when done
@@ -89,7 +89,8 @@ public final class LlavaDataset implements Closeable {
   }
 
   /**
-   * Opens a dataset file, counting into a shared counter (e.g. one used by a {@link SampleEncoder}).
+   * Opens a dataset file, counting into a shared counter (e.g. one used by a {@link
+   * SampleEncoder}).
    *
    * @param file the dataset file
    * @param imageRoot directory for relative image paths
@@ -113,27 +114,37 @@ public final class LlavaDataset implements Closeable {
     }
   }
 
-  /** @return the dataset file */
+  /**
+   * @return the dataset file
+   */
   public Path file() {
     return file;
   }
 
-  /** @return number of indexed entries (broken ones included) */
+  /**
+   * @return number of indexed entries (broken ones included)
+   */
   public int size() {
     return offsets.length;
   }
 
-  /** @return the counts so far */
+  /**
+   * @return the counts so far
+   */
   public DatasetStats stats() {
     return counter.snapshot();
   }
 
-  /** @return the counter this dataset counts into */
+  /**
+   * @return the counter this dataset counts into
+   */
   public StatsCounter counter() {
     return counter;
   }
 
-  /** @return the sequential order over all entries */
+  /**
+   * @return the sequential order over all entries
+   */
   public SampleOrder order() {
     return SampleOrder.sequential(size());
   }
@@ -148,7 +159,9 @@ public final class LlavaDataset implements Closeable {
     return order.stream().mapToObj(this::read).flatMap(Optional::stream);
   }
 
-  /** @return all samples in file order; see {@link #stream(SampleOrder)} */
+  /**
+   * @return all samples in file order; see {@link #stream(SampleOrder)}
+   */
   public Stream<Sample> stream() {
     return stream(order());
   }
@@ -180,7 +193,8 @@ public final class LlavaDataset implements Closeable {
     try {
       node = parseAt(index);
     } catch (JsonProcessingException e) {
-      return broken(BrokenReason.BAD_JSON, where + ": bad JSON: " + oneLine(e.getOriginalMessage()));
+      return broken(
+          BrokenReason.BAD_JSON, where + ": bad JSON: " + oneLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + where, e);
     }
@@ -216,7 +230,9 @@ public final class LlavaDataset implements Closeable {
       try {
         image = imageRoot.resolve(img.asText()).normalize();
       } catch (java.nio.file.InvalidPathException e) {
-        return broken(BrokenReason.MISSING_FIELD, where + ": 'image' is not a valid path (" + e.getReason() + ")");
+        return broken(
+            BrokenReason.MISSING_FIELD,
+            where + ": 'image' is not a valid path (" + e.getReason() + ")");
       }
       if (!Files.isRegularFile(image)) {
         return broken(BrokenReason.MISSING_IMAGE, where + ": image file not found: " + image);
@@ -226,7 +242,8 @@ public final class LlavaDataset implements Closeable {
     if (problem != null) {
       return broken(BrokenReason.BAD_CONVERSATION, where + ": " + problem);
     }
-    if (image != null && turns.stream().noneMatch(t -> t.value().contains(ImagePlaceholders.IMAGE))) {
+    if (image != null
+        && turns.stream().noneMatch(t -> t.value().contains(ImagePlaceholders.IMAGE))) {
       int first = firstHuman(turns);
       Conversation c = turns.get(first);
       turns.set(first, new Conversation(c.from(), ImagePlaceholders.IMAGE + "\n" + c.value()));
@@ -248,14 +265,22 @@ public final class LlavaDataset implements Closeable {
       Role want = (i - start) % 2 == 0 ? Role.USER : Role.ASSISTANT;
       Role got = Role.fromLlava(turns.get(i).from()).orElseThrow();
       if (got != want) {
-        return "conversations[" + i + "] is " + turns.get(i).from() + ", expected "
+        return "conversations["
+            + i
+            + "] is "
+            + turns.get(i).from()
+            + ", expected "
             + (want == Role.USER ? "human" : "gpt");
       }
       placeholders += ImagePlaceholders.count(turns.get(i).value());
     }
     if (placeholders > (hasImage ? 1 : 0)) {
-      return placeholders + " " + ImagePlaceholders.IMAGE + " placeholder(s) for "
-          + (hasImage ? 1 : 0) + " image(s)";
+      return placeholders
+          + " "
+          + ImagePlaceholders.IMAGE
+          + " placeholder(s) for "
+          + (hasImage ? 1 : 0)
+          + " image(s)";
     }
     return null;
   }
@@ -418,8 +443,11 @@ public final class LlavaDataset implements Closeable {
         }
       } catch (JsonProcessingException e) {
         throw new BadInputException(
-            file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-                + ": broken JSON array (cannot skip): " + oneLine(e.getOriginalMessage()),
+            file
+                + " line "
+                + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+                + ": broken JSON array (cannot skip): "
+                + oneLine(e.getOriginalMessage()),
             e);
       }
     }

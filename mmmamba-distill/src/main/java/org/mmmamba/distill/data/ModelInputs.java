@@ -17,7 +17,9 @@ public final class ModelInputs {
     return m.create(b.inputIds(), new Shape(b.batchSize(), b.seqLen()));
   }
 
-  /** Per-sample tiles (T_i, 3, S, S) in {@code dt}, or null entries for samples without an image. */
+  /**
+   * Per-sample tiles (T_i, 3, S, S) in {@code dt}, or null entries for samples without an image.
+   */
   public static List<NDArray> pixels(NDManager m, Batch b, DataType dt) {
     List<NDArray> out = new ArrayList<>(b.batchSize());
     int s = b.tileSize();
@@ -46,8 +48,8 @@ public final class ModelInputs {
   }
 
   /**
-   * The positions whose next-token prediction is an answer token: (B, L) with 1 at t when label t+1 is an answer
-   * token (the label mask shifted left by one).
+   * The positions whose next-token prediction is an answer token: (B, L) with 1 at t when label t+1
+   * is an answer token (the label mask shifted left by one).
    */
   public static NDArray answerPredictionMask(NDManager m, Batch b, DataType dt) {
     int l = b.seqLen();
@@ -60,7 +62,10 @@ public final class ModelInputs {
     return mask(m, shifted, b.batchSize(), l, dt);
   }
 
-  /** 1 at t when both position t and t+1 are real (non-padding) tokens: where a next-token loss applies. */
+  /**
+   * 1 at t when both position t and t+1 are real (non-padding) tokens: where a next-token loss
+   * applies.
+   */
   public static NDArray nextTokenMask(NDManager m, Batch b, DataType dt) {
     int l = b.seqLen();
     boolean[] mk = new boolean[b.attentionMask().length];
@@ -73,8 +78,8 @@ public final class ModelInputs {
   }
 
   /**
-   * Next-token targets (B, L): ids shifted left by one. The last column wraps to the first token; every mask
-   * here is 0 there, so it never counts.
+   * Next-token targets (B, L): ids shifted left by one. The last column wraps to the first token;
+   * every mask here is 0 there, so it never counts.
    */
   public static NDArray nextIds(NDArray ids) {
     return ids.get(":, 1:").concat(ids.get(":, :1"), 1);

@@ -13,7 +13,9 @@ public enum QuestionType {
   /** "where is the {color} {shape} ?" - answered with a grid position such as top-left. */
   POSITION;
 
-  /** @return the value written in the {@code question_type} field, e.g. {@code color} */
+  /**
+   * @return the value written in the {@code question_type} field, e.g. {@code color}
+   */
   public String key() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -35,7 +35,9 @@ public record Sample(
     origin = origin == null ? id : origin;
   }
 
-  /** @return true when the sample has an image */
+  /**
+   * @return true when the sample has an image
+   */
   public boolean hasImage() {
     return image != null;
   }
@@ -56,7 +58,11 @@ public record Sample(
               .orElseThrow(
                   () ->
                       new BadInputException(
-                          origin + ": conversations[" + turn + "].from '" + c.from()
+                          origin
+                              + ": conversations["
+                              + turn
+                              + "].from '"
+                              + c.from()
                               + "' is not human/gpt/system"));
       out.add(new ChatMessage(r, c.value()));
     }

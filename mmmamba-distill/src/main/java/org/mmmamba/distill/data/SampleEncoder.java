@@ -10,12 +10,13 @@ import org.mmmamba.core.vision.PreprocessedImage;
 
 /**
  * Turns a {@link Sample} into an {@link EncodedSample}: loads and tiles the image, renders the chat
- * template, tokenises, and applies the {@code maxTokens} length filter (after tokenisation, image tokens
- * included; the reference skips samples over 8192 tokens).
+ * template, tokenises, and applies the {@code maxTokens} length filter (after tokenisation, image
+ * tokens included; the reference skips samples over 8192 tokens).
  *
- * <p>Counting: a sample the dataset counted as ok is moved to {@link BrokenReason#UNREADABLE_IMAGE} or
- * {@link BrokenReason#BAD_CONVERSATION} when it fails here (or, with {@link BrokenSamplePolicy#FAIL},
- * the failure is thrown), and to the too-long count when it is filtered (never an error).
+ * <p>Counting: a sample the dataset counted as ok is moved to {@link BrokenReason#UNREADABLE_IMAGE}
+ * or {@link BrokenReason#BAD_CONVERSATION} when it fails here (or, with {@link
+ * BrokenSamplePolicy#FAIL}, the failure is thrown), and to the too-long count when it is filtered
+ * (never an error).
  */
 public final class SampleEncoder {
   private final PromptBuilder prompts;

@@ -8,10 +8,10 @@ import java.util.stream.IntStream;
  * An order in which to visit the samples of a dataset: a permutation (or a shard of one) of sample
  * indices {@code 0..n-1}. Only the indices are held (4 bytes per sample), never the samples.
  *
- * <p>Shuffling is a Fisher-Yates shuffle driven by {@link SplittableRandom} with the given seed, so the
- * same seed gives the same order on every JVM. For several epochs, derive the seed from the epoch
- * (e.g. {@code seed + epoch}). For several processes, every process builds the same shuffled order and
- * takes its own {@link #shard}.
+ * <p>Shuffling is a Fisher-Yates shuffle driven by {@link SplittableRandom} with the given seed, so
+ * the same seed gives the same order on every JVM. For several epochs, derive the seed from the
+ * epoch (e.g. {@code seed + epoch}). For several processes, every process builds the same shuffled
+ * order and takes its own {@link #shard}.
  */
 public final class SampleOrder {
   private final int[] indices;
@@ -50,9 +50,9 @@ public final class SampleOrder {
   }
 
   /**
-   * The part of this order for process {@code k} of {@code n}: the entries at positions
-   * {@code k, k+n, k+2n, ...}. The {@code n} shards are disjoint, together cover this order, and
-   * their sizes differ by at most one.
+   * The part of this order for process {@code k} of {@code n}: the entries at positions {@code k,
+   * k+n, k+2n, ...}. The {@code n} shards are disjoint, together cover this order, and their sizes
+   * differ by at most one.
    *
    * @param k shard index, {@code 0 <= k < n}
    * @param n number of shards, at least 1
@@ -70,7 +70,9 @@ public final class SampleOrder {
     return new SampleOrder(out);
   }
 
-  /** @return number of entries */
+  /**
+   * @return number of entries
+   */
   public int size() {
     return indices.length;
   }
@@ -85,12 +87,16 @@ public final class SampleOrder {
     return indices[position];
   }
 
-  /** @return a copy of the sample indices, in order */
+  /**
+   * @return a copy of the sample indices, in order
+   */
   public int[] toArray() {
     return indices.clone();
   }
 
-  /** @return the sample indices, in order */
+  /**
+   * @return the sample indices, in order
+   */
   public IntStream stream() {
     return Arrays.stream(indices);
   }

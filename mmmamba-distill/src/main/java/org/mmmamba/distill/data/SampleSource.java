@@ -9,8 +9,9 @@ import org.mmmamba.core.text.Role;
 import org.mmmamba.core.vision.ImagePreprocessor;
 
 /**
- * Random access to encoded samples: a LLaVA file on disk (read by offset, never held in memory) or the built-in
- * synthetic shapes task (generated deterministically and kept in memory: it is small by design).
+ * Random access to encoded samples: a LLaVA file on disk (read by offset, never held in memory) or
+ * the built-in synthetic shapes task (generated deterministically and kept in memory: it is small
+ * by design).
  */
 public interface SampleSource extends AutoCloseable {
   /** Number of samples (before filtering). */
@@ -60,16 +61,30 @@ public interface SampleSource extends AutoCloseable {
     };
   }
 
-  /** The synthetic shapes task: {@code n} samples from {@code seed}, encoded with the given prompt builder. */
-  static SampleSource shapes(ShapesConfig cfg, long seed, int n, String idPrefix, PromptBuilder prompts,
+  /**
+   * The synthetic shapes task: {@code n} samples from {@code seed}, encoded with the given prompt
+   * builder.
+   */
+  static SampleSource shapes(
+      ShapesConfig cfg,
+      long seed,
+      int n,
+      String idPrefix,
+      PromptBuilder prompts,
       ImagePreprocessor images) {
     List<EncodedSample> all = new ArrayList<>(n);
-    ShapesTask.generate(cfg, seed, n, idPrefix).forEach(s -> {
-      var img = images.preprocess(s.image());
-      List<ChatMessage> msgs = List.of(new ChatMessage(Role.USER, "<image>\n" + s.question()),
-          new ChatMessage(Role.ASSISTANT, s.answer()));
-      all.add(new EncodedSample(s.id(), prompts.encode(msgs, img.numTiles()), img, s.questionType().name()));
-    });
+    ShapesTask.generate(cfg, seed, n, idPrefix)
+        .forEach(
+            s -> {
+              var img = images.preprocess(s.image());
+              List<ChatMessage> msgs =
+                  List.of(
+                      new ChatMessage(Role.USER, "<image>\n" + s.question()),
+                      new ChatMessage(Role.ASSISTANT, s.answer()));
+              all.add(
+                  new EncodedSample(
+                      s.id(), prompts.encode(msgs, img.numTiles()), img, s.questionType().name()));
+            });
     StatsCounter counter = new StatsCounter();
     for (int i = 0; i < n; i++) {
       counter.ok();

@@ -19,12 +19,16 @@ public enum ShapeColor {
     this.rgb = rgb;
   }
 
-  /** @return the colour as {@code 0xRRGGBB} */
+  /**
+   * @return the colour as {@code 0xRRGGBB}
+   */
   public int rgb() {
     return rgb;
   }
 
-  /** @return the word used in questions and answers, e.g. {@code red} */
+  /**
+   * @return the word used in questions and answers, e.g. {@code red}
+   */
   public String word() {
     return name().toLowerCase(Locale.ROOT);
   }

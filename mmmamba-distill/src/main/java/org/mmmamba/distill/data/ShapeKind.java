@@ -11,7 +11,9 @@ public enum ShapeKind {
   /** A filled triangle, apex up. */
   TRIANGLE;
 
-  /** @return the word used in questions and answers, e.g. {@code circle} */
+  /**
+   * @return the word used in questions and answers, e.g. {@code circle}
+   */
   public String word() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -11,14 +11,19 @@ package org.mmmamba.distill.data;
  * @param y top edge of the bounding box in pixels
  * @param size side of the square bounding box in pixels
  */
-public record ShapeObject(ShapeKind kind, ShapeColor color, int row, int col, int x, int y, int size) {
+public record ShapeObject(
+    ShapeKind kind, ShapeColor color, int row, int col, int x, int y, int size) {
 
-  /** @return column of the pixel at the centre of the bounding box; it is always painted */
+  /**
+   * @return column of the pixel at the centre of the bounding box; it is always painted
+   */
   public int centerX() {
     return x + size / 2;
   }
 
-  /** @return row of the pixel at the centre of the bounding box; it is always painted */
+  /**
+   * @return row of the pixel at the centre of the bounding box; it is always painted
+   */
   public int centerY() {
     return y + size / 2;
   }

@@ -12,7 +12,9 @@ import org.mmmamba.core.BadInputException;
  */
 public record ShapesConfig(int imageSize, int gridSize, int maxShapes, int background) {
 
-  /** @return 28-pixel images, a 2x2 grid, up to 3 objects, dark grey background */
+  /**
+   * @return 28-pixel images, a 2x2 grid, up to 3 objects, dark grey background
+   */
   public static ShapesConfig defaults() {
     return new ShapesConfig(28, 2, 3, 0x202020);
   }
@@ -33,7 +35,9 @@ public record ShapesConfig(int imageSize, int gridSize, int maxShapes, int backg
     }
     if (maxShapes < 1 || maxShapes > Math.min(9, gridSize * gridSize)) {
       throw new BadInputException(
-          "shapes config: maxShapes must be in 1.." + Math.min(9, gridSize * gridSize) + ", got "
+          "shapes config: maxShapes must be in 1.."
+              + Math.min(9, gridSize * gridSize)
+              + ", got "
               + maxShapes);
     }
     for (ShapeColor c : ShapeColor.values()) {

@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * Draws {@link ShapeObject}s with Java2D on a plain background, antialiasing off so every pixel is
- * either the background or exactly one object's colour (deterministic, and checkable pixel by pixel).
+ * either the background or exactly one object's colour (deterministic, and checkable pixel by
+ * pixel).
  *
- * <p>Circle: {@code fillOval(x, y, s, s)}; square: {@code fillRect(x, y, s, s)}; triangle: the polygon
- * (x + s/2, y), (x, y + s), (x + s, y + s).
+ * <p>Circle: {@code fillOval(x, y, s, s)}; square: {@code fillRect(x, y, s, s)}; triangle: the
+ * polygon (x + s/2, y), (x, y + s), (x + s, y + s).
  */
 public final class ShapesRenderer {
   private ShapesRenderer() {}
@@ -41,7 +42,8 @@ public final class ShapesRenderer {
         switch (o.kind()) {
           case CIRCLE -> g.fillOval(x, y, s, s);
           case SQUARE -> g.fillRect(x, y, s, s);
-          case TRIANGLE -> g.fillPolygon(new int[] {x + s / 2, x, x + s}, new int[] {y, y + s, y + s}, 3);
+          case TRIANGLE ->
+              g.fillPolygon(new int[] {x + s / 2, x, x + s}, new int[] {y, y + s, y + s}, 3);
           default -> throw new IllegalStateException("unknown shape " + o.kind());
         }
       }

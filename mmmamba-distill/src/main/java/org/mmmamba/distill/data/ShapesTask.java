@@ -25,8 +25,8 @@ import org.mmmamba.core.text.WordLevelTokenizerWriter;
 import org.mmmamba.core.vision.ImageIoLoader;
 
 /**
- * The built-in synthetic multimodal task: small images of 1 to {@code maxShapes} coloured shapes on a
- * grid, with single-word questions that can only be answered by looking at the image.
+ * The built-in synthetic multimodal task: small images of 1 to {@code maxShapes} coloured shapes on
+ * a grid, with single-word questions that can only be answered by looking at the image.
  *
  * <p>Question families ({@link QuestionType}), each chosen with probability 1/4:
  *
@@ -36,21 +36,21 @@ import org.mmmamba.core.vision.ImageIoLoader;
  *   <li>SHAPE {@code what shape is the <color> object ?}: the asked colour and the answer shape are
  *       uniform and independent; the other objects have other colours.
  *   <li>COUNT {@code how many shapes are there ?}: the count is uniform in 1..maxShapes.
- *   <li>POSITION {@code where is the <color> <shape> ?}: the object and its cell are uniform; answers
- *       are {@code top-left top-right bottom-left bottom-right} on a 2x2 grid, plus {@code top left
- *       center right bottom} on a 3x3 grid.
+ *   <li>POSITION {@code where is the <color> <shape> ?}: the object and its cell are uniform;
+ *       answers are {@code top-left top-right bottom-left bottom-right} on a 2x2 grid, plus {@code
+ *       top left center right bottom} on a 3x3 grid.
  * </ul>
  *
- * <p>So, for every question text, the answer is uniform over its options and independent of the text:
- * a text-only model is at chance. Every question is answerable without ambiguity: no two objects share
- * colour and shape, objects sit in distinct cells with a gap of at least 2 pixels between them, and the
- * asked object exists (and is the only one of its shape, or colour, where that is what is asked).
- * Shape sizes (60 to 100% of the cell minus a 1-pixel margin, and at least 6 pixels so the three
- * shapes stay tellable apart) and positions inside the cell are random.
+ * <p>So, for every question text, the answer is uniform over its options and independent of the
+ * text: a text-only model is at chance. Every question is answerable without ambiguity: no two
+ * objects share colour and shape, objects sit in distinct cells with a gap of at least 2 pixels
+ * between them, and the asked object exists (and is the only one of its shape, or colour, where
+ * that is what is asked). Shape sizes (60 to 100% of the cell minus a 1-pixel margin, and at least
+ * 6 pixels so the three shapes stay tellable apart) and positions inside the cell are random.
  *
- * <p>Determinism: everything follows from the seed through {@link SplittableRandom} (one
- * {@code split()} per sample) and Java2D drawing without antialiasing; the same seed gives the same
- * files byte for byte. The test split uses a seed derived from the train seed; with so small a scene
+ * <p>Determinism: everything follows from the seed through {@link SplittableRandom} (one {@code
+ * split()} per sample) and Java2D drawing without antialiasing; the same seed gives the same files
+ * byte for byte. The test split uses a seed derived from the train seed; with so small a scene
  * space, some test images can equal train images.
  */
 public final class ShapesTask {
@@ -59,14 +59,30 @@ public final class ShapesTask {
       List.of("one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
 
   /**
-   * Words of the optional question preamble ({@link #writeDataset(Path, ShapesConfig, long, int, int, int,
-   * boolean)}): a sample with {@code k} filler words starts its question with the first {@code k} of these
-   * (cycled), so question lengths vary as in a real dataset while the answer still needs the image.
+   * Words of the optional question preamble ({@link #writeDataset(Path, ShapesConfig, long, int,
+   * int, int, boolean)}): a sample with {@code k} filler words starts its question with the first
+   * {@code k} of these (cycled), so question lengths vary as in a real dataset while the answer
+   * still needs the image.
    */
-  public static final List<String> FILLER_WORDS = List.of("please", "look", "carefully", "at", "this", "picture",
-      "and", "then", "answer", "my", "question", ":");
+  public static final List<String> FILLER_WORDS =
+      List.of(
+          "please",
+          "look",
+          "carefully",
+          "at",
+          "this",
+          "picture",
+          "and",
+          "then",
+          "answer",
+          "my",
+          "question",
+          ":");
 
-  /** Mixed into the seed of the filler-length stream, so filler lengths are independent of the scenes. */
+  /**
+   * Mixed into the seed of the filler-length stream, so filler lengths are independent of the
+   * scenes.
+   */
   private static final long FILLER_SEED_MIX = 0x5DEECE66DL;
 
   private ShapesTask() {}
@@ -91,7 +107,8 @@ public final class ShapesTask {
    * @param idPrefix ids are {@code idPrefix-000000}, {@code idPrefix-000001}, ...
    * @return a lazy, sequential stream of {@code n} samples
    */
-  public static Stream<ShapesSample> generate(ShapesConfig config, long seed, int n, String idPrefix) {
+  public static Stream<ShapesSample> generate(
+      ShapesConfig config, long seed, int n, String idPrefix) {
     config.validate();
     SplittableRandom root = new SplittableRandom(seed);
     return Stream.iterate(0, i -> i < n, i -> i + 1)
@@ -134,8 +151,10 @@ public final class ShapesTask {
    * @return e.g. {@code top-left}, or on a 3x3 grid {@code top}, {@code center}, ...
    */
   public static String positionName(int gridSize, int row, int col) {
-    String[] rows = gridSize == 2 ? new String[] {"top", "bottom"} : new String[] {"top", "", "bottom"};
-    String[] cols = gridSize == 2 ? new String[] {"left", "right"} : new String[] {"left", "", "right"};
+    String[] rows =
+        gridSize == 2 ? new String[] {"top", "bottom"} : new String[] {"top", "", "bottom"};
+    String[] cols =
+        gridSize == 2 ? new String[] {"left", "right"} : new String[] {"left", "", "right"};
     String r = rows[row];
     String c = cols[col];
     if (r.isEmpty() && c.isEmpty()) {
@@ -160,9 +179,9 @@ public final class ShapesTask {
   }
 
   /**
-   * Writes a dataset without filler words: the samples equal those of {@code builtin:shapes} with the same
-   * seed and counts (the test split uses {@code seed + }{@link TaskData#TEST_SEED_OFFSET}, as the built-in
-   * held-out split does).
+   * Writes a dataset without filler words: the samples equal those of {@code builtin:shapes} with
+   * the same seed and counts (the test split uses {@code seed + }{@link TaskData#TEST_SEED_OFFSET},
+   * as the built-in held-out split does).
    *
    * @param outDir target directory
    * @param config task settings
@@ -177,29 +196,42 @@ public final class ShapesTask {
   }
 
   /**
-   * Writes {@code outDir/train.json}, {@code outDir/test.json} (LLaVA format with a
-   * {@code question_type} field), {@code outDir/images/*.png}, {@code outDir/tokenizer.json} (word-level,
-   * covering {@link #vocabulary} and the special tokens) and {@code outDir/task.json} (what produced
-   * it). Everything is written to a temporary directory next to {@code outDir} and then moved into
-   * place, so {@code outDir} is never left half-written.
+   * Writes {@code outDir/train.json}, {@code outDir/test.json} (LLaVA format with a {@code
+   * question_type} field), {@code outDir/images/*.png}, {@code outDir/tokenizer.json} (word-level,
+   * covering {@link #vocabulary} and the special tokens) and {@code outDir/task.json} (what
+   * produced it). Everything is written to a temporary directory next to {@code outDir} and then
+   * moved into place, so {@code outDir} is never left half-written.
    *
    * @param outDir target directory
    * @param config task settings
    * @param seed the seed
    * @param train number of training samples
    * @param test number of test samples
-   * @param maxFillerWords each question gets a preamble of {@code k} {@link #FILLER_WORDS}, {@code k} uniform in
-   *     {@code 0..maxFillerWords} (0: no preamble, the samples equal {@code builtin:shapes})
+   * @param maxFillerWords each question gets a preamble of {@code k} {@link #FILLER_WORDS}, {@code
+   *     k} uniform in {@code 0..maxFillerWords} (0: no preamble, the samples equal {@code
+   *     builtin:shapes})
    * @param force replace an existing non-empty {@code outDir}
-   * @throws BadInputException if {@code outDir} is a file, or a non-empty directory without force, or a count
-   *     is negative
+   * @throws BadInputException if {@code outDir} is a file, or a non-empty directory without force,
+   *     or a count is negative
    */
   public static void writeDataset(
-      Path outDir, ShapesConfig config, long seed, int train, int test, int maxFillerWords, boolean force) {
+      Path outDir,
+      ShapesConfig config,
+      long seed,
+      int train,
+      int test,
+      int maxFillerWords,
+      boolean force) {
     config.validate();
     if (train < 0 || test < 0 || maxFillerWords < 0) {
-      throw new BadInputException("shapes dataset: --train, --test and --filler must be >= 0 (got " + train + ", "
-          + test + ", " + maxFillerWords + ")");
+      throw new BadInputException(
+          "shapes dataset: --train, --test and --filler must be >= 0 (got "
+              + train
+              + ", "
+              + test
+              + ", "
+              + maxFillerWords
+              + ")");
     }
     Path target = outDir.toAbsolutePath().normalize();
     try {
@@ -222,10 +254,12 @@ public final class ShapesTask {
         writeSplit(tmp, "test", generate(config, testSeed, test, "test"), testSeed, maxFillerWords);
         List<String> words = new ArrayList<>(vocabulary(config));
         if (maxFillerWords > 0) {
-          words.addAll(FILLER_WORDS); // after the task's words: their ids stay those of the shapes vocabulary
+          words.addAll(FILLER_WORDS); // after the task's words: their ids stay those of the shapes
+          // vocabulary
         }
         WordLevelTokenizerWriter.write(tmp.resolve("tokenizer.json"), words);
-        writeManifest(tmp.resolve("task.json"), config, seed, testSeed, train, test, maxFillerWords);
+        writeManifest(
+            tmp.resolve("task.json"), config, seed, testSeed, train, test, maxFillerWords);
         if (Files.exists(target)) {
           Path old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old-");
           Files.delete(old);
@@ -332,7 +366,8 @@ public final class ShapesTask {
     out.addAll(pool.subList(0, k));
   }
 
-  private static ShapeObject place(ShapesConfig cfg, SplittableRandom rnd, Combo c, int row, int col) {
+  private static ShapeObject place(
+      ShapesConfig cfg, SplittableRandom rnd, Combo c, int row, int col) {
     int n = cfg.imageSize();
     int g = cfg.gridSize();
     int x0 = col * n / g;
@@ -372,22 +407,26 @@ public final class ShapesTask {
     return b.toString();
   }
 
-  private static void writeSplit(Path dir, String split, Stream<ShapesSample> samples, long seed, int maxFiller)
+  private static void writeSplit(
+      Path dir, String split, Stream<ShapesSample> samples, long seed, int maxFiller)
       throws IOException {
     SplittableRandom fillers = new SplittableRandom(seed ^ FILLER_SEED_MIX);
-    try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(split + ".json"), StandardCharsets.UTF_8)) {
+    try (BufferedWriter w =
+        Files.newBufferedWriter(dir.resolve(split + ".json"), StandardCharsets.UTF_8)) {
       w.write("[");
       boolean[] first = {true};
       for (ShapesSample s : (Iterable<ShapesSample>) samples::iterator) {
         String image = "images/" + s.id() + ".png";
-        if (!ImageIO.write(ImageIoLoader.toBufferedImage(s.image()), "png", dir.resolve(image).toFile())) {
+        if (!ImageIO.write(
+            ImageIoLoader.toBufferedImage(s.image()), "png", dir.resolve(image).toFile())) {
           throw new IOException("no PNG writer");
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("image", image);
         String preamble = maxFiller == 0 ? "" : filler(fillers.nextInt(maxFiller + 1));
-        m.put("conversations",
+        m.put(
+            "conversations",
             List.of(turn("human", "<image>\n" + preamble + s.question()), turn("gpt", s.answer())));
         m.put("question_type", s.questionType().key());
         w.write(first[0] ? "\n" : ",\n");

@@ -57,7 +57,9 @@ public final class StatsCounter {
     tooLong.incrementAndGet();
   }
 
-  /** @return the counts now */
+  /**
+   * @return the counts now
+   */
   public DatasetStats snapshot() {
     Map<BrokenReason, Long> m = new EnumMap<>(BrokenReason.class);
     broken.forEach((k, v) -> m.put(k, v.get()));

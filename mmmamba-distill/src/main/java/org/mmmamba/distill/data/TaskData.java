@@ -8,8 +8,8 @@ import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.VlmConfig;
 import org.mmmamba.core.text.ChatTemplate;
 import org.mmmamba.core.text.HfTokenizer;
-import org.mmmamba.core.text.InternLm2Tokenizer;
 import org.mmmamba.core.text.ImagePlaceholders;
+import org.mmmamba.core.text.InternLm2Tokenizer;
 import org.mmmamba.core.text.PromptBuilder;
 import org.mmmamba.core.text.Tokenizer;
 import org.mmmamba.core.text.WordLevelTokenizerWriter;
@@ -17,13 +17,15 @@ import org.mmmamba.core.vision.ImagePreprocessor;
 import org.mmmamba.core.vision.VisionConfig;
 
 /**
- * Everything between a config's data section and encoded samples: the tokenizer, the chat template, image
- * preprocessing matched to the model, and sample sources for "builtin:shapes" or a LLaVA-format file. One place
- * so that teacher training, distillation and evaluation see the same encoding.
+ * Everything between a config's data section and encoded samples: the tokenizer, the chat template,
+ * image preprocessing matched to the model, and sample sources for "builtin:shapes" or a
+ * LLaVA-format file. One place so that teacher training, distillation and evaluation see the same
+ * encoding.
  */
 public final class TaskData implements AutoCloseable {
   /** The spelling of the built-in synthetic task in configs. */
   public static final String BUILTIN_SHAPES = "builtin:shapes";
+
   /** Offset between the train and test seeds of the synthetic task (so test images are unseen). */
   public static final long TEST_SEED_OFFSET = 1_000_003L;
 
@@ -41,12 +43,18 @@ public final class TaskData implements AutoCloseable {
   }
 
   /** For a model: its tokenizer file, template name ("plain" or "internlm2") and image geometry. */
-  public static TaskData forModel(Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
-    VisionConfig v = VisionConfig.defaults().withSizes(vlm.imageSize(), vlm.patchSize())
-        .withTiling(1, Math.max(1, maxTiles), maxTiles > 1);
-    Tokenizer tok = tokenizerFile.getFileName().toString().equals("tokenizer.model")
-        ? InternLm2Tokenizer.load(tokenizerFile.toAbsolutePath().getParent()) : HfTokenizer.load(tokenizerFile);
-    return new TaskData(tok, template(templateName, tokenizerFile.resolveSibling("tokenizer_config.json")), v);
+  public static TaskData forModel(
+      Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
+    VisionConfig v =
+        VisionConfig.defaults()
+            .withSizes(vlm.imageSize(), vlm.patchSize())
+            .withTiling(1, Math.max(1, maxTiles), maxTiles > 1);
+    Tokenizer tok =
+        tokenizerFile.getFileName().toString().equals("tokenizer.model")
+            ? InternLm2Tokenizer.load(tokenizerFile.toAbsolutePath().getParent())
+            : HfTokenizer.load(tokenizerFile);
+    return new TaskData(
+        tok, template(templateName, tokenizerFile.resolveSibling("tokenizer_config.json")), v);
   }
 
   /** The template by name ("plain" or "internlm2"; see {@link #template(String, Path)}). */
@@ -56,8 +64,9 @@ public final class TaskData implements AutoCloseable {
 
   /**
    * The template by name: the built-in {@code plain} or {@code internlm2}, {@code jinja} (the
-   * {@code chat_template} of {@code tokenizerConfig}, rendered as transformers does), or {@code auto}
-   * ({@code jinja} when {@code tokenizerConfig} exists and has a {@code chat_template}, else {@code plain}).
+   * {@code chat_template} of {@code tokenizerConfig}, rendered as transformers does), or {@code
+   * auto} ({@code jinja} when {@code tokenizerConfig} exists and has a {@code chat_template}, else
+   * {@code plain}).
    *
    * @param name the name; null means "plain"
    * @param tokenizerConfig the checkpoint's {@code tokenizer_config.json}; may be null or missing
@@ -70,11 +79,16 @@ public final class TaskData implements AutoCloseable {
         return ChatTemplate.internlm2Chat("");
       case "jinja":
         if (tokenizerConfig == null || !java.nio.file.Files.isRegularFile(tokenizerConfig)) {
-          throw new BadInputException("chat template 'jinja': " + (tokenizerConfig == null ? "tokenizer_config.json"
-              : tokenizerConfig) + " not found");
+          throw new BadInputException(
+              "chat template 'jinja': "
+                  + (tokenizerConfig == null ? "tokenizer_config.json" : tokenizerConfig)
+                  + " not found");
         }
-        return org.mmmamba.core.text.JinjaChatTemplate.fromTokenizerConfig(tokenizerConfig).orElseThrow(
-            () -> new BadInputException("chat template 'jinja': " + tokenizerConfig + " has no chat_template"));
+        return org.mmmamba.core.text.JinjaChatTemplate.fromTokenizerConfig(tokenizerConfig)
+            .orElseThrow(
+                () ->
+                    new BadInputException(
+                        "chat template 'jinja': " + tokenizerConfig + " has no chat_template"));
       case "auto":
         if (tokenizerConfig != null && java.nio.file.Files.isRegularFile(tokenizerConfig)) {
           java.util.Optional<org.mmmamba.core.text.JinjaChatTemplate> j =
@@ -85,7 +99,8 @@ public final class TaskData implements AutoCloseable {
         }
         return ChatTemplate.plain();
       default:
-        throw new BadInputException("unknown chat template '" + name + "' (plain, internlm2, jinja, auto)");
+        throw new BadInputException(
+            "unknown chat template '" + name + "' (plain, internlm2, jinja, auto)");
     }
   }
 
@@ -116,14 +131,18 @@ public final class TaskData implements AutoCloseable {
 
   /** Id of a token that must exist. */
   public long id(String token) {
-    return tokenizer.tokenId(token).orElseThrow(() -> new BadInputException("tokenizer has no token '" + token
-        + "'"));
+    return tokenizer
+        .tokenId(token)
+        .orElseThrow(() -> new BadInputException("tokenizer has no token '" + token + "'"));
   }
 
   /** The image-placeholder ids {context, start, end}. */
   public long[] imageTokenIds() {
-    return new long[] {id(ImagePlaceholders.IMG_CONTEXT), id(ImagePlaceholders.IMG_START),
-        id(ImagePlaceholders.IMG_END)};
+    return new long[] {
+      id(ImagePlaceholders.IMG_CONTEXT),
+      id(ImagePlaceholders.IMG_START),
+      id(ImagePlaceholders.IMG_END)
+    };
   }
 
   /**
@@ -135,7 +154,13 @@ public final class TaskData implements AutoCloseable {
    * @param n builtin:shapes sample count
    * @param imageRoot image directory for LLaVA files (default: the file's directory)
    */
-  public SampleSource source(String spec, boolean test, long seed, int n, String imageRoot, int maxTokens,
+  public SampleSource source(
+      String spec,
+      boolean test,
+      long seed,
+      int n,
+      String imageRoot,
+      int maxTokens,
       BrokenSamplePolicy policy) {
     if (BUILTIN_SHAPES.equals(spec)) {
       long s = test ? seed + TEST_SEED_OFFSET : seed;
@@ -147,7 +172,8 @@ public final class TaskData implements AutoCloseable {
     }
     Path root = imageRoot != null ? Path.of(imageRoot) : file.toAbsolutePath().getParent();
     LlavaDataset ds = LlavaDataset.open(file, root, policy);
-    return SampleSource.llava(ds, new SampleEncoder(prompts, images, maxTokens, policy, ds.counter()));
+    return SampleSource.llava(
+        ds, new SampleEncoder(prompts, images, maxTokens, policy, ds.counter()));
   }
 
   /** Every usable sample of a source, in order (evaluation sets; keep them small). */

@@ -11,13 +11,13 @@ import org.mmmamba.distill.eval.AnswerNormalizer;
 
 /**
  * The best a model that cannot see the image could do on a question set: for each distinct question
- * text, always answer the most frequent answer for that text (ties: the alphabetically first answer).
- * A low value shows that answers cannot be guessed from the question text.
+ * text, always answer the most frequent answer for that text (ties: the alphabetically first
+ * answer). A low value shows that answers cannot be guessed from the question text.
  *
- * <p>For a LLaVA-format dataset ({@link #heldOutAccuracy(Path, Path, Path)}) the question is the first human
- * turn without its {@code <image>} placeholder (whitespace collapsed) and the answer the next gpt turn, compared
- * after {@link AnswerNormalizer} as the evaluator does. Both files are streamed; memory is one counter per
- * distinct question text and answer.
+ * <p>For a LLaVA-format dataset ({@link #heldOutAccuracy(Path, Path, Path)}) the question is the
+ * first human turn without its {@code <image>} placeholder (whitespace collapsed) and the answer
+ * the next gpt turn, compared after {@link AnswerNormalizer} as the evaluator does. Both files are
+ * streamed; memory is one counter per distinct question text and answer.
  */
 public final class TextOnlyBaseline {
   private TextOnlyBaseline() {}
@@ -49,7 +49,8 @@ public final class TextOnlyBaseline {
       List<String> trainAnswers,
       List<String> testQuestions,
       List<String> testAnswers) {
-    if (trainQuestions.size() != trainAnswers.size() || testQuestions.size() != testAnswers.size()) {
+    if (trainQuestions.size() != trainAnswers.size()
+        || testQuestions.size() != testAnswers.size()) {
       throw new IllegalArgumentException("questions and answers differ in length");
     }
     if (testQuestions.isEmpty()) {
@@ -58,7 +59,8 @@ public final class TextOnlyBaseline {
     Map<String, Map<String, Integer>> counts = new HashMap<>();
     Map<String, Integer> overall = new TreeMap<>();
     for (int i = 0; i < trainQuestions.size(); i++) {
-      counts.computeIfAbsent(trainQuestions.get(i), k -> new TreeMap<>())
+      counts
+          .computeIfAbsent(trainQuestions.get(i), k -> new TreeMap<>())
           .merge(trainAnswers.get(i), 1, Integer::sum);
       overall.merge(trainAnswers.get(i), 1, Integer::sum);
     }
@@ -75,8 +77,8 @@ public final class TextOnlyBaseline {
   }
 
   /**
-   * Majority answers learned on a LLaVA-format training file and scored on a test file (samples without a
-   * question/answer pair are left out, as are broken ones).
+   * Majority answers learned on a LLaVA-format training file and scored on a test file (samples
+   * without a question/answer pair are left out, as are broken ones).
    *
    * @param trainFile training JSON/JSONL
    * @param testFile test JSON/JSONL
@@ -87,26 +89,40 @@ public final class TextOnlyBaseline {
     Map<String, Map<String, Integer>> counts = new HashMap<>();
     Map<String, Integer> overall = new TreeMap<>();
     try (LlavaDataset d = open(trainFile, imageRoot)) {
-      d.stream().forEach(s -> questionAnswer(s).ifPresent(qa -> {
-        counts.computeIfAbsent(qa[0], k -> new TreeMap<>()).merge(qa[1], 1, Integer::sum);
-        overall.merge(qa[1], 1, Integer::sum);
-      }));
+      d.stream()
+          .forEach(
+              s ->
+                  questionAnswer(s)
+                      .ifPresent(
+                          qa -> {
+                            counts
+                                .computeIfAbsent(qa[0], k -> new TreeMap<>())
+                                .merge(qa[1], 1, Integer::sum);
+                            overall.merge(qa[1], 1, Integer::sum);
+                          }));
     }
     Map<String, String> majority = new HashMap<>();
     counts.forEach((q, c) -> majority.put(q, argMax(c)));
     String fallback = overall.isEmpty() ? "" : argMax(overall);
     long[] nc = {0, 0};
     try (LlavaDataset d = open(testFile, imageRoot)) {
-      d.stream().forEach(s -> questionAnswer(s).ifPresent(qa -> {
-        nc[0]++;
-        nc[1] += majority.getOrDefault(qa[0], fallback).equals(qa[1]) ? 1 : 0;
-      }));
+      d.stream()
+          .forEach(
+              s ->
+                  questionAnswer(s)
+                      .ifPresent(
+                          qa -> {
+                            nc[0]++;
+                            nc[1] += majority.getOrDefault(qa[0], fallback).equals(qa[1]) ? 1 : 0;
+                          }));
     }
     return nc[0] == 0 ? 0 : (double) nc[1] / nc[0];
   }
 
   private static LlavaDataset open(Path file, Path imageRoot) {
-    return LlavaDataset.open(file, imageRoot != null ? imageRoot : file.toAbsolutePath().getParent(),
+    return LlavaDataset.open(
+        file,
+        imageRoot != null ? imageRoot : file.toAbsolutePath().getParent(),
         BrokenSamplePolicy.SKIP);
   }
 

@@ -3,8 +3,8 @@ package org.mmmamba.distill.eval;
 import java.util.Locale;
 
 /**
- * The usual VQA-style answer normalisation before exact match: lower case, trim, strip surrounding punctuation
- * and a trailing period, collapse inner whitespace, drop the articles "a", "an", "the".
+ * The usual VQA-style answer normalisation before exact match: lower case, trim, strip surrounding
+ * punctuation and a trailing period, collapse inner whitespace, drop the articles "a", "an", "the".
  */
 public final class AnswerNormalizer {
   private AnswerNormalizer() {}

@@ -12,11 +12,18 @@ import java.util.Map;
  * @param kl mean KL(teacher || model) per answer token, teacher-forced (null without a teacher)
  * @param perplexity exp(mean NLL) of the reference answer tokens
  * @param byType accuracy and count per question type
- * @param decodeTokensPerSecond generated tokens per second during greedy answering (prefill included)
+ * @param decodeTokensPerSecond generated tokens per second during greedy answering (prefill
+ *     included)
  */
 public record EvalReport(
-    String name, int n, double accuracy, Double agreement, Double kl, double perplexity,
-    Map<String, TypeScore> byType, double decodeTokensPerSecond) {
+    String name,
+    int n,
+    double accuracy,
+    Double agreement,
+    Double kl,
+    double perplexity,
+    Map<String, TypeScore> byType,
+    double decodeTokensPerSecond) {
   /** Accuracy on one question type. */
   public record TypeScore(int n, double accuracy) {}
 }

@@ -22,9 +22,9 @@ import org.mmmamba.distill.data.SampleSource;
 import org.mmmamba.distill.data.TaskData;
 
 /**
- * Evaluates a saved vision-language model (teacher or student) on a LLaVA-format file or the built-in shapes
- * split, optionally against a teacher, and writes {@code eval.json} and {@code eval.md}. The {@code eval} command
- * and notebooks call {@link #run}.
+ * Evaluates a saved vision-language model (teacher or student) on a LLaVA-format file or the
+ * built-in shapes split, optionally against a teacher, and writes {@code eval.json} and {@code
+ * eval.md}. The {@code eval} command and notebooks call {@link #run}.
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -36,7 +36,8 @@ public final class Evaluation {
    * @param seed builtin:shapes seed (the test split uses seed + offset)
    * @param limit evaluate at most this many samples (0 = all)
    */
-  public record Options(String data, long seed, int n, int limit, int maxNewTokens, String device, String dtype) {
+  public record Options(
+      String data, long seed, int n, int limit, int maxNewTokens, String device, String dtype) {
     /** Checks the numbers (messages name the CLI options). */
     public Options {
       if (data == null || data.isBlank()) {
@@ -55,7 +56,8 @@ public final class Evaluation {
   }
 
   /** Runs the evaluation; returns the model's report (and writes outDir/eval.json, eval.md). */
-  public static EvalReport run(Path modelDir, Path teacherDir, Options o, Path outDir) throws IOException {
+  public static EvalReport run(Path modelDir, Path teacherDir, Options o, Path outDir)
+      throws IOException {
     DataType dt = Devices.dtype(o.dtype());
     if (!Files.isDirectory(modelDir)) {
       throw new BadInputException(modelDir + ": model directory not found");
@@ -71,11 +73,17 @@ public final class Evaluation {
         VisionLanguageModel model = VlmIo.load(modelDir, root, dt);
         VisionLanguageModel teacher = teacherDir == null ? null : VlmIo.load(teacherDir, root, dt);
         TaskData td = TaskData.forModel(tok, template(modelDir), model.config(), 1);
-        SampleSource src = td.source(o.data(), true, o.seed(), o.n(), null, 8192, BrokenSamplePolicy.SKIP)) {
-      if (teacher != null && teacher.config().stack().vocabSize() != model.config().stack().vocabSize()) {
-        throw new BadInputException(teacherDir + ": vocab_size " + teacher.config().stack().vocabSize()
-            + " differs from the model's " + model.config().stack().vocabSize()
-            + " (agreement and KL need one vocabulary)");
+        SampleSource src =
+            td.source(o.data(), true, o.seed(), o.n(), null, 8192, BrokenSamplePolicy.SKIP)) {
+      if (teacher != null
+          && teacher.config().stack().vocabSize() != model.config().stack().vocabSize()) {
+        throw new BadInputException(
+            teacherDir
+                + ": vocab_size "
+                + teacher.config().stack().vocabSize()
+                + " differs from the model's "
+                + model.config().stack().vocabSize()
+                + " (agreement and KL need one vocabulary)");
       }
       List<EncodedSample> samples = TaskData.all(src, o.limit());
       if (samples.isEmpty()) {
@@ -91,35 +99,51 @@ public final class Evaluation {
       json.put("n", rep.n());
       json.put("data", o.data());
       json.put("dataset_stats", src.stats().toString());
-      AtomicText.writeString(outDir.resolve("eval.json"), om.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+      AtomicText.writeString(
+          outDir.resolve("eval.json"),
+          om.writerWithDefaultPrettyPrinter().writeValueAsString(json));
       AtomicText.writeString(outDir.resolve("eval.md"), markdown(rep, o.data()));
       return rep;
     }
   }
 
   static String markdown(EvalReport r, String data) {
-    StringBuilder sb = new StringBuilder("# Evaluation of " + r.name() + "\n\nData: " + data + ", n = " + r.n()
-        + "\n\n| metric | value |\n|---|---:|\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "# Evaluation of "
+                + r.name()
+                + "\n\nData: "
+                + data
+                + ", n = "
+                + r.n()
+                + "\n\n| metric | value |\n|---|---:|\n");
     sb.append(String.format(Locale.ROOT, "| accuracy | %.4f |%n", r.accuracy()));
     if (r.agreement() != null) {
       sb.append(String.format(Locale.ROOT, "| agreement with teacher | %.4f |%n", r.agreement()));
-      sb.append(String.format(Locale.ROOT, "| KL(teacher || model) per answer token | %.5f |%n", r.kl()));
+      sb.append(
+          String.format(Locale.ROOT, "| KL(teacher || model) per answer token | %.5f |%n", r.kl()));
     }
     sb.append(String.format(Locale.ROOT, "| answer perplexity | %.4f |%n", r.perplexity()));
-    sb.append(String.format(Locale.ROOT, "| decode tokens/s | %.1f |%n", r.decodeTokensPerSecond()));
+    sb.append(
+        String.format(Locale.ROOT, "| decode tokens/s | %.1f |%n", r.decodeTokensPerSecond()));
     sb.append("\n| question type | n | accuracy |\n|---|---:|---:|\n");
     for (Map.Entry<String, EvalReport.TypeScore> e : r.byType().entrySet()) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %.4f |%n", e.getKey(), e.getValue().n(),
-          e.getValue().accuracy()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %.4f |%n",
+              e.getKey(),
+              e.getValue().n(),
+              e.getValue().accuracy()));
     }
     return sb.toString();
   }
 
   /**
-   * The chat template recorded next to a model (training.json or teacher-training.json), else "auto" (the
-   * {@code chat_template} of its tokenizer_config.json when it has one, else "plain"); a published HoVLE or
-   * released mmMamba folder (internvl_chat / mmMamba_chat config) without a record uses "internlm2", the
-   * official chat path's template.
+   * The chat template recorded next to a model (training.json or teacher-training.json), else
+   * "auto" (the {@code chat_template} of its tokenizer_config.json when it has one, else "plain");
+   * a published HoVLE or released mmMamba folder (internvl_chat / mmMamba_chat config) without a
+   * record uses "internlm2", the official chat path's template.
    */
   public static String template(Path modelDir) {
     for (String f : new String[] {"training.json", "teacher-training.json"}) {

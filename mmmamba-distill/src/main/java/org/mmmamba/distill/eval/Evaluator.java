@@ -21,9 +21,9 @@ import org.mmmamba.distill.data.EncodedSample;
 import org.mmmamba.distill.data.ModelInputs;
 
 /**
- * Greedy question answering with exact match, agreement with a teacher, teacher-forced KL and answer perplexity,
- * per question type. Samples are full conversations (question + reference answer); the prompt is everything
- * before the first answer token.
+ * Greedy question answering with exact match, agreement with a teacher, teacher-forced KL and
+ * answer perplexity, per question type. Samples are full conversations (question + reference
+ * answer); the prompt is everything before the first answer token.
  */
 public final class Evaluator {
   private final Tokenizer tokenizer;
@@ -69,7 +69,8 @@ public final class Evaluator {
         for (int r = 0; r < rows.length; r++) {
           rows[r] = Arrays.copyOfRange(b.inputIds(), r * b.seqLen(), (r + 1) * b.seqLen());
         }
-        try (NDManager m = root.newSubManager(); NDScope scope = new NDScope()) {
+        try (NDManager m = root.newSubManager();
+            NDScope scope = new NDScope()) {
           NDArray embeds = model.inputEmbeds(ModelInputs.ids(m, b), ModelInputs.pixels(m, b, dt));
           long[][] seqs = Generator.generate(model.decoder(), embeds, rows, g, m);
           for (int r = 0; r < rows.length; r++) {
@@ -88,8 +89,12 @@ public final class Evaluator {
   public record Answers(List<String> texts, double tokensPerSecond) {}
 
   /** Full evaluation of {@code model}; {@code teacherAnswers}/{@code teacher} may be null. */
-  public EvalReport evaluate(String name, VisionLanguageModel model, List<EncodedSample> samples,
-      VisionLanguageModel teacher, Answers teacherAnswers) {
+  public EvalReport evaluate(
+      String name,
+      VisionLanguageModel model,
+      List<EncodedSample> samples,
+      VisionLanguageModel teacher,
+      Answers teacherAnswers) {
     Answers answers = answer(model, samples);
     int correct = 0;
     int agree = 0;
@@ -109,15 +114,27 @@ public final class Evaluator {
     }
     double[] klNll = teacherForced(model, teacher, samples);
     Map<String, EvalReport.TypeScore> byType = new LinkedHashMap<>();
-    types.forEach((k, c) -> byType.put(k, new EvalReport.TypeScore(c[0], c[0] == 0 ? 0 : (double) c[1] / c[0])));
+    types.forEach(
+        (k, c) ->
+            byType.put(k, new EvalReport.TypeScore(c[0], c[0] == 0 ? 0 : (double) c[1] / c[0])));
     int n = samples.size();
-    return new EvalReport(name, n, n == 0 ? 0 : (double) correct / n,
-        teacherAnswers == null ? null : (double) agree / Math.max(1, n), teacher == null ? null : klNll[0],
-        Math.exp(klNll[1]), byType, answers.tokensPerSecond());
+    return new EvalReport(
+        name,
+        n,
+        n == 0 ? 0 : (double) correct / n,
+        teacherAnswers == null ? null : (double) agree / Math.max(1, n),
+        teacher == null ? null : klNll[0],
+        Math.exp(klNll[1]),
+        byType,
+        answers.tokensPerSecond());
   }
 
-  /** {mean KL(teacher || model) per answer token (NaN without teacher), mean NLL of reference answer tokens}. */
-  double[] teacherForced(VisionLanguageModel model, VisionLanguageModel teacher, List<EncodedSample> samples) {
+  /**
+   * {mean KL(teacher || model) per answer token (NaN without teacher), mean NLL of reference answer
+   * tokens}.
+   */
+  double[] teacherForced(
+      VisionLanguageModel model, VisionLanguageModel teacher, List<EncodedSample> samples) {
     NDManager root = model.decoder().weights().manager().getParentManager();
     DataType dt = model.decoder().dtype();
     double kl = 0;
@@ -125,7 +142,8 @@ public final class Evaluator {
     double count = 0;
     for (int s = 0; s < samples.size(); s += batchSize) {
       Batch b = collator.collate(samples.subList(s, Math.min(samples.size(), s + batchSize)));
-      try (NDManager m = root.newSubManager(); NDScope scope = new NDScope()) {
+      try (NDManager m = root.newSubManager();
+          NDScope scope = new NDScope()) {
         NDArray ids = ModelInputs.ids(m, b);
         List<NDArray> px = ModelInputs.pixels(m, b, dt);
         NDArray mask = ModelInputs.answerPredictionMask(m, b, dt);
@@ -146,7 +164,9 @@ public final class Evaluator {
         }
       }
     }
-    return new double[] {teacher == null ? Double.NaN : kl / Math.max(count, 1), nll / Math.max(count, 1)};
+    return new double[] {
+      teacher == null ? Double.NaN : kl / Math.max(count, 1), nll / Math.max(count, 1)
+    };
   }
 
   /** Index of the first answer token (the prompt length). */
@@ -164,8 +184,12 @@ public final class Evaluator {
   static EncodedSample promptOnly(EncodedSample s) {
     int p = promptLength(s);
     var e = s.encoded();
-    return new EncodedSample(s.id(), new org.mmmamba.core.text.Encoded(Arrays.copyOf(e.inputIds(), p),
-        new boolean[p], e.imageContextPositions()), s.image(), s.questionType());
+    return new EncodedSample(
+        s.id(),
+        new org.mmmamba.core.text.Encoded(
+            Arrays.copyOf(e.inputIds(), p), new boolean[p], e.imageContextPositions()),
+        s.image(),
+        s.questionType());
   }
 
   /** Reference answer text: the first answer's tokens, up to the stop token. */

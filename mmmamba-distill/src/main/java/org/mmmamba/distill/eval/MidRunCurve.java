@@ -18,8 +18,8 @@ import java.util.Map;
 
 /**
  * The mid-run evaluation points of one stage-3 run, read back from its {@code metrics.jsonl}
- * ({@code {"event":"eval","step":N,"exact_match":..,"agreement":..,"kl":..}} lines), so a resumed run's curve
- * is the whole curve; and its best step (see {@link MidRunEvaluation#best}).
+ * ({@code {"event":"eval","step":N,"exact_match":..,"agreement":..,"kl":..}} lines), so a resumed
+ * run's curve is the whole curve; and its best step (see {@link MidRunEvaluation#best}).
  */
 public final class MidRunCurve {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +27,8 @@ public final class MidRunCurve {
   private MidRunCurve() {}
 
   /**
-   * The eval points of {@code metricsJsonl}, in file order; empty when the file is missing or holds none.
+   * The eval points of {@code metricsJsonl}, in file order; empty when the file is missing or holds
+   * none.
    *
    * @param metricsJsonl a run's metrics.jsonl
    * @return the points
@@ -64,8 +65,8 @@ public final class MidRunCurve {
   }
 
   /**
-   * {@code {"points": [{"step": .., "exact_match": .., ...}], "best_step": N, "best": {...}}}, or null without
-   * points.
+   * {@code {"points": [{"step": .., "exact_match": .., ...}], "best_step": N, "best": {...}}}, or
+   * null without points.
    *
    * @param metricsJsonl a run's metrics.jsonl
    * @return the JSON node, or null

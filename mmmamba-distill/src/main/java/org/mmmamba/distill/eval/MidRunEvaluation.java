@@ -8,11 +8,12 @@ import org.mmmamba.core.model.VisionLanguageModel;
 import org.mmmamba.distill.data.EncodedSample;
 
 /**
- * Held-out evaluation during stage 3: the same samples every time, the teacher's answers computed once, and the
- * points of each student kept to name its best step.
+ * Held-out evaluation during stage 3: the same samples every time, the teacher's answers computed
+ * once, and the points of each student kept to name its best step.
  *
- * <p>Figures per point: {@code exact_match} (accuracy of greedy answers), {@code agreement} (answers equal to
- * the teacher's) and {@code kl} (mean KL(teacher || student) per answer token, teacher-forced).
+ * <p>Figures per point: {@code exact_match} (accuracy of greedy answers), {@code agreement}
+ * (answers equal to the teacher's) and {@code kl} (mean KL(teacher || student) per answer token,
+ * teacher-forced).
  */
 public final class MidRunEvaluation {
   private final Evaluator evaluator;
@@ -25,7 +26,8 @@ public final class MidRunEvaluation {
    * @param samples the held-out samples (already limited)
    * @param teacher the teacher
    */
-  public MidRunEvaluation(Evaluator evaluator, List<EncodedSample> samples, VisionLanguageModel teacher) {
+  public MidRunEvaluation(
+      Evaluator evaluator, List<EncodedSample> samples, VisionLanguageModel teacher) {
     this.evaluator = evaluator;
     this.samples = List.copyOf(samples);
     this.teacher = teacher;
@@ -38,21 +40,37 @@ public final class MidRunEvaluation {
    * @param td the task (tokenizer, template)
    * @param teacher the teacher
    */
-  public static MidRunEvaluation forRun(org.mmmamba.distill.recipe.RunConfig c, org.mmmamba.distill.data.TaskData td,
-      VisionLanguageModel teacher) throws java.io.IOException {
-    if (!Boolean.TRUE.equals(c.eval().enabled()) || c.data().test() == null || c.eval().every() == null
+  public static MidRunEvaluation forRun(
+      org.mmmamba.distill.recipe.RunConfig c,
+      org.mmmamba.distill.data.TaskData td,
+      VisionLanguageModel teacher)
+      throws java.io.IOException {
+    if (!Boolean.TRUE.equals(c.eval().enabled())
+        || c.data().test() == null
+        || c.eval().every() == null
         || c.eval().every() == 0) {
       return null;
     }
     org.mmmamba.distill.recipe.RunConfig.Synthetic syn = c.data().synthetic();
-    try (org.mmmamba.distill.data.SampleSource test = td.source(c.data().test(), true, syn.seed(), syn.test(),
-        c.data().imageRoot(), c.data().maxTokens(), c.brokenSamplePolicy())) {
-      Evaluator ev = new Evaluator(td.tokenizer(), td.stopId(), td.padId(), c.eval().maxNewTokens(), 32);
-      return new MidRunEvaluation(ev, org.mmmamba.distill.data.TaskData.all(test, c.eval().limit()), teacher);
+    try (org.mmmamba.distill.data.SampleSource test =
+        td.source(
+            c.data().test(),
+            true,
+            syn.seed(),
+            syn.test(),
+            c.data().imageRoot(),
+            c.data().maxTokens(),
+            c.brokenSamplePolicy())) {
+      Evaluator ev =
+          new Evaluator(td.tokenizer(), td.stopId(), td.padId(), c.eval().maxNewTokens(), 32);
+      return new MidRunEvaluation(
+          ev, org.mmmamba.distill.data.TaskData.all(test, c.eval().limit()), teacher);
     }
   }
 
-  /** @return the number of held-out samples each point uses */
+  /**
+   * @return the number of held-out samples each point uses
+   */
   public int size() {
     return samples.size();
   }
@@ -85,7 +103,8 @@ public final class MidRunEvaluation {
   public record Point(long step, Map<String, Double> figures) {}
 
   /**
-   * The best of a curve: highest exact match, then highest agreement, then lowest KL, then the earliest step.
+   * The best of a curve: highest exact match, then highest agreement, then lowest KL, then the
+   * earliest step.
    *
    * @param points the curve (any order)
    * @return the best point, or null for an empty curve

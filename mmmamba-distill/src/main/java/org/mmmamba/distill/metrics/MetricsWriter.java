@@ -16,18 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes {@code metrics.jsonl}: one JSON object per line, one line per step or event, flushed to the OS
- * after every line so a crash loses at most the line being written.
+ * Writes {@code metrics.jsonl}: one JSON object per line, one line per step or event, flushed to
+ * the OS after every line so a crash loses at most the line being written.
  *
  * <pre>
  * {"step":120,"loss":0.0312,"grad_norm":0.84,"lr":0.001,"tokens_per_s":5230.0}
  * {"event":"checkpoint","step":200,"path":"ckpt-200"}
  * </pre>
  *
- * <p>Keys keep insertion order. Non-finite doubles are written as the strings {@code "NaN"},
- * {@code "Infinity"}, {@code "-Infinity"} (JSON has no literal for them). On resume, {@link #resume} drops
- * what a crash left after the checkpoint being resumed from (lines with a larger {@code step}, and a torn last
- * line), so the file of a resumed run reads like that of an uninterrupted one. Not thread-safe.
+ * <p>Keys keep insertion order. Non-finite doubles are written as the strings {@code "NaN"}, {@code
+ * "Infinity"}, {@code "-Infinity"} (JSON has no literal for them). On resume, {@link #resume} drops
+ * what a crash left after the checkpoint being resumed from (lines with a larger {@code step}, and
+ * a torn last line), so the file of a resumed run reads like that of an uninterrupted one. Not
+ * thread-safe.
  */
 public final class MetricsWriter implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -40,10 +41,19 @@ public final class MetricsWriter implements AutoCloseable {
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      this.out = append
-          ? Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
-          : Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+      this.out =
+          append
+              ? Files.newBufferedWriter(
+                  file,
+                  StandardCharsets.UTF_8,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.APPEND)
+              : Files.newBufferedWriter(
+                  file,
+                  StandardCharsets.UTF_8,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.TRUNCATE_EXISTING,
+                  StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e, e);
     }
@@ -55,8 +65,8 @@ public final class MetricsWriter implements AutoCloseable {
   }
 
   /**
-   * Appends to an existing file (or creates it), first cutting a torn last line (one without its newline)
-   * that a crash may have left.
+   * Appends to an existing file (or creates it), first cutting a torn last line (one without its
+   * newline) that a crash may have left.
    */
   public static MetricsWriter append(Path file) {
     cutTornLine(file);
@@ -64,9 +74,9 @@ public final class MetricsWriter implements AutoCloseable {
   }
 
   /**
-   * Continues a run resumed from the checkpoint at {@code lastStep}: keeps the lines whose {@code step} is at
-   * most {@code lastStep} (and lines without a step), drops later ones and unreadable ones, rewrites the file
-   * atomically, then appends.
+   * Continues a run resumed from the checkpoint at {@code lastStep}: keeps the lines whose {@code
+   * step} is at most {@code lastStep} (and lines without a step), drops later ones and unreadable
+   * ones, rewrites the file atomically, then appends.
    */
   public static MetricsWriter resume(Path file, long lastStep) {
     if (Files.exists(file)) {
@@ -141,7 +151,8 @@ public final class MetricsWriter implements AutoCloseable {
     if (!Files.exists(file)) {
       return;
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long size = ch.size();
       long keep = size;
       java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);

@@ -14,10 +14,11 @@ import java.util.function.LongSupplier;
  * stage1  1200/20000   6% [#-------------------] loss 0.03121 lr 1.00e-03 5.23k tok/s ETA 1h02m
  * </pre>
  *
- * <p>On a terminal the line is redrawn in place with a carriage return, at most every
- * {@code redrawNanos}; otherwise (a log file, CI) a plain line is printed at most every {@code periodNanos},
- * plus the first and the last. Rates count only the work done since {@link #start}, so a resumed run shows
- * its real speed; ETA = remaining steps × elapsed / steps done. The clock is injectable for tests.
+ * <p>On a terminal the line is redrawn in place with a carriage return, at most every {@code
+ * redrawNanos}; otherwise (a log file, CI) a plain line is printed at most every {@code
+ * periodNanos}, plus the first and the last. Rates count only the work done since {@link #start},
+ * so a resumed run shows its real speed; ETA = remaining steps × elapsed / steps done. The clock is
+ * injectable for tests.
  */
 public final class ProgressBar {
   private static final int WIDTH = 20;
@@ -46,7 +47,12 @@ public final class ProgressBar {
    * @param clock nanosecond clock ({@code System::nanoTime})
    */
   public ProgressBar(
-      String label, long total, PrintStream out, boolean interactive, long periodNanos, LongSupplier clock) {
+      String label,
+      long total,
+      PrintStream out,
+      boolean interactive,
+      long periodNanos,
+      LongSupplier clock) {
     if (total <= 0) {
       throw new IllegalArgumentException("total must be > 0, got " + total);
     }
@@ -60,7 +66,8 @@ public final class ProgressBar {
   }
 
   /**
-   * A bar on stderr: redrawn every 0.2 s on a terminal, a line every {@code plainPeriodSeconds} otherwise.
+   * A bar on stderr: redrawn every 0.2 s on a terminal, a line every {@code plainPeriodSeconds}
+   * otherwise.
    */
   public static ProgressBar console(String label, long total, double plainPeriodSeconds) {
     boolean tty = stderrIsTerminal();
@@ -69,8 +76,8 @@ public final class ProgressBar {
   }
 
   /**
-   * Whether stderr is a terminal: on Linux, fd 2 links to a tty or pty device; elsewhere, whether the JVM
-   * has a console at all (the best plain Java can tell).
+   * Whether stderr is a terminal: on Linux, fd 2 links to a tty or pty device; elsewhere, whether
+   * the JVM has a console at all (the best plain Java can tell).
    */
   public static boolean stderrIsTerminal() {
     Path fd2 = Path.of("/proc/self/fd/2");
@@ -137,10 +144,21 @@ public final class ProgressBar {
     double elapsed = (now - startNanos) / 1e9;
     long done = step - startStep;
     String rate = elapsed > 0 && done > 0 ? compact(tokens / elapsed) + " tok/s" : "- tok/s";
-    String eta = elapsed > 0 && done > 0 ? duration(Math.max(0, total - step) * elapsed / done) : "-";
+    String eta =
+        elapsed > 0 && done > 0 ? duration(Math.max(0, total - step) * elapsed / done) : "-";
     int digits = Long.toString(total).length();
-    return String.format(Locale.ROOT, "%s %" + digits + "d/%d %3d%% [%s] loss %.4g lr %.2e %s ETA %s",
-        label, step, total, (int) Math.floor(frac * 100), bar, loss, lr, rate, eta);
+    return String.format(
+        Locale.ROOT,
+        "%s %" + digits + "d/%d %3d%% [%s] loss %.4g lr %.2e %s ETA %s",
+        label,
+        step,
+        total,
+        (int) Math.floor(frac * 100),
+        bar,
+        loss,
+        lr,
+        rate,
+        eta);
   }
 
   private void emit(String line) {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** This process's resident set (VmRSS) and its peak (VmHWM) from Linux {@code /proc/self/status}; -1 elsewhere. */
+/**
+ * This process's resident set (VmRSS) and its peak (VmHWM) from Linux {@code /proc/self/status}; -1
+ * elsewhere.
+ */
 public final class ResidentMemory {
   private static final Path STATUS = Path.of("/proc/self/status");
 

@@ -5,15 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Detects steadily growing memory: the least-squares slope of (step, bytes) samples over a sliding window of the
- * last {@code windowSteps} optimiser steps. A leak or an allocator that never gives memory back shows as a
- * positive slope that stays; noise (one large batch, a cache filling once) averages out over the window.
+ * Detects steadily growing memory: the least-squares slope of (step, bytes) samples over a sliding
+ * window of the last {@code windowSteps} optimiser steps. A leak or an allocator that never gives
+ * memory back shows as a positive slope that stays; noise (one large batch, a cache filling once)
+ * averages out over the window.
  *
- * <p>The check of {@link MemoryWatch}: the window's slope above the bound and each half's slope above half the
- * bound, so a one-time jump does not count as growth.
+ * <p>The check of {@link MemoryWatch}: the window's slope above the bound and each half's slope
+ * above half the bound, so a one-time jump does not count as growth.
  *
- * <p>{@code slope = sum((s - mean_s)(b - mean_b)) / sum((s - mean_s)^2)} in bytes per step, computed in doubles
- * from samples centred on the window's first step (no cancellation for steps in the millions).
+ * <p>{@code slope = sum((s - mean_s)(b - mean_b)) / sum((s - mean_s)^2)} in bytes per step,
+ * computed in doubles from samples centred on the window's first step (no cancellation for steps in
+ * the millions).
  */
 public final class RssTrend {
   private final long windowSteps;
@@ -35,7 +37,8 @@ public final class RssTrend {
   /** Adds a sample; steps must increase. */
   public void add(long step, long bytes) {
     if (!samples.isEmpty() && step <= samples.peekLast()[0]) {
-      throw new IllegalArgumentException("steps must increase: " + step + " after " + samples.peekLast()[0]);
+      throw new IllegalArgumentException(
+          "steps must increase: " + step + " after " + samples.peekLast()[0]);
     }
     samples.addLast(new long[] {step, bytes});
     while (step - samples.peekFirst()[0] > windowSteps) {
@@ -53,14 +56,18 @@ public final class RssTrend {
     return samples.isEmpty() ? 0 : samples.peekLast()[0] - samples.peekFirst()[0];
   }
 
-  /** Least-squares slope in bytes per step over the window; NaN with fewer than {@code minSamples} samples. */
+  /**
+   * Least-squares slope in bytes per step over the window; NaN with fewer than {@code minSamples}
+   * samples.
+   */
   public double slope() {
     return samples.size() < minSamples ? Double.NaN : slope(List.copyOf(samples));
   }
 
   /**
-   * The slopes of the window's older and newer halves (split at the middle step), each NaN with fewer than 3
-   * samples. A steady growth shows in both; a one-time jump (a cache filling once) in at most one.
+   * The slopes of the window's older and newer halves (split at the middle step), each NaN with
+   * fewer than 3 samples. A steady growth shows in both; a one-time jump (a cache filling once) in
+   * at most one.
    */
   public double[] halfSlopes() {
     if (samples.size() < minSamples) {
@@ -72,7 +79,9 @@ public final class RssTrend {
     for (long[] x : samples) {
       (x[0] <= mid ? older : newer).add(x);
     }
-    return new double[] {older.size() < 3 ? Double.NaN : slope(older), newer.size() < 3 ? Double.NaN : slope(newer)};
+    return new double[] {
+      older.size() < 3 ? Double.NaN : slope(older), newer.size() < 3 ? Double.NaN : slope(newer)
+    };
   }
 
   private static double slope(List<long[]> xs) {
@@ -97,6 +106,8 @@ public final class RssTrend {
 
   /** The oldest and newest bytes in the window ({@code {-1, -1}} when empty). */
   public long[] firstAndLast() {
-    return samples.isEmpty() ? new long[] {-1, -1} : new long[] {samples.peekFirst()[1], samples.peekLast()[1]};
+    return samples.isEmpty()
+        ? new long[] {-1, -1}
+        : new long[] {samples.peekFirst()[1], samples.peekLast()[1]};
   }
 }

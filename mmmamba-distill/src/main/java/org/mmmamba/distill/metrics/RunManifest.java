@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,12 +45,14 @@ import org.mmmamba.core.io.AtomicText;
  * }                                                    (resumes: one entry per --resume, see writeResumed)
  * </pre>
  *
- * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit is the one this
- * library was built from, recorded at build time by buildnumber-maven-plugin in the resource
- * {@code org/mmmamba/distill/metrics/git.properties}. Input files are hashed with SHA-256, streamed.
+ * <p>The allocator comes from env {@code MMMAMBA_ALLOCATOR} (set by the launcher). The git commit
+ * is the one this library was built from, recorded at build time by buildnumber-maven-plugin in the
+ * resource {@code org/mmmamba/distill/metrics/git.properties}. Input files are hashed with SHA-256,
+ * streamed.
  */
 public final class RunManifest {
-  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
 
   private final ObjectNode json;
@@ -85,10 +86,10 @@ public final class RunManifest {
   }
 
   /**
-   * Records a resumed run: {@code file}'s manifest (what started the run) is kept as it is and gets this one's
-   * {@code start_time}, {@code command}, {@code versions}, {@code system} and {@code git_commit} appended to its
-   * {@code resumes} list, so the history of the run directory is not lost. Without a readable manifest at
-   * {@code file}, this one is written instead.
+   * Records a resumed run: {@code file}'s manifest (what started the run) is kept as it is and gets
+   * this one's {@code start_time}, {@code command}, {@code versions}, {@code system} and {@code
+   * git_commit} appended to its {@code resumes} list, so the history of the run directory is not
+   * lost. Without a readable manifest at {@code file}, this one is written instead.
    */
   public void writeResumed(Path file) {
     ObjectNode old = null;
@@ -97,7 +98,8 @@ public final class RunManifest {
         JsonNode n = MAPPER.readTree(file.toFile());
         old = n instanceof ObjectNode o ? o : null;
       } catch (IOException e) {
-        old = null; // unreadable: replaced by this manifest (the caller has validated the run directory)
+        old = null; // unreadable: replaced by this manifest (the caller has validated the run
+        // directory)
       }
     }
     if (old == null) {
@@ -161,7 +163,9 @@ public final class RunManifest {
       return this;
     }
 
-    /** The build-time git properties (default: the ones recorded in this library's jar; for tests). */
+    /**
+     * The build-time git properties (default: the ones recorded in this library's jar; for tests).
+     */
     Builder buildInfo(Properties p) {
       build = Objects.requireNonNull(p);
       return this;
@@ -174,8 +178,8 @@ public final class RunManifest {
     }
 
     /**
-     * The teacher checkpoint directory: its {@code config.json}, {@code *.safetensors} and shard index are
-     * hashed, under labels {@code <label>/<file name>}.
+     * The teacher checkpoint directory: its {@code config.json}, {@code *.safetensors} and shard
+     * index are hashed, under labels {@code <label>/<file name>}.
      *
      * @throws BadInputException if the directory does not exist
      */
@@ -187,7 +191,9 @@ public final class RunManifest {
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
         for (Path p : ds) {
           String n = p.getFileName().toString();
-          if (n.equals("config.json") || n.endsWith(".safetensors") || n.equals("model.safetensors.index.json")) {
+          if (n.equals("config.json")
+              || n.endsWith(".safetensors")
+              || n.equals("model.safetensors.index.json")) {
             files.add(p);
           }
         }
@@ -238,8 +244,13 @@ public final class RunManifest {
         v.put("mmmamba", own);
       }
       ObjectNode s = o.putObject("system");
-      s.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-          + System.getProperty("os.arch"));
+      s.put(
+          "os",
+          System.getProperty("os.name")
+              + " "
+              + System.getProperty("os.version")
+              + " "
+              + System.getProperty("os.arch"));
       s.put("cpus", Runtime.getRuntime().availableProcessors());
       s.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
       String alloc = env.get("MMMAMBA_ALLOCATOR");
@@ -295,12 +306,14 @@ public final class RunManifest {
   /** The git commit this library was built from, if the build recorded one. */
   public static java.util.Optional<String> buildCommit() {
     String commit = buildProperties().getProperty("git.commit.id", "");
-    return SHA.matcher(commit).matches() ? java.util.Optional.of(commit) : java.util.Optional.empty();
+    return SHA.matcher(commit).matches()
+        ? java.util.Optional.of(commit)
+        : java.util.Optional.empty();
   }
 
   /**
-   * The git properties recorded when this library was built ({@code git.commit.id}, "unknown" when it was built
-   * outside a git checkout).
+   * The git properties recorded when this library was built ({@code git.commit.id}, "unknown" when
+   * it was built outside a git checkout).
    */
   public static Properties buildProperties() {
     Properties p = new Properties();

@@ -15,26 +15,29 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * Writes a TensorBoard event file ({@code events.out.tfevents.<seconds>.<host>.<pid>}) with scalar summaries, so
- * {@code tensorboard --logdir runs/<name>/tb} shows a run's curves. Pure Java: the file format is small and
- * written by hand here.
+ * Writes a TensorBoard event file ({@code events.out.tfevents.<seconds>.<host>.<pid>}) with scalar
+ * summaries, so {@code tensorboard --logdir runs/<name>/tb} shows a run's curves. Pure Java: the
+ * file format is small and written by hand here.
  *
  * <p>File format (TFRecord): each record is
+ *
  * <pre>
  *   uint64 length (little endian)
  *   uint32 masked_crc32c(length bytes)
  *   byte[length] data            a serialised tensorflow.Event protobuf
  *   uint32 masked_crc32c(data)
  * </pre>
- * where {@code masked(c) = ((c >>> 15) | (c << 17)) + 0xa282ead8} (unsigned 32-bit). The first record is an
- * {@code Event{wall_time, file_version: "brain.Event:2"}}; each scalar is an
- * {@code Event{wall_time (1, double), step (2, int64), summary (5) = Summary{value (1) = Value{tag (1, string),
- * simple_value (2, float)}}}}. A resumed run starts its new file with {@code Event{step + 1, session_log (7) =
- * SessionLog{status (1) = START}}}, which tells TensorBoard to drop the points the crashed process logged after
- * the checkpoint's step (as {@link MetricsWriter#resume} does for {@code metrics.jsonl}).
  *
- * <p>Every event is flushed to the OS when written (a crash loses at most the record being written). Not
- * thread-safe.
+ * where {@code masked(c) = ((c >>> 15) | (c << 17)) + 0xa282ead8} (unsigned 32-bit). The first
+ * record is an {@code Event{wall_time, file_version: "brain.Event:2"}}; each scalar is an {@code
+ * Event{wall_time (1, double), step (2, int64), summary (5) = Summary{value (1) = Value{tag (1,
+ * string), simple_value (2, float)}}}}. A resumed run starts its new file with {@code Event{step +
+ * 1, session_log (7) = SessionLog{status (1) = START}}}, which tells TensorBoard to drop the points
+ * the crashed process logged after the checkpoint's step (as {@link MetricsWriter#resume} does for
+ * {@code metrics.jsonl}).
+ *
+ * <p>Every event is flushed to the OS when written (a crash loses at most the record being
+ * written). Not thread-safe.
  */
 public final class TensorBoardWriter implements AutoCloseable {
   /** Prefix TensorBoard looks for in a log directory. */
@@ -48,15 +51,16 @@ public final class TensorBoardWriter implements AutoCloseable {
   private TensorBoardWriter(Path file) {
     this.file = file;
     try {
-      this.out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      this.out =
+          Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + file + ": " + e, e);
     }
   }
 
   /**
-   * Opens a new event file in {@code dir} (created if missing; files already there are kept, TensorBoard reads
-   * them all in name order).
+   * Opens a new event file in {@code dir} (created if missing; files already there are kept,
+   * TensorBoard reads them all in name order).
    *
    * @param dir the log directory of one run, e.g. {@code runs/quickstart/tb/stage1}
    * @param resumedFromStep 0 for a fresh run; else the step of the checkpoint being resumed from
@@ -127,7 +131,9 @@ public final class TensorBoardWriter implements AutoCloseable {
     }
   }
 
-  /** {@code Event{wall_time, step, <field> = payload}} (payload: a string or an embedded message). */
+  /**
+   * {@code Event{wall_time, step, <field> = payload}} (payload: a string or an embedded message).
+   */
   private static byte[] event(double wallTime, long step, int field, byte[] payload) {
     Proto e = new Proto();
     e.fixed64(1, Double.doubleToRawLongBits(wallTime));

@@ -25,8 +25,8 @@ import org.mmmamba.core.io.TensorIo;
  * AdamW with the semantics of {@code torch.optim.AdamW} (single-tensor path, {@code amsgrad=False},
  * {@code maximize=False}) and a state that can be saved and restored exactly.
  *
- * <p>Per {@link #step} with learning rate lr, for each parameter p that has a gradient g, with t its own
- * update count after increment (1-based) and λ its weight decay (0 where the mask says no):
+ * <p>Per {@link #step} with learning rate lr, for each parameter p that has a gradient g, with t
+ * its own update count after increment (1-based) and λ its weight decay (0 where the mask says no):
  *
  * <pre>
  *   p ← p · (1 − lr·λ)                                   decoupled weight decay, first
@@ -35,17 +35,18 @@ import org.mmmamba.core.io.TensorIo;
  *   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)   torch's addcdiv
  * </pre>
  *
- * <p>Shapes: m and v have p's shape, dtype and device; t is a per-parameter count as in torch's state.
+ * <p>Shapes: m and v have p's shape, dtype and device; t is a per-parameter count as in torch's
+ * state.
  *
  * <p>Parameters are updated strictly in place, because models hold direct references to them; call
- * {@link #step} outside a {@code GradientCollector} (torch refuses in-place writes to recording leaves).
- * Every temporary lives in an {@link NDScope} and in the optimiser's own manager (never the parameters'),
- * and scalar factors are made once per step and dtype as 0-d arrays (a Java {@code Number} argument would
- * allocate a tensor per op).
+ * {@link #step} outside a {@code GradientCollector} (torch refuses in-place writes to recording
+ * leaves). Every temporary lives in an {@link NDScope} and in the optimiser's own manager (never
+ * the parameters'), and scalar factors are made once per step and dtype as 0-d arrays (a Java
+ * {@code Number} argument would allocate a tensor per op).
  *
  * <p>Saved state: tensors {@code optim.m.<name>}, {@code optim.v.<name>} (parameter dtype) and
- * {@code optim.t.<name>} (I64, shape [1]), plus metadata {@code optim.steps} (calls to {@link #step}) and
- * the hyperparameters for the record. Not thread-safe.
+ * {@code optim.t.<name>} (I64, shape [1]), plus metadata {@code optim.steps} (calls to {@link
+ * #step}) and the hyperparameters for the record. Not thread-safe.
  */
 public final class AdamW implements AutoCloseable {
   /** Prefix of every tensor this optimiser saves. */
@@ -78,7 +79,8 @@ public final class AdamW implements AutoCloseable {
    * @param params trainable arrays by name; all on one device, floating point
    * @param config hyperparameters (validated here)
    * @param decays which names get weight decay, e.g. {@link WeightDecay#official()}
-   * @throws IllegalArgumentException if {@code params} is empty, mixes devices or holds a non-float array
+   * @throws IllegalArgumentException if {@code params} is empty, mixes devices or holds a non-float
+   *     array
    */
   public AdamW(Map<String, NDArray> params, AdamWConfig config, Predicate<String> decays) {
     this.config = Objects.requireNonNull(config, "config").validate();
@@ -148,8 +150,9 @@ public final class AdamW implements AutoCloseable {
   /**
    * One AdamW update of every parameter that has a gradient in {@code grads}, in place.
    *
-   * @param grads gradient per parameter name; a missing or null entry means "no gradient": that parameter is
-   *     left untouched and its count t does not advance (torch skips {@code p.grad is None})
+   * @param grads gradient per parameter name; a missing or null entry means "no gradient": that
+   *     parameter is left untouched and its count t does not advance (torch skips {@code p.grad is
+   *     None})
    * @param lr the learning rate for this step, finite and ≥ 0
    * @throws IllegalArgumentException for an unknown name, a shape or dtype mismatch, or a bad lr
    */
@@ -163,10 +166,17 @@ public final class AdamW implements AutoCloseable {
         throw new IllegalArgumentException("gradient for unknown parameter '" + e.getKey() + "'");
       }
       NDArray g = e.getValue();
-      if (g != null && (!g.getShape().equals(s.p.getShape()) || g.getDataType() != s.p.getDataType())) {
+      if (g != null
+          && (!g.getShape().equals(s.p.getShape()) || g.getDataType() != s.p.getDataType())) {
         throw new IllegalArgumentException(
-            "gradient of '" + e.getKey() + "' is " + g.getDataType() + g.getShape() + ", parameter is "
-                + s.p.getDataType() + s.p.getShape());
+            "gradient of '"
+                + e.getKey()
+                + "' is "
+                + g.getDataType()
+                + g.getShape()
+                + ", parameter is "
+                + s.p.getDataType()
+                + s.p.getShape());
       }
     }
     double b1 = config.beta1();
@@ -190,7 +200,8 @@ public final class AdamW implements AutoCloseable {
           s.p.muli(c.of(1 - lr * config.weightDecay(), dt));
         }
         // torch: exp_avg.lerp_(grad, 1 - beta1); for weight < 0.5 lerp is self + w * (end - self).
-        // (m - g) * (-w) is bitwise w * (g - m), and keeps the temporaries out of the parameters' manager.
+        // (m - g) * (-w) is bitwise w * (g - m), and keeps the temporaries out of the parameters'
+        // manager.
         s.m.addi(s.m.sub(g).muli(c.of(-(1 - b1), dt)));
         // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2), i.e. value * g * g
         s.v.muli(c.of(b2, dt)).addi(c.of(1 - b2, dt).mul(g).muli(g));
@@ -226,12 +237,12 @@ public final class AdamW implements AutoCloseable {
   }
 
   /**
-   * Restores the state saved by {@link #save}, copying m and v in place. The file must hold exactly this
-   * optimiser's parameters (names and shapes); hyperparameters come from this object's config, not the
-   * file, so a resumed run can change them deliberately.
+   * Restores the state saved by {@link #save}, copying m and v in place. The file must hold exactly
+   * this optimiser's parameters (names and shapes); hyperparameters come from this object's config,
+   * not the file, so a resumed run can change them deliberately.
    *
-   * @throws BadInputException naming the file and tensor for a missing, extra or mis-shaped tensor or bad
-   *     metadata
+   * @throws BadInputException naming the file and tensor for a missing, extra or mis-shaped tensor
+   *     or bad metadata
    */
   public void load(Path file) {
     long savedSteps;
@@ -240,20 +251,24 @@ public final class AdamW implements AutoCloseable {
       try {
         savedSteps = Long.parseLong(Objects.requireNonNull(s));
       } catch (NumberFormatException | NullPointerException e) {
-        throw new BadInputException(file + ": metadata '" + PREFIX + "steps' missing or not an integer: " + s);
+        throw new BadInputException(
+            file + ": metadata '" + PREFIX + "steps' missing or not an integer: " + s);
       }
       if (savedSteps < 0) {
-        throw new BadInputException(file + ": metadata '" + PREFIX + "steps' is negative: " + savedSteps);
+        throw new BadInputException(
+            file + ": metadata '" + PREFIX + "steps' is negative: " + savedSteps);
       }
     }
     Set<String> expected = new TreeSet<>();
     for (String name : slots.keySet()) {
-      expected.addAll(Arrays.asList(PREFIX + "m." + name, PREFIX + "v." + name, PREFIX + "t." + name));
+      expected.addAll(
+          Arrays.asList(PREFIX + "m." + name, PREFIX + "v." + name, PREFIX + "t." + name));
     }
     try (CheckpointReader r = CheckpointReader.open(file)) {
       for (String n : r.names()) {
         if (!expected.contains(n)) {
-          throw new BadInputException(file + ": unexpected tensor '" + n + "' (not a parameter of this optimiser)");
+          throw new BadInputException(
+              file + ": unexpected tensor '" + n + "' (not a parameter of this optimiser)");
         }
       }
       Map<String, Long> ts = new HashMap<>();

@@ -1,14 +1,15 @@
 package org.mmmamba.distill.optim;
 
 /**
- * The hyperparameters of {@link AdamW} other than the learning rate, which comes from an {@link LrSchedule}
- * step by step. Defaults are torch's ({@code betas=(0.9, 0.999), eps=1e-8}); the official mmMamba runs use
- * {@code weightDecay = 0.05} ({@code docs/method.md} §3).
+ * The hyperparameters of {@link AdamW} other than the learning rate, which comes from an {@link
+ * LrSchedule} step by step. Defaults are torch's ({@code betas=(0.9, 0.999), eps=1e-8}); the
+ * official mmMamba runs use {@code weightDecay = 0.05} ({@code docs/method.md} §3).
  *
  * @param beta1 decay of the first moment m, in [0, 1)
  * @param beta2 decay of the second moment v, in [0, 1)
  * @param eps added to √v̂ in the denominator, > 0
- * @param weightDecay decoupled weight decay λ (p ← p·(1 − lr·λ)) for parameters the mask selects, ≥ 0
+ * @param weightDecay decoupled weight decay λ (p ← p·(1 − lr·λ)) for parameters the mask selects, ≥
+ *     0
  */
 public record AdamWConfig(double beta1, double beta2, double eps, double weightDecay) {
   /** torch.optim.AdamW's betas and eps with the given weight decay. */

@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
 
 /**
- * Global-norm gradient clipping with {@code torch.nn.utils.clip_grad_norm_} semantics (norm type 2).
+ * Global-norm gradient clipping with {@code torch.nn.utils.clip_grad_norm_} semantics (norm type
+ * 2).
  *
  * <pre>
  *   total = ‖(‖g_1‖₂, …, ‖g_n‖₂)‖₂            the 2-norm over all gradients as one vector
@@ -14,11 +15,11 @@ import java.util.Collection;
  *   g_i  ← g_i · coef                         in place, only if coef &lt; 1
  * </pre>
  *
- * <p>torch multiplies by {@code min(coef, 1)} always; multiplying by 1 changes nothing, so this is the same.
- * The per-tensor norms are taken in the gradient's dtype and combined in float64 (torch combines them in the
- * gradient dtype; the difference is rounding only). A non-finite total is returned as is and nothing is
- * scaled (torch would spread the NaN into every gradient); the caller decides to skip the step, see
- * {@link NonFinite}. One host read per call.
+ * <p>torch multiplies by {@code min(coef, 1)} always; multiplying by 1 changes nothing, so this is
+ * the same. The per-tensor norms are taken in the gradient's dtype and combined in float64 (torch
+ * combines them in the gradient dtype; the difference is rounding only). A non-finite total is
+ * returned as is and nothing is scaled (torch would spread the NaN into every gradient); the caller
+ * decides to skip the step, see {@link NonFinite}. One host read per call.
  */
 public final class GradClip {
   /** torch's constant in the denominator. */
@@ -27,7 +28,8 @@ public final class GradClip {
   private GradClip() {}
 
   /**
-   * Clips {@code grads} in place to global 2-norm {@code maxNorm} and returns the norm before clipping.
+   * Clips {@code grads} in place to global 2-norm {@code maxNorm} and returns the norm before
+   * clipping.
    *
    * @param maxNorm the bound, > 0; {@link Double#POSITIVE_INFINITY} only measures
    * @throws IllegalArgumentException if {@code maxNorm} is not > 0 or {@code grads} is empty

@@ -3,11 +3,11 @@ package org.mmmamba.distill.optim;
 /**
  * A learning-rate schedule: a pure function of the optimiser step index.
  *
- * <p>{@code lr(step)} is the rate used by the optimiser update with 0-based index {@code step}, i.e. after
- * {@code step} earlier updates. That is what a {@code LambdaLR} gives in torch when {@code scheduler.step()}
- * follows {@code optimizer.step()}: the first update uses the factor at 0, so a warmup starts at lr 0 (or
- * at {@code minLrRatio} for {@link Wsd}). The formulas are those of Hugging Face transformers'
- * {@code optimization.py}, cited per record.
+ * <p>{@code lr(step)} is the rate used by the optimiser update with 0-based index {@code step},
+ * i.e. after {@code step} earlier updates. That is what a {@code LambdaLR} gives in torch when
+ * {@code scheduler.step()} follows {@code optimizer.step()}: the first update uses the factor at 0,
+ * so a warmup starts at lr 0 (or at {@code minLrRatio} for {@link Wsd}). The formulas are those of
+ * Hugging Face transformers' {@code optimization.py}, cited per record.
  */
 public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosine, LrSchedule.Wsd {
   /** The peak (base) learning rate that the factors multiply. */
@@ -52,19 +52,20 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosin
   }
 
   /**
-   * Linear warmup from 0, then a cosine from 1 down to {@code minLrRatio}: transformers
-   * {@code get_cosine_with_min_lr_schedule_with_warmup}. With {@code w = warmupSteps},
-   * {@code progress = (step − w) / max(1, totalSteps − w)}:
+   * Linear warmup from 0, then a cosine from 1 down to {@code minLrRatio}: transformers {@code
+   * get_cosine_with_min_lr_schedule_with_warmup}. With {@code w = warmupSteps}, {@code progress =
+   * (step − w) / max(1, totalSteps − w)}:
    *
    * <pre>
    *   factor = step / max(1, w)                                       step &lt; w
    *   factor = r + (1 − r) · ½ (1 + cos(π · numCycles · 2 · progress))   otherwise, r = minLrRatio
    * </pre>
    *
-   * <p>One deliberate difference: {@code progress} is capped at 1, so after {@code totalSteps} the rate stays
-   * at its end value; transformers lets the cosine rise again there.
+   * <p>One deliberate difference: {@code progress} is capped at 1, so after {@code totalSteps} the
+   * rate stays at its end value; transformers lets the cosine rise again there.
    */
-  record Cosine(double peakLr, long warmupSteps, long totalSteps, double minLrRatio, double numCycles)
+  record Cosine(
+      double peakLr, long warmupSteps, long totalSteps, double minLrRatio, double numCycles)
       implements LrSchedule {
     /** Half a cosine (numCycles 0.5) from the peak to {@code minLrRatio · peakLr}. */
     public static Cosine of(double peakLr, long warmupSteps, long totalSteps, double minLrRatio) {
@@ -76,7 +77,8 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosin
       if (step < warmupSteps) {
         return (double) step / Math.max(1, warmupSteps);
       }
-      double progress = Math.min(1.0, (double) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
+      double progress =
+          Math.min(1.0, (double) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
       double f = 0.5 * (1.0 + Math.cos(Math.PI * numCycles * 2.0 * progress));
       return Math.max(0.0, f * (1 - minLrRatio) + minLrRatio);
     }
@@ -98,9 +100,9 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosin
 
   /**
    * Warmup-stable-decay: transformers {@code get_wsd_schedule} with {@code warmup_type="linear"},
-   * {@code decay_type="cosine"}, which the official mmMamba runs use ({@code docs/method.md} §3) with
-   * {@code numCycles = 0.5} and {@code minLrRatio = 0}. With {@code w, s, d} the phase lengths and
-   * {@code r = minLrRatio}:
+   * {@code decay_type="cosine"}, which the official mmMamba runs use ({@code docs/method.md} §3)
+   * with {@code numCycles = 0.5} and {@code minLrRatio = 0}. With {@code w, s, d} the phase lengths
+   * and {@code r = minLrRatio}:
    *
    * <pre>
    *   factor = r + (1 − r) · step / max(1, w)                               step &lt; w
@@ -110,11 +112,17 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Cosin
    *   factor = r                                                            after
    * </pre>
    *
-   * <p>each clamped at ≥ 0. (Older transformers releases, whose {@code get_wsd_schedule} took the three
-   * phase lengths positionally, warmed up from 0 instead of r; with the official r = 0 both agree.)
+   * <p>each clamped at ≥ 0. (Older transformers releases, whose {@code get_wsd_schedule} took the
+   * three phase lengths positionally, warmed up from 0 instead of r; with the official r = 0 both
+   * agree.)
    */
   record Wsd(
-      double peakLr, long warmupSteps, long stableSteps, long decaySteps, double minLrRatio, double numCycles)
+      double peakLr,
+      long warmupSteps,
+      long stableSteps,
+      long decaySteps,
+      double minLrRatio,
+      double numCycles)
       implements LrSchedule {
     /** The official shape: linear warmup, constant, half-cosine decay to 0. */
     public static Wsd of(double peakLr, long warmupSteps, long stableSteps, long decaySteps) {

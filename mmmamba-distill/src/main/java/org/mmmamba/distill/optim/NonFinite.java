@@ -1,9 +1,9 @@
 package org.mmmamba.distill.optim;
 
 /**
- * What, if anything, was not finite in a training step. A step with a non-finite loss or gradient norm
- * must not reach the optimiser; the caller then skips the step or stops the run (its policy), and the last
- * good checkpoint stays the one to resume from.
+ * What, if anything, was not finite in a training step. A step with a non-finite loss or gradient
+ * norm must not reach the optimiser; the caller then skips the step or stops the run (its policy),
+ * and the last good checkpoint stays the one to resume from.
  */
 public enum NonFinite {
   /** Loss and gradient norm are finite. */

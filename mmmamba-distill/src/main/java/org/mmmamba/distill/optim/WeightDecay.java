@@ -6,11 +6,11 @@ import java.util.function.Predicate;
  * Which parameters receive weight decay.
  *
  * <p>The official mmMamba code decays every trainable parameter whose name lacks the substring
- * {@code "bias"} ({@code docs/method.md} §3). Under its names that leaves {@code dt_bias}, {@code A_log_bias} and
- * {@code conv1d.bias} undecayed, and decays the projections, {@code conv1d.weight} and the gated-norm weight.
- * Our canonical names ({@code model.ParamNames}) spell A's parameter {@code A_log}, without "bias", so a
- * plain substring test would decay it where the official run did not. {@link #official()} reproduces the
- * official sets under canonical names:
+ * {@code "bias"} ({@code docs/method.md} §3). Under its names that leaves {@code dt_bias}, {@code
+ * A_log_bias} and {@code conv1d.bias} undecayed, and decays the projections, {@code conv1d.weight}
+ * and the gated-norm weight. Our canonical names ({@code model.ParamNames}) spell A's parameter
+ * {@code A_log}, without "bias", so a plain substring test would decay it where the official run
+ * did not. {@link #official()} reproduces the official sets under canonical names:
  *
  * <table>
  *   <caption>decay under {@link #official()}</caption>

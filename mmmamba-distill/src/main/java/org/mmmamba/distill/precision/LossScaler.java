@@ -1,10 +1,11 @@
 package org.mmmamba.distill.precision;
 
 /**
- * Dynamic loss scaling for float16 training, with torch.amp.GradScaler's update rule: the loss is multiplied by
- * {@link #scale()} before backward and the gradients divided by it; a step whose (unscaled) loss or gradients are
- * not finite is skipped and the scale multiplied by {@code backoff}; after {@code growthInterval} finite steps in
- * a row the scale is multiplied by {@code growth}. Skipped steps are counted, in total and in a row.
+ * Dynamic loss scaling for float16 training, with torch.amp.GradScaler's update rule: the loss is
+ * multiplied by {@link #scale()} before backward and the gradients divided by it; a step whose
+ * (unscaled) loss or gradients are not finite is skipped and the scale multiplied by {@code
+ * backoff}; after {@code growthInterval} finite steps in a row the scale is multiplied by {@code
+ * growth}. Skipped steps are counted, in total and in a row.
  */
 public final class LossScaler {
   private final double growth;
@@ -23,8 +24,15 @@ public final class LossScaler {
    */
   public LossScaler(double initScale, double growth, double backoff, int growthInterval) {
     if (!(initScale > 0) || !(growth > 1) || !(backoff > 0 && backoff < 1) || growthInterval < 1) {
-      throw new IllegalArgumentException("bad loss-scaler settings: scale " + initScale + ", growth " + growth
-          + ", backoff " + backoff + ", interval " + growthInterval);
+      throw new IllegalArgumentException(
+          "bad loss-scaler settings: scale "
+              + initScale
+              + ", growth "
+              + growth
+              + ", backoff "
+              + backoff
+              + ", interval "
+              + growthInterval);
     }
     this.scale = initScale;
     this.growth = growth;
@@ -72,7 +80,8 @@ public final class LossScaler {
   /** Restores the state (resume). */
   public void restore(double scale, int goodInARow) {
     if (!(scale > 0) || goodInARow < 0) {
-      throw new IllegalArgumentException("bad loss-scaler state: scale " + scale + ", good steps " + goodInARow);
+      throw new IllegalArgumentException(
+          "bad loss-scaler state: scale " + scale + ", good steps " + goodInARow);
     }
     this.scale = scale;
     this.goodInARow = goodInARow;

@@ -10,12 +10,14 @@ import java.util.Map;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * Float32 master copies of a model's float16 trainable arrays (mixed precision, {@link Precision#FP16_MIXED}).
- * The model computes with its float16 arrays (they require gradients and receive float16 gradients of the scaled
- * loss); the optimiser, its moments and the checkpoints see only the float32 masters; after each applied update
- * the masters are rounded back into the model's arrays, in place.
+ * Float32 master copies of a model's float16 trainable arrays (mixed precision, {@link
+ * Precision#FP16_MIXED}). The model computes with its float16 arrays (they require gradients and
+ * receive float16 gradients of the scaled loss); the optimiser, its moments and the checkpoints see
+ * only the float32 masters; after each applied update the masters are rounded back into the model's
+ * arrays, in place.
  *
- * <p>Shapes: every master has its model array's shape; only the dtype differs (FLOAT32 vs the model's).
+ * <p>Shapes: every master has its model array's shape; only the dtype differs (FLOAT32 vs the
+ * model's).
  */
 public final class MasterWeights implements AutoCloseable {
   private final Map<String, NDArray> model;
@@ -52,8 +54,8 @@ public final class MasterWeights implements AutoCloseable {
   }
 
   /**
-   * The float32 gradient of a master from its model array's gradient of the loss scaled by {@code scale}:
-   * {@code float32(g) / scale} (a new array of the current scope).
+   * The float32 gradient of a master from its model array's gradient of the loss scaled by {@code
+   * scale}: {@code float32(g) / scale} (a new array of the current scope).
    */
   public static NDArray masterGradient(NDArray modelGradient, double scale) {
     NDArray g32 = modelGradient.toType(DataType.FLOAT32, false);

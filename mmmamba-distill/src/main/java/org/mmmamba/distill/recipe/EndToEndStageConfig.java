@@ -8,10 +8,11 @@ package org.mmmamba.distill.recipe;
  * @param answerOnly count answer tokens only (else every next-token position)
  * @param ceWeight weight of an added next-token cross-entropy (0 in the released code)
  */
-public record EndToEndStageConfig(StageTraining training, double temperature, boolean answerOnly, double ceWeight) {
+public record EndToEndStageConfig(
+    StageTraining training, double temperature, boolean answerOnly, double ceWeight) {
   /** From a validated YAML stage block. */
   static EndToEndStageConfig of(RunConfig.Stage s) {
-    return new EndToEndStageConfig(StageTraining.of(s), s.temperature(), Boolean.TRUE.equals(s.answerOnly()),
-        s.ceWeight());
+    return new EndToEndStageConfig(
+        StageTraining.of(s), s.temperature(), Boolean.TRUE.equals(s.answerOnly()), s.ceWeight());
   }
 }

@@ -12,14 +12,17 @@ public final class Recipes {
 
   /** Loads {@code file} over the defaults, applies {@code --set} overrides, validates. */
   public static YamlConfigs.Located<RunConfig> load(Path file, List<String> overrides) {
-    YamlConfigs.Located<RunConfig> at = YamlConfigs.load(file, RunConfig.class, DEFAULTS, overrides);
+    YamlConfigs.Located<RunConfig> at =
+        YamlConfigs.load(file, RunConfig.class, DEFAULTS, overrides);
     at.value().validate(at);
     return at;
   }
 
   /** Same from text (tests, notebooks). */
-  public static YamlConfigs.Located<RunConfig> parse(String yaml, String source, List<String> overrides) {
-    YamlConfigs.Located<RunConfig> at = YamlConfigs.loadText(yaml, source, RunConfig.class, DEFAULTS, overrides);
+  public static YamlConfigs.Located<RunConfig> parse(
+      String yaml, String source, List<String> overrides) {
+    YamlConfigs.Located<RunConfig> at =
+        YamlConfigs.loadText(yaml, source, RunConfig.class, DEFAULTS, overrides);
     at.value().validate(at);
     return at;
   }

@@ -6,21 +6,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -32,27 +30,31 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mmmamba.core.BadInputException;
 
 /**
- * The one strict YAML binder of the project: every YAML it reads (runs, teacher training, ablations, bench) is
- * bound here to immutable records, and every failure is one {@link BadInputException} line naming file, key and
- * line.
+ * The one strict YAML binder of the project: every YAML it reads (runs, teacher training,
+ * ablations, bench) is bound here to immutable records, and every failure is one {@link
+ * BadInputException} line naming file, key and line.
  *
- * <p>Configs with bundled defaults (runs, teachers, ablations: {@link #load}): the user's file is bound strictly on its own (an unknown key or a wrong type fails with the file and
- * line); then it is deep-merged over the bundled defaults, {@code --set key.path=value} overrides are applied
- * (each must name an existing key), and the result is bound again. {@link Located} keeps the line of every key
- * so that {@code validate()} can name file, line and key for impossible values too.
+ * <p>Configs with bundled defaults (runs, teachers, ablations: {@link #load}): the user's file is
+ * bound strictly on its own (an unknown key or a wrong type fails with the file and line); then it
+ * is deep-merged over the bundled defaults, {@code --set key.path=value} overrides are applied
+ * (each must name an existing key), and the result is bound again. {@link Located} keeps the line
+ * of every key so that {@code validate()} can name file, line and key for impossible values too.
  *
  * <p>Configs without defaults (bench: {@link #bindComplete}) must spell out every key.
  */
 public final class YamlConfigs {
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+  static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
   private YamlConfigs() {}
 
@@ -66,10 +68,11 @@ public final class YamlConfigs {
   }
 
   /**
-   * Loads {@code file} over the defaults in classpath resource {@code defaultsResource}, applies overrides
-   * ("a.b.c=value", YAML scalars), binds to {@code type}.
+   * Loads {@code file} over the defaults in classpath resource {@code defaultsResource}, applies
+   * overrides ("a.b.c=value", YAML scalars), binds to {@code type}.
    */
-  public static <T> Located<T> load(Path file, Class<T> type, String defaultsResource, List<String> overrides) {
+  public static <T> Located<T> load(
+      Path file, Class<T> type, String defaultsResource, List<String> overrides) {
     String text;
     try {
       text = Files.readString(file);
@@ -88,8 +91,13 @@ public final class YamlConfigs {
     try {
       user = YAML.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(source + ":" + line(e.getLocation()) + ": malformed YAML ("
-          + firstLine(e.getOriginalMessage()) + ")");
+      throw new BadInputException(
+          source
+              + ":"
+              + line(e.getLocation())
+              + ": malformed YAML ("
+              + firstLine(e.getOriginalMessage())
+              + ")");
     }
     if (user == null || user.isMissingNode() || user.isNull()) {
       user = YAML.createObjectNode();
@@ -123,13 +131,28 @@ public final class YamlConfigs {
       YAML.readValue(text, type);
     } catch (UnrecognizedPropertyException e) {
       // The parser's location is past the key; the key index knows the key's own line.
-      throw new BadInputException(source + ":" + keyLine(text, path(e), e.getLocation()) + ": unknown key '"
-          + path(e) + "'" + " (known here: " + e.getKnownPropertyIds() + ")");
+      throw new BadInputException(
+          source
+              + ":"
+              + keyLine(text, path(e), e.getLocation())
+              + ": unknown key '"
+              + path(e)
+              + "'"
+              + " (known here: "
+              + e.getKnownPropertyIds()
+              + ")");
     } catch (MismatchedInputException e) {
-      throw new BadInputException(source + ":" + keyLine(text, path(e), e.getLocation()) + ": key '" + path(e)
-          + "': " + firstLine(e.getOriginalMessage()));
+      throw new BadInputException(
+          source
+              + ":"
+              + keyLine(text, path(e), e.getLocation())
+              + ": key '"
+              + path(e)
+              + "': "
+              + firstLine(e.getOriginalMessage()));
     } catch (JsonProcessingException e) {
-      throw new BadInputException(source + ":" + line(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
+      throw new BadInputException(
+          source + ":" + line(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
     }
   }
 
@@ -145,10 +168,15 @@ public final class YamlConfigs {
   }
 
   /**
-   * Every key whose default is a mapping must still be one (a section left empty in YAML, "teacher:", is null;
-   * records would then hold a null section). Lists of mappings must hold mappings.
+   * Every key whose default is a mapping must still be one (a section left empty in YAML,
+   * "teacher:", is null; records would then hold a null section). Lists of mappings must hold
+   * mappings.
    */
-  static void requireMappings(JsonNode defaults, JsonNode merged, String prefix, String source,
+  static void requireMappings(
+      JsonNode defaults,
+      JsonNode merged,
+      String prefix,
+      String source,
       Map<String, Integer> lines) {
     Iterator<Map.Entry<String, JsonNode>> it = defaults.fields();
     while (it.hasNext()) {
@@ -159,16 +187,27 @@ public final class YamlConfigs {
       String where = source + (line == null ? "" : ":" + line) + ": key '" + key + "'";
       if (e.getValue().isObject()) {
         if (m == null || !m.isObject()) {
-          throw new BadInputException(where + " must be a mapping, got " + (m == null ? "nothing" : m.getNodeType()
-              .toString().toLowerCase(java.util.Locale.ROOT)));
+          throw new BadInputException(
+              where
+                  + " must be a mapping, got "
+                  + (m == null
+                      ? "nothing"
+                      : m.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
         requireMappings(e.getValue(), m, key, source, lines);
-      } else if (e.getValue().isArray() && e.getValue().size() > 0 && e.getValue().get(0).isObject()
-          && m != null && m.isArray()) {
+      } else if (e.getValue().isArray()
+          && e.getValue().size() > 0
+          && e.getValue().get(0).isObject()
+          && m != null
+          && m.isArray()) {
         for (int i = 0; i < m.size(); i++) {
           if (!m.get(i).isObject()) {
-            throw new BadInputException(where + "[" + i + "] must be a mapping, got "
-                + m.get(i).getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+            throw new BadInputException(
+                where
+                    + "["
+                    + i
+                    + "] must be a mapping, got "
+                    + m.get(i).getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
           }
         }
       }
@@ -202,15 +241,25 @@ public final class YamlConfigs {
     for (int i = 0; i < parts.length - 1; i++) {
       JsonNode next = node.get(parts[i]);
       if (next == null || !next.isObject()) {
-        throw new BadInputException("--set " + path + ": no such key '" + String.join(".", java.util.Arrays
-            .copyOf(parts, i + 1)) + "'");
+        throw new BadInputException(
+            "--set "
+                + path
+                + ": no such key '"
+                + String.join(".", java.util.Arrays.copyOf(parts, i + 1))
+                + "'");
       }
       node = (ObjectNode) next;
     }
     String leaf = parts[parts.length - 1];
     if (!node.has(leaf)) {
-      throw new BadInputException("--set " + path + ": no such key '" + leaf + "' (known: "
-          + iterable(node.fieldNames()) + ")");
+      throw new BadInputException(
+          "--set "
+              + path
+              + ": no such key '"
+              + leaf
+              + "' (known: "
+              + iterable(node.fieldNames())
+              + ")");
     }
     JsonNode value;
     try {
@@ -246,9 +295,14 @@ public final class YamlConfigs {
           case START_OBJECT:
           case START_ARRAY:
             String base = stack.isEmpty() ? "" : stack.peek();
-            String name = pendingField != null ? (base.isEmpty() ? pendingField : base + "." + pendingField)
-                : (!listIndex.isEmpty() && listIndex.peek() >= 0 ? base + "[" + bump(listIndex) + "]" : base);
-            out.putIfAbsent(name, p.currentLocation().getLineNr()); // list items that are mappings or lists
+            String name =
+                pendingField != null
+                    ? (base.isEmpty() ? pendingField : base + "." + pendingField)
+                    : (!listIndex.isEmpty() && listIndex.peek() >= 0
+                        ? base + "[" + bump(listIndex) + "]"
+                        : base);
+            out.putIfAbsent(
+                name, p.currentLocation().getLineNr()); // list items that are mappings or lists
             stack.push(name);
             listIndex.push(t == JsonToken.START_ARRAY ? 0 : -1);
             pendingField = null;
@@ -260,7 +314,8 @@ public final class YamlConfigs {
             break;
           default:
             if (pendingField == null && !listIndex.isEmpty() && listIndex.peek() >= 0) {
-              out.putIfAbsent(stack.peek() + "[" + bump(listIndex) + "]", p.currentLocation().getLineNr());
+              out.putIfAbsent(
+                  stack.peek() + "[" + bump(listIndex) + "]", p.currentLocation().getLineNr());
             }
             pendingField = null;
         }
@@ -291,7 +346,9 @@ public final class YamlConfigs {
 
   private static String describe(JsonProcessingException e) {
     if (e instanceof com.fasterxml.jackson.databind.JsonMappingException) {
-      return "key '" + path((com.fasterxml.jackson.databind.JsonMappingException) e) + "': "
+      return "key '"
+          + path((com.fasterxml.jackson.databind.JsonMappingException) e)
+          + "': "
           + firstLine(e.getOriginalMessage());
     }
     return firstLine(e.getOriginalMessage());
@@ -314,11 +371,15 @@ public final class YamlConfigs {
     return i < 0 ? s : s.substring(0, i);
   }
 
-  // ---------------------------------------------------------------------- configs without defaults (bench)
+  // ---------------------------------------------------------------------- configs without defaults
+  // (bench)
 
-  private static final Pattern MISSING = Pattern.compile("Missing (?:required )?creator property '([^']+)'");
+  private static final Pattern MISSING =
+      Pattern.compile("Missing (?:required )?creator property '([^']+)'");
 
-  /** A mapper with the all-keys-required settings (also used to write such records back as YAML). */
+  /**
+   * A mapper with the all-keys-required settings (also used to write such records back as YAML).
+   */
   public static ObjectMapper completeYamlMapper() {
     ObjectMapper om = YAMLMapper.builder().disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).build();
     complete(om);
@@ -339,15 +400,16 @@ public final class YamlConfigs {
     om.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
     om.enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
     om.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+    for (LogicalType t :
+        new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
       om.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
     }
   }
 
   /**
-   * Binds a config that has no defaults file (bench configs): every key required, unknown keys, nulls, floats for
-   * integers and quoted numbers rejected; each failure is one line naming {@code where}, the key path (e.g.
-   * {@code decode.contexts[2]}) and the line.
+   * Binds a config that has no defaults file (bench configs): every key required, unknown keys,
+   * nulls, floats for integers and quoted numbers rejected; each failure is one line naming {@code
+   * where}, the key path (e.g. {@code decode.contexts[2]}) and the line.
    */
   public static <T> T bindComplete(String text, String where, Class<T> type) {
     try {
@@ -358,20 +420,45 @@ public final class YamlConfigs {
       return v;
     } catch (UnrecognizedPropertyException e) {
       String key = join(completePath(e), e.getPropertyName());
-      throw new BadInputException(where + ": unknown key '" + key + "'" + atLine(e.getLocation())
-          + " (known keys here: " + String.join(", ", known(e)) + ")", e);
+      throw new BadInputException(
+          where
+              + ": unknown key '"
+              + key
+              + "'"
+              + atLine(e.getLocation())
+              + " (known keys here: "
+              + String.join(", ", known(e))
+              + ")",
+          e);
     } catch (JsonMappingException e) {
       Matcher m = MISSING.matcher(e.getOriginalMessage());
       if (m.find()) {
-        throw new BadInputException(where + ": missing key '" + join(completePath(e), m.group(1)) + "'"
-            + atLine(e.getLocation()), e);
+        throw new BadInputException(
+            where
+                + ": missing key '"
+                + join(completePath(e), m.group(1))
+                + "'"
+                + atLine(e.getLocation()),
+            e);
       }
       String key = completePath(e);
-      throw new BadInputException(where + ": bad value for key '" + (key.isEmpty() ? "(top level)" : key) + "'"
-          + atLine(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()), e);
+      throw new BadInputException(
+          where
+              + ": bad value for key '"
+              + (key.isEmpty() ? "(top level)" : key)
+              + "'"
+              + atLine(e.getLocation())
+              + ": "
+              + firstLine(e.getOriginalMessage()),
+          e);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(where + ": not valid YAML" + atLine(e.getLocation()) + ": "
-          + firstLine(e.getOriginalMessage()), e);
+      throw new BadInputException(
+          where
+              + ": not valid YAML"
+              + atLine(e.getLocation())
+              + ": "
+              + firstLine(e.getOriginalMessage()),
+          e);
     }
   }
 

@@ -13,9 +13,9 @@ import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.InternVlChatConfigs;
 import org.mmmamba.core.config.JsonFields;
 import org.mmmamba.core.io.OfficialFiles;
-import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.VisionLanguageModel;
+import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.data.ModelInputs;
 import org.mmmamba.distill.recipe.EndToEndStageConfig;
@@ -26,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 3 "end to end" (docs/method.md): once per student layout, the student is seeded from the teacher, its
- * Mamba-2 layers take stage 2's result, and W_C, W_B, W_x, W_G, W_dt, conv and the gated norm of every Mamba-2
- * layer train against KL(teacher || student) over the whole model ({@link EndToEndLoss}). Output:
- * {@code students/NAME/train/} and the loadable student {@code students/NAME/model/}.
+ * Stage 3 "end to end" (docs/method.md): once per student layout, the student is seeded from the
+ * teacher, its Mamba-2 layers take stage 2's result, and W_C, W_B, W_x, W_G, W_dt, conv and the
+ * gated norm of every Mamba-2 layer train against KL(teacher || student) over the whole model
+ * ({@link EndToEndLoss}). Output: {@code students/NAME/train/} and the loadable student {@code
+ * students/NAME/model/}.
  *
  * @param config its settings ({@code stages.stage3})
  */
@@ -57,26 +58,38 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
   }
 
   /**
-   * Seeds, trains and saves one student ({@code dir/model}, with the teacher's tokenizer and training record).
+   * Seeds, trains and saves one student ({@code dir/model}, with the teacher's tokenizer and
+   * training record).
    *
    * @param all the all-Mamba student holding stage 2's result
    * @param keep receives the student's model (the caller closes it after evaluation)
    * @return the loop's summary, null when the stage is off
    */
-  public TrainingRun.Summary train(StageContext ctx, RunConfig.Student st, DecoderModel all,
-      List<VisionLanguageModel> keep) throws IOException {
+  public TrainingRun.Summary train(
+      StageContext ctx, RunConfig.Student st, DecoderModel all, List<VisionLanguageModel> keep)
+      throws IOException {
     RunConfig c = ctx.config();
     HybridLayout layout = HybridLayout.parse(st.layout());
     DecoderModel tdec = ctx.teacher().decoder();
-    DecoderModel student = Seeder.seed(ctx.teacher().config(), tdec.weights(), layout, c.initStrategy(), c.run().seed(),
-        c.init().convKernel(), c.init().chunkSize(), ctx.root());
+    DecoderModel student =
+        Seeder.seed(
+            ctx.teacher().config(),
+            tdec.weights(),
+            layout,
+            c.initStrategy(),
+            c.run().seed(),
+            c.init().convKernel(),
+            c.init().chunkSize(),
+            ctx.root());
     VisionLanguageModel vlm = ctx.teacher().withDecoder(student);
     keep.add(vlm);
     // Mamba-2 layers start from stages 1-2.
     for (String name : student.weights().names()) {
       if (name.contains(".mamba.") && all.weights().contains(name)) {
-        // In place (index_put_), not copyTo(): that swaps the target's storage for a Java direct buffer, which
-        // then holds a trainable parameter outside torch's memory and counts against MaxDirectMemorySize.
+        // In place (index_put_), not copyTo(): that swaps the target's storage for a Java direct
+        // buffer, which
+        // then holds a trainable parameter outside torch's memory and counts against
+        // MaxDirectMemorySize.
         student.weights().get(name).set(new NDIndex("..."), all.weights().get(name));
       }
     }
@@ -86,21 +99,33 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     TrainingRun.Summary sum = null;
     if (s.trains()) {
       ctx.releaseCachedGpuMemory();
-      Map<String, NDArray> trainable = Mixers.trainable(student.weights(), trainableNames(student.config(), null));
+      Map<String, NDArray> trainable =
+          Mixers.trainable(student.weights(), trainableNames(student.config(), null));
       EndToEndLoss loss = new EndToEndLoss(tdec, student, config.temperature(), config.ceWeight());
       boolean answerOnly = config.answerOnly();
       try {
-        sum = TrainingRun.run(dir.resolve("train"), ctx.settings(label() + ":" + st.name(), s, false), trainable,
-            ctx.stream(s, 3), b -> {
-              NDArray ids = ModelInputs.ids(ctx.root(), b);
-              NDArray mask = answerOnly ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dtype())
-                  : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dtype());
-              NDArray next = ModelInputs.nextIds(ids);
-              return loss.loss(ctx.embeds(b), mask, next);
-            }, ctx.resume(), ctx.midRun() == null
-                ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
-                : new org.mmmamba.distill.train.RunHooks(ctx.tensorBoard(st.name()), c.eval().every(),
-                    step -> ctx.midRun().figures(st.name(), vlm)));
+        sum =
+            TrainingRun.run(
+                dir.resolve("train"),
+                ctx.settings(label() + ":" + st.name(), s, false),
+                trainable,
+                ctx.stream(s, 3),
+                b -> {
+                  NDArray ids = ModelInputs.ids(ctx.root(), b);
+                  NDArray mask =
+                      answerOnly
+                          ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dtype())
+                          : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dtype());
+                  NDArray next = ModelInputs.nextIds(ids);
+                  return loss.loss(ctx.embeds(b), mask, next);
+                },
+                ctx.resume(),
+                ctx.midRun() == null
+                    ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
+                    : new org.mmmamba.distill.train.RunHooks(
+                        ctx.tensorBoard(st.name()),
+                        c.eval().every(),
+                        step -> ctx.midRun().figures(st.name(), vlm)));
       } finally {
         Mixers.freeze(trainable);
       }
@@ -109,16 +134,25 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     }
     Path teacherDir = Path.of(c.teacher().path());
     if (InternVlChatConfigs.isOfficial(teacherDir)) {
-      // a published HoVLE teacher: the student in the released mmMamba layout, with the teacher's tokenizer files
-      VlmIo.saveReleased(vlm, modelDir, JsonFields.read(teacherDir.resolve("config.json")).node(),
+      // a published HoVLE teacher: the student in the released mmMamba layout, with the teacher's
+      // tokenizer files
+      VlmIo.saveReleased(
+          vlm,
+          modelDir,
+          JsonFields.read(teacherDir.resolve("config.json")).node(),
           VlmIo.RELEASED_SHARD_BYTES);
       OfficialFiles.copyTokenizer(teacherDir, modelDir);
     } else {
       Models.save(vlm, modelDir);
-      Path tok = c.data().tokenizer() != null ? Path.of(c.data().tokenizer()) : teacherDir.resolve("tokenizer.json");
+      Path tok =
+          c.data().tokenizer() != null
+              ? Path.of(c.data().tokenizer())
+              : teacherDir.resolve("tokenizer.json");
       Files.copy(tok, modelDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-      for (String f : List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
-        Path from = tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
+      for (String f :
+          List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
+        Path from =
+            tok.resolveSibling(f); // the chat template and special tokens go with the tokenizer
         if (Files.isRegularFile(from)) {
           Files.copy(from, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -126,7 +160,8 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     }
     Path rec = Path.of(c.teacher().path()).resolve("training.json");
     if (Files.exists(rec)) {
-      Files.copy(rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          rec, modelDir.resolve("teacher-training.json"), StandardCopyOption.REPLACE_EXISTING);
     }
     return sum;
   }

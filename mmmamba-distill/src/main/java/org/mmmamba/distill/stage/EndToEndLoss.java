@@ -5,9 +5,9 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * The stage-3 loss (docs/method.md §3): KL(teacher || student) on next-token distributions of the whole model
- * (batchmean over the batch, summed over positions and vocabulary), with logits computed a chunk of positions
- * at a time; optional answer-only mask and cross-entropy term.
+ * The stage-3 loss (docs/method.md §3): KL(teacher || student) on next-token distributions of the
+ * whole model (batchmean over the batch, summed over positions and vocabulary), with logits
+ * computed a chunk of positions at a time; optional answer-only mask and cross-entropy term.
  */
 public final class EndToEndLoss {
   /** Positions per logits chunk. */
@@ -18,8 +18,12 @@ public final class EndToEndLoss {
   private final double temperature;
   private final double ceWeight;
 
-  /** @param ceWeight weight of the next-token cross-entropy on the masked positions (0 in the reference) */
-  public EndToEndLoss(DecoderModel teacher, DecoderModel student, double temperature, double ceWeight) {
+  /**
+   * @param ceWeight weight of the next-token cross-entropy on the masked positions (0 in the
+   *     reference)
+   */
+  public EndToEndLoss(
+      DecoderModel teacher, DecoderModel student, double temperature, double ceWeight) {
     this.teacher = teacher;
     this.student = student;
     this.temperature = temperature;
@@ -34,7 +38,9 @@ public final class EndToEndLoss {
   public NDArray loss(NDArray embeds, NDArray mask, NDArray nextIds) {
     NDArray th = teacher.hidden(embeds, null).stopGradient();
     NDArray sh = student.hidden(embeds, null);
-    NDArray kl = KlDivergence.fromHidden(sh, student.lmHead(), th, teacher.lmHead(), temperature, mask, CHUNK);
+    NDArray kl =
+        KlDivergence.fromHidden(
+            sh, student.lmHead(), th, teacher.lmHead(), temperature, mask, CHUNK);
     if (ceWeight == 0 || nextIds == null) {
       return kl;
     }

@@ -9,9 +9,9 @@ import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.nn.Scalars;
 
 /**
- * The teacher-forced, layer-wise loss of stages 1 and 2 (docs/method.md §3). Every converted layer sees the
- * <em>teacher's</em> hidden state at its input; the teacher's output carries the residual stream on, so layers
- * are independent and the student model is never run end to end:
+ * The teacher-forced, layer-wise loss of stages 1 and 2 (docs/method.md §3). Every converted layer
+ * sees the <em>teacher's</em> hidden state at its input; the teacher's output carries the residual
+ * stream on, so layers are independent and the student model is never run end to end:
  *
  * <pre>
  *   x_0 = input embeddings
@@ -21,9 +21,10 @@ import org.mmmamba.core.nn.Scalars;
  *   loss = scale * loss / (number of layers of the model)
  * </pre>
  *
- * <p>Dividing by the model's layer count (not the number of selected layers), together with per-layer gradient
- * clipping in the stage, makes each layer's update independent of which other layers train in the same process:
- * {@code --layers 0-3} and {@code --layers 4-7} in two processes give the same student as one process.
+ * <p>Dividing by the model's layer count (not the number of selected layers), together with
+ * per-layer gradient clipping in the stage, makes each layer's update independent of which other
+ * layers train in the same process: {@code --layers 0-3} and {@code --layers 4-7} in two processes
+ * give the same student as one process.
  */
 public final class LayerwiseLoss {
   private final DecoderModel teacher;
@@ -38,11 +39,17 @@ public final class LayerwiseLoss {
    * @param student a student whose selected layers are Mamba-2
    * @param layers the layers trained by this process (all, or a shard for multi-process runs)
    * @param scale the loss multiplier (1000 in the reference)
-   * @param afterWo compare after the output projection (the paper figure's variant) instead of before
+   * @param afterWo compare after the output projection (the paper figure's variant) instead of
+   *     before
    * @param numLayers the model's layer count (the mean's denominator)
    */
-  public LayerwiseLoss(DecoderModel teacher, DecoderModel student, List<Integer> layers, double scale,
-      boolean afterWo, int numLayers) {
+  public LayerwiseLoss(
+      DecoderModel teacher,
+      DecoderModel student,
+      List<Integer> layers,
+      double scale,
+      boolean afterWo,
+      int numLayers) {
     this.teacher = teacher;
     this.student = student;
     this.layers = List.copyOf(layers);
@@ -51,15 +58,19 @@ public final class LayerwiseLoss {
     this.numLayers = numLayers;
   }
 
-  /** The scalar loss for input embeddings (B, L, D) (computed without gradients on the teacher side). */
+  /**
+   * The scalar loss for input embeddings (B, L, D) (computed without gradients on the teacher
+   * side).
+   */
   public NDArray loss(NDArray embeds) {
     return loss(teacherSignals(embeds));
   }
 
   /**
-   * The teacher side of the loss: for each selected layer l, {u_l, target_l} where u_l = RMSNorm_l(x_l) is the
-   * mixer input (B, L, D) and target_l the attention output, (B, L, H, P) before W_O or (B, L, D) after.
-   * This is what {@link TeacherCache} stores, so that the teacher runs once per batch.
+   * The teacher side of the loss: for each selected layer l, {u_l, target_l} where u_l =
+   * RMSNorm_l(x_l) is the mixer input (B, L, D) and target_l the attention output, (B, L, H, P)
+   * before W_O or (B, L, D) after. This is what {@link TeacherCache} stores, so that the teacher
+   * runs once per batch.
    */
   public Map<Integer, NDArray[]> teacherSignals(NDArray embeds) {
     int last = layers.stream().mapToInt(Integer::intValue).max().orElse(-1);

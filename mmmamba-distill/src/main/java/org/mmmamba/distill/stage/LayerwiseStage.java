@@ -15,15 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A layer-wise stage (1 or 2): trains its roles of every converted layer of the all-Mamba student against the
- * teacher's attention, layer by layer ({@link LayerwiseLoss}), and saves the result as
+ * A layer-wise stage (1 or 2): trains its roles of every converted layer of the all-Mamba student
+ * against the teacher's attention, layer by layer ({@link LayerwiseLoss}), and saves the result as
  * {@code STAGE/mixers.safetensors}.
  */
 public sealed interface LayerwiseStage extends Stage permits DistilTheNew, DistilTheWhole {
   /** Its settings. */
   LayerwiseStageConfig config();
 
-  /** Added to the shuffle seed, so that each stage sees its own batch order (without a teacher cache). */
+  /**
+   * Added to the shuffle seed, so that each stage sees its own batch order (without a teacher
+   * cache).
+   */
   int batchOrderSalt();
 
   @Override
@@ -47,7 +50,8 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
    * @param all the all-Mamba student holding every stage's result
    * @param layers the layers this process trains
    */
-  default TrainingRun.Summary train(StageContext ctx, DecoderModel all, List<Integer> layers) throws IOException {
+  default TrainingRun.Summary train(StageContext ctx, DecoderModel all, List<Integer> layers)
+      throws IOException {
     Logger log = LoggerFactory.getLogger(LayerwiseStage.class);
     Path dir = dir(ctx.config().outDir());
     StageTraining s = training();
@@ -56,25 +60,41 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
       return null;
     }
     ctx.releaseCachedGpuMemory();
-    Map<String, NDArray> trainable = Mixers.trainable(all.weights(), trainableNames(all.config(), layers));
-    LayerwiseLoss loss = new LayerwiseLoss(ctx.teacher().decoder(), all, layers, config().lossScale(),
-        config().target() == LayerTarget.AFTER_WO, all.config().numLayers());
+    Map<String, NDArray> trainable =
+        Mixers.trainable(all.weights(), trainableNames(all.config(), layers));
+    LayerwiseLoss loss =
+        new LayerwiseLoss(
+            ctx.teacher().decoder(),
+            all,
+            layers,
+            config().lossScale(),
+            config().target() == LayerTarget.AFTER_WO,
+            all.config().numLayers());
     String cacheDir = ctx.config().teacher().cacheDir();
-    TeacherCache cache = cacheDir == null ? null : new TeacherCache(Path.of(cacheDir), ctx.root(), ctx.dtype());
+    TeacherCache cache =
+        cacheDir == null ? null : new TeacherCache(Path.of(cacheDir), ctx.root(), ctx.dtype());
     TrainingRun.Summary sum;
     try {
-      // With a teacher cache both layer-wise stages read the same batch order, so stage 2 reuses stage 1's signals.
-      sum = TrainingRun.run(dir.resolve("train"), ctx.settings(label(), s, true), trainable,
-          ctx.stream(s, cache == null ? batchOrderSalt() : 1), b -> {
-            if (cache == null) {
-              return loss.loss(ctx.embeds(b));
-            }
-            try {
-              return loss.loss(cache.get(b, layers, () -> loss.teacherSignals(ctx.embeds(b))));
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }, ctx.resume(), org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(label())));
+      // With a teacher cache both layer-wise stages read the same batch order, so stage 2 reuses
+      // stage 1's signals.
+      sum =
+          TrainingRun.run(
+              dir.resolve("train"),
+              ctx.settings(label(), s, true),
+              trainable,
+              ctx.stream(s, cache == null ? batchOrderSalt() : 1),
+              b -> {
+                if (cache == null) {
+                  return loss.loss(ctx.embeds(b));
+                }
+                try {
+                  return loss.loss(cache.get(b, layers, () -> loss.teacherSignals(ctx.embeds(b))));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              },
+              ctx.resume(),
+              org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(label())));
       if (cache != null) {
         log.info("{}: teacher cache {} hits, {} misses", label(), cache.hits(), cache.misses());
       }

@@ -9,24 +9,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.mmmamba.core.BadInputException;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.io.CheckpointReader;
 import org.mmmamba.core.io.SafetensorsWriter;
-import org.mmmamba.core.model.DecoderModel;
-import org.mmmamba.core.config.ParamNames;
-import org.mmmamba.core.model.Weights;
 import org.mmmamba.core.io.TensorIo;
+import org.mmmamba.core.model.DecoderModel;
+import org.mmmamba.core.model.Weights;
 
 /**
- * The Mamba-2 tensors a stage trains: marking them trainable and frozen again, and the {@code mixers.safetensors}
- * file a layer-wise stage leaves (every Mamba-2 tensor of its layers).
+ * The Mamba-2 tensors a stage trains: marking them trainable and frozen again, and the {@code
+ * mixers.safetensors} file a layer-wise stage leaves (every Mamba-2 tensor of its layers).
  */
 public final class Mixers {
   private Mixers() {}
 
   /** Every Mamba-2 tensor of the given layers. */
   public static List<String> names(DecoderModel m, List<Integer> layers) {
-    return m.weights().names().stream().filter(n -> n.contains(".mamba.")
-        && layers.contains(ParamNames.layerOf(n))).collect(Collectors.toList());
+    return m.weights().names().stream()
+        .filter(n -> n.contains(".mamba.") && layers.contains(ParamNames.layerOf(n)))
+        .collect(Collectors.toList());
   }
 
   /** The named tensors, now requiring gradients. */

@@ -11,8 +11,9 @@ import org.mmmamba.distill.checkpoint.TrainingCheckpoint;
 import org.mmmamba.distill.recipe.RunConfig;
 
 /**
- * Resume preflight: the latest checkpoint of every stage that will restore one must match the tensors that stage
- * trains (names and shapes, weights and optimiser), checked before anything is written.
+ * Resume preflight: the latest checkpoint of every stage that will restore one must match the
+ * tensors that stage trains (names and shapes, weights and optimiser), checked before anything is
+ * written.
  */
 public final class ResumeCheck {
   private ResumeCheck() {}
@@ -24,8 +25,13 @@ public final class ResumeCheck {
    * @param studentConfigs the students' configs, in the order of {@code c.students()}
    * @param layersOnly whether this process runs the layer-wise stages only
    */
-  public static void verify(RunConfig c, List<Stage> stages, DecoderModel all, List<Integer> layers,
-      List<DecoderConfig> studentConfigs, boolean layersOnly) {
+  public static void verify(
+      RunConfig c,
+      List<Stage> stages,
+      DecoderModel all,
+      List<Integer> layers,
+      List<DecoderConfig> studentConfigs,
+      boolean layersOnly) {
     for (Stage stage : stages) {
       if (!stage.training().trains()) {
         continue;
@@ -51,6 +57,7 @@ public final class ResumeCheck {
   }
 
   private static void verifyLatest(Path trainDir, Map<String, long[]> shapes) {
-    TrainingCheckpoint.latest(trainDir).ifPresent(ckpt -> TrainingCheckpoint.verify(ckpt, shapes, true));
+    TrainingCheckpoint.latest(trainDir)
+        .ifPresent(ckpt -> TrainingCheckpoint.verify(ckpt, shapes, true));
   }
 }

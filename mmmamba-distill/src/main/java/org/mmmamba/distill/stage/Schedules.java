@@ -13,15 +13,19 @@ public final class Schedules {
     return of(StageTraining.of(s));
   }
 
-  /** wsd (warmup, stable, decay), cosine (warmup, then cosine to 0 at {@code steps}), constant (warmup). */
+  /**
+   * wsd (warmup, stable, decay), cosine (warmup, then cosine to 0 at {@code steps}), constant
+   * (warmup).
+   */
   public static LrSchedule of(StageTraining s) {
     long warm = Math.min(s.warmup(), s.steps());
     switch (s.schedule()) {
-      case WSD: {
-        long decay = s.decay() == null ? 0 : s.decay();
-        long stable = s.stable() == null ? Math.max(0, s.steps() - warm - decay) : s.stable();
-        return LrSchedule.Wsd.of(s.lr(), warm, stable, decay);
-      }
+      case WSD:
+        {
+          long decay = s.decay() == null ? 0 : s.decay();
+          long stable = s.stable() == null ? Math.max(0, s.steps() - warm - decay) : s.stable();
+          return LrSchedule.Wsd.of(s.lr(), warm, stable, decay);
+        }
       case COSINE:
         return LrSchedule.Cosine.of(s.lr(), warm, Math.max(s.steps(), warm + 1), 0.0);
       default:

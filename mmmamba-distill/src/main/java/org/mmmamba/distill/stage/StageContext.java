@@ -19,8 +19,8 @@ import org.mmmamba.distill.recipe.StageTraining;
 import org.mmmamba.distill.train.TrainingRun;
 
 /**
- * What every stage of one run shares: the config, the (frozen) teacher, the task's tokenizer and training samples,
- * the root manager and dtype, and whether the run resumes.
+ * What every stage of one run shares: the config, the (frozen) teacher, the task's tokenizer and
+ * training samples, the root manager and dtype, and whether the run resumes.
  *
  * @param config the validated run config
  * @param teacher the teacher, frozen
@@ -29,14 +29,23 @@ import org.mmmamba.distill.train.TrainingRun;
  * @param root the root manager every stage allocates under
  * @param dtype the floating-point type of the run
  * @param resume whether each stage restarts from its last checkpoint
- * @param midRun the held-out evaluation of {@code eval.every} during stage 3, or null when it is off
+ * @param midRun the held-out evaluation of {@code eval.every} during stage 3, or null when it is
+ *     off
  */
-public record StageContext(RunConfig config, VisionLanguageModel teacher, TaskData task, SampleSource train,
-    NDManager root, DataType dtype, boolean resume, org.mmmamba.distill.eval.MidRunEvaluation midRun) {
+public record StageContext(
+    RunConfig config,
+    VisionLanguageModel teacher,
+    TaskData task,
+    SampleSource train,
+    NDManager root,
+    DataType dtype,
+    boolean resume,
+    org.mmmamba.distill.eval.MidRunEvaluation midRun) {
 
   /**
-   * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the device memory a
-   * stage holds (nvidia-smi, docs/benchmarks.md) is its own and not the previous stage's cache.
+   * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the
+   * device memory a stage holds (nvidia-smi, docs/benchmarks.md) is its own and not the previous
+   * stage's cache.
    */
   public void releaseCachedGpuMemory() {
     if (root.getDevice().isGpu()) {
@@ -54,17 +63,34 @@ public record StageContext(RunConfig config, VisionLanguageModel teacher, TaskDa
     return teacher.inputEmbeds(ModelInputs.ids(root, b), ModelInputs.pixels(root, b, dtype));
   }
 
-  /** Batches for a stage: its batch size (else {@code data.batch_size}), the shuffle seed plus {@code salt}. */
+  /**
+   * Batches for a stage: its batch size (else {@code data.batch_size}), the shuffle seed plus
+   * {@code salt}.
+   */
   public BatchStream stream(StageTraining s, int salt) {
     int bs = s.batchSize() != null ? s.batchSize() : config.data().batchSize();
-    return new BatchStream(train, bs, config.data().shuffleSeed() + salt, new Collator(task.padId()));
+    return new BatchStream(
+        train, bs, config.data().shuffleSeed() + salt, new Collator(task.padId()));
   }
 
-  /** The training loop's settings; {@code perLayerClip} clips each layer's gradient norm on its own. */
+  /**
+   * The training loop's settings; {@code perLayerClip} clips each layer's gradient norm on its own.
+   */
   public TrainingRun.Settings settings(String label, StageTraining s, boolean perLayerClip) {
-    return new TrainingRun.Settings(label, s.steps(), Schedules.of(s), AdamWConfig.torchDefaults(s.weightDecay()),
-        WeightDecay.official(), s.clip(), s.gradAccum(), config.checkpoint().every(), config.checkpoint().keep(),
-        s.onNonFinite() == NonFinitePolicy.STOP, perLayerClip ? n -> String.valueOf(ParamNames.layerOf(n)) : null,
-        config.precision(), config.run().maxConsecutiveSkips(), config.run().fp16InitialScale());
+    return new TrainingRun.Settings(
+        label,
+        s.steps(),
+        Schedules.of(s),
+        AdamWConfig.torchDefaults(s.weightDecay()),
+        WeightDecay.official(),
+        s.clip(),
+        s.gradAccum(),
+        config.checkpoint().every(),
+        config.checkpoint().keep(),
+        s.onNonFinite() == NonFinitePolicy.STOP,
+        perLayerClip ? n -> String.valueOf(ParamNames.layerOf(n)) : null,
+        config.precision(),
+        config.run().maxConsecutiveSkips(),
+        config.run().fp16InitialScale());
   }
 }

@@ -20,10 +20,11 @@ import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.distill.data.Batch;
 
 /**
- * The teacher's per-layer signals of stages 1-2 ({@link LayerwiseLoss#teacherSignals}) cached on disk, so the
- * teacher runs once per batch however many stages, epochs or layer-subset processes reuse it. One safetensors
- * file per (batch, layer), written atomically, read back one batch at a time: memory stays bounded by one batch.
- * Files are keyed by a hash of the batch's sample ids, so processes sharing a filesystem share the cache.
+ * The teacher's per-layer signals of stages 1-2 ({@link LayerwiseLoss#teacherSignals}) cached on
+ * disk, so the teacher runs once per batch however many stages, epochs or layer-subset processes
+ * reuse it. One safetensors file per (batch, layer), written atomically, read back one batch at a
+ * time: memory stays bounded by one batch. Files are keyed by a hash of the batch's sample ids, so
+ * processes sharing a filesystem share the cache.
  */
 public final class TeacherCache {
   private final Path dir;
@@ -39,8 +40,12 @@ public final class TeacherCache {
     this.dtype = dtype;
   }
 
-  /** The signals of {@code layers} for {@code batch}: from disk when every layer is cached, else computed and stored. */
-  public Map<Integer, NDArray[]> get(Batch batch, List<Integer> layers, Supplier<Map<Integer, NDArray[]>> compute)
+  /**
+   * The signals of {@code layers} for {@code batch}: from disk when every layer is cached, else
+   * computed and stored.
+   */
+  public Map<Integer, NDArray[]> get(
+      Batch batch, List<Integer> layers, Supplier<Map<Integer, NDArray[]>> compute)
       throws java.io.IOException {
     String key = key(batch);
     boolean all = true;
@@ -52,7 +57,11 @@ public final class TeacherCache {
       Map<Integer, NDArray[]> out = new TreeMap<>();
       for (int l : layers) {
         try (CheckpointReader r = CheckpointReader.open(file(key, l))) {
-          out.put(l, new NDArray[] {NdArrays.load(manager, r, "u", dtype), NdArrays.load(manager, r, "target", dtype)});
+          out.put(
+              l,
+              new NDArray[] {
+                NdArrays.load(manager, r, "u", dtype), NdArrays.load(manager, r, "target", dtype)
+              });
         }
       }
       return out;

@@ -17,8 +17,8 @@ import org.mmmamba.distill.optim.LrSchedule;
 import org.mmmamba.distill.optim.NonFinite;
 
 /**
- * One optimiser step in DJL's autograd pattern, with gradient accumulation, clipping, a non-finite guard
- * and no leaks. Model-agnostic: it sees only named trainable arrays and a loss function.
+ * One optimiser step in DJL's autograd pattern, with gradient accumulation, clipping, a non-finite
+ * guard and no leaks. Model-agnostic: it sees only named trainable arrays and a loss function.
  *
  * <p>{@link #run} for k micro-batches:
  *
@@ -26,17 +26,21 @@ import org.mmmamba.distill.optim.NonFinite;
  *   <li>opens one {@code NDScope} (every array created in the step is freed at its end) and one
  *       {@code GradientCollector} (one per JVM; gradients accumulate across its backward calls);
  *   <li>per micro-batch i: {@code loss_i = fn.compute(i)}, backward of {@code loss_i / k};
- *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it), measures the
- *       global norm and clips it to {@code maxGradNorm} (torch's {@code clip_grad_norm_});
- *   <li>if loss and norm are finite, AdamW updates the parameters in place at {@code lr = schedule.lr(pos)};
- *       otherwise the update is skipped and reported ({@link StepOutcome#nonFinite()});
- *   <li>always (also after an exception) zeroes the gradients with {@code grad.zero_()}, which clears NaN
- *       (never {@code zeroGradients()}, see {@link Gradients}), and closes the gradient handles.
+ *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it),
+ *       measures the global norm and clips it to {@code maxGradNorm} (torch's {@code
+ *       clip_grad_norm_});
+ *   <li>if loss and norm are finite, AdamW updates the parameters in place at {@code lr =
+ *       schedule.lr(pos)}; otherwise the update is skipped and reported ({@link
+ *       StepOutcome#nonFinite()});
+ *   <li>always (also after an exception) zeroes the gradients with {@code grad.zero_()}, which
+ *       clears NaN (never {@code zeroGradients()}, see {@link Gradients}), and closes the gradient
+ *       handles.
  * </ol>
  *
  * <p>The schedule position {@code pos} advances by one per step, skipped steps included (as a torch
- * scheduler stepped after a skipped update); it is separate from AdamW's bias-correction counts, which only
- * advance on applied updates. Both are checkpointed. Single-threaded: grad mode is thread-local in DJL.
+ * scheduler stepped after a skipped update); it is separate from AdamW's bias-correction counts,
+ * which only advance on applied updates. Both are checkpointed. Single-threaded: grad mode is
+ * thread-local in DJL.
  */
 public final class GradientStep {
   private final Map<String, NDArray> trainable;
@@ -49,8 +53,8 @@ public final class GradientStep {
   private org.mmmamba.distill.precision.LossScaler scaler;
 
   /**
-   * @param trainable the arrays to train, by name; each must require gradients
-   *     ({@code setRequiresGradient(true)}) and the names must be those of {@code optimizer}
+   * @param trainable the arrays to train, by name; each must require gradients ({@code
+   *     setRequiresGradient(true)}) and the names must be those of {@code optimizer}
    * @param optimizer updates them
    * @param schedule gives the learning rate per position (validated here)
    * @param maxGradNorm global-norm bound, > 0; {@link Double#POSITIVE_INFINITY} disables clipping
@@ -67,20 +71,26 @@ public final class GradientStep {
     this.maxGradNorm = maxGradNorm;
     if (!this.trainable.keySet().equals(optimizer.names())) {
       throw new IllegalArgumentException(
-          "trainable names " + this.trainable.keySet() + " differ from the optimiser's " + optimizer.names());
+          "trainable names "
+              + this.trainable.keySet()
+              + " differ from the optimiser's "
+              + optimizer.names());
     }
     for (Map.Entry<String, NDArray> e : this.trainable.entrySet()) {
       if (!e.getValue().hasGradient()) {
         throw new IllegalArgumentException(
-            "trainable '" + e.getKey() + "' does not require gradients (call setRequiresGradient(true))");
+            "trainable '"
+                + e.getKey()
+                + "' does not require gradients (call setRequiresGradient(true))");
       }
     }
   }
 
   /**
-   * Clips each group of parameters (by {@code group.apply(name)}) to {@code maxGradNorm} separately instead of
-   * all together; the reported norm is the global one before clipping. Layer-wise stages clip per layer, which
-   * keeps layers independent so that training a subset of layers in another process gives the same result.
+   * Clips each group of parameters (by {@code group.apply(name)}) to {@code maxGradNorm} separately
+   * instead of all together; the reported norm is the global one before clipping. Layer-wise stages
+   * clip per layer, which keeps layers independent so that training a subset of layers in another
+   * process gives the same result.
    */
   public GradientStep clipPerGroup(java.util.function.Function<String, String> group) {
     this.clipGroup = group;
@@ -89,16 +99,18 @@ public final class GradientStep {
 
   /**
    * Mixed precision: {@code trainable} are the model's (float16) arrays, the optimiser was built on
-   * {@code masters.masters()} (float32). Each step then backpropagates {@code loss * scale}, turns the float16
-   * gradients into float32 master gradients divided by the scale, clips and checks them, and applies the update
-   * to the masters (then rounds them into the model) only when the scaler accepts the step; a non-finite
-   * gradient lowers the scale and the step is reported skipped ({@link StepOutcome#nonFinite()}).
+   * {@code masters.masters()} (float32). Each step then backpropagates {@code loss * scale}, turns
+   * the float16 gradients into float32 master gradients divided by the scale, clips and checks
+   * them, and applies the update to the masters (then rounds them into the model) only when the
+   * scaler accepts the step; a non-finite gradient lowers the scale and the step is reported
+   * skipped ({@link StepOutcome#nonFinite()}).
    */
-  public GradientStep mixedPrecision(org.mmmamba.distill.precision.MasterWeights masters,
+  public GradientStep mixedPrecision(
+      org.mmmamba.distill.precision.MasterWeights masters,
       org.mmmamba.distill.precision.LossScaler scaler) {
     if (!masters.model().keySet().equals(trainable.keySet())) {
-      throw new IllegalArgumentException("master names " + masters.model().keySet() + " differ from "
-          + trainable.keySet());
+      throw new IllegalArgumentException(
+          "master names " + masters.model().keySet() + " differ from " + trainable.keySet());
     }
     this.masters = masters;
     this.scaler = Objects.requireNonNull(scaler, "scaler");
@@ -163,16 +175,22 @@ public final class GradientStep {
             gc.backward(factor == 1.0 ? loss : Scalars.mul(loss, factor));
           }
         }
-        // Grad mode is per thread and the collector only restores "off" on the thread that loaded the engine;
-        // on any other thread (JShell, a pool) the in-place updates below would otherwise be recorded and fail.
+        // Grad mode is per thread and the collector only restores "off" on the thread that loaded
+        // the engine;
+        // on any other thread (JShell, a pool) the in-place updates below would otherwise be
+        // recorded and fail.
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
           NDArray g = Gradients.of(e.getValue());
           if (g != null) {
             handles.add(g);
-            grads.put(e.getKey(), masters == null ? g
-                : org.mmmamba.distill.precision.MasterWeights.masterGradient(g, scaler.scale()));
+            grads.put(
+                e.getKey(),
+                masters == null
+                    ? g
+                    : org.mmmamba.distill.precision.MasterWeights.masterGradient(
+                        g, scaler.scale()));
           }
         }
         double loss = lossSum / microBatches;
@@ -183,7 +201,8 @@ public final class GradientStep {
         } else if (clipGroup != null) {
           norm = GradClip.globalNorm(grads.values());
           Map<String, List<NDArray>> groups = new LinkedHashMap<>();
-          grads.forEach((n, g) -> groups.computeIfAbsent(clipGroup.apply(n), k -> new ArrayList<>()).add(g));
+          grads.forEach(
+              (n, g) -> groups.computeIfAbsent(clipGroup.apply(n), k -> new ArrayList<>()).add(g));
           for (List<NDArray> gs : groups.values()) {
             GradClip.clipGlobalNorm(gs, maxGradNorm);
           }

@@ -4,14 +4,15 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * What a {@link TrainingRun} does besides training: where its TensorBoard event files go, and a held-out
- * evaluation every {@code evalEvery} steps (and after the last step).
+ * What a {@link TrainingRun} does besides training: where its TensorBoard event files go, and a
+ * held-out evaluation every {@code evalEvery} steps (and after the last step).
  *
- * @param tensorBoard the TensorBoard log directory of this run (e.g. {@code runs/x/tb/stage1}); null for none
+ * @param tensorBoard the TensorBoard log directory of this run (e.g. {@code runs/x/tb/stage1});
+ *     null for none
  * @param evalEvery steps between mid-run evaluations; 0 for none
  * @param eval the evaluation, called with the step just completed; returns named figures (e.g.
- *     {@code exact_match}, {@code agreement}, {@code kl}), logged to metrics.jsonl as an {@code eval} event
- *     and to TensorBoard as {@code eval/<name>}; null when {@code evalEvery} is 0
+ *     {@code exact_match}, {@code agreement}, {@code kl}), logged to metrics.jsonl as an {@code
+ *     eval} event and to TensorBoard as {@code eval/<name>}; null when {@code evalEvery} is 0
  */
 public record RunHooks(Path tensorBoard, long evalEvery, MidRunEval eval) {
   /**
@@ -27,7 +28,9 @@ public record RunHooks(Path tensorBoard, long evalEvery, MidRunEval eval) {
     }
   }
 
-  /** @return no TensorBoard, no mid-run evaluation */
+  /**
+   * @return no TensorBoard, no mid-run evaluation
+   */
   public static RunHooks none() {
     return new RunHooks(null, 0, null);
   }

@@ -8,9 +8,10 @@ import org.mmmamba.distill.metrics.TensorBoardWriter;
 
 /**
  * The TensorBoard curves of one {@link TrainingRun}: per step {@code train/loss}, {@code train/lr},
- * {@code train/grad_norm}, {@code train/tokens_per_s} (non-padding tokens of the step over its wall time),
- * {@code train/rss_gib} (the process's resident memory) and {@code train/skipped_steps} (cumulative, steps
- * skipped for non-finite values); per mid-run evaluation {@code eval/<name>}. A no-op without a directory.
+ * {@code train/grad_norm}, {@code train/tokens_per_s} (non-padding tokens of the step over its wall
+ * time), {@code train/rss_gib} (the process's resident memory) and {@code train/skipped_steps}
+ * (cumulative, steps skipped for non-finite values); per mid-run evaluation {@code eval/<name>}. A
+ * no-op without a directory.
  */
 final class TrainingBoard implements AutoCloseable {
   private static final double GIB = 1024.0 * 1024 * 1024;
@@ -21,7 +22,10 @@ final class TrainingBoard implements AutoCloseable {
     this.w = w;
   }
 
-  /** Opens the board of a run starting (or resuming) at {@code start}; {@code dir} null: a no-op board. */
+  /**
+   * Opens the board of a run starting (or resuming) at {@code start}; {@code dir} null: a no-op
+   * board.
+   */
   static TrainingBoard open(Path dir, long start) {
     return new TrainingBoard(dir == null ? null : TensorBoardWriter.open(dir, start));
   }

@@ -23,11 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop every stage (and teacher training) shares: batches from a {@link BatchStream}, one
- * {@link GradientStep} per optimiser step, JSON Lines metrics, a progress bar, atomic checkpoints every N steps
- * and exact resume (weights, AdamW moments, schedule position and data cursor are restored, so a resumed run
- * ends bitwise equal to an uninterrupted one on CPU). A {@link org.mmmamba.distill.metrics.MemoryWatch} logs
- * resident (and GPU) memory into the metrics every N steps and warns when it grows steadily.
+ * The training loop every stage (and teacher training) shares: batches from a {@link BatchStream},
+ * one {@link GradientStep} per optimiser step, JSON Lines metrics, a progress bar, atomic
+ * checkpoints every N steps and exact resume (weights, AdamW moments, schedule position and data
+ * cursor are restored, so a resumed run ends bitwise equal to an uninterrupted one on CPU). A
+ * {@link org.mmmamba.distill.metrics.MemoryWatch} logs resident (and GPU) memory into the metrics
+ * every N steps and warns when it grows steadily.
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -44,38 +45,72 @@ public final class TrainingRun {
    * @param gradAccum micro-batches per optimiser step
    * @param checkpointEvery steps between checkpoints (the last step always checkpoints)
    * @param keep checkpoints kept
-   * @param stopOnNonFinite stop (true) or skip the step (false) when loss or gradient norm is not finite
+   * @param stopOnNonFinite stop (true) or skip the step (false) when loss or gradient norm is not
+   *     finite
    * @param clipGroup null for global-norm clipping, else the clipping group of each parameter name
-   * @param precision fp32/tf32 train the arrays as they are; fp16-mixed trains float32 masters of them with loss
-   *     scaling ({@link org.mmmamba.distill.precision.MasterWeights})
-   * @param maxConsecutiveSkips this many skipped (non-finite) steps in a row stop the run
-   *     ({@link SkipLimitStop}, exit code 3)
-   * @param initialLossScale fp16-mixed: the loss scale of the first step (then x2 every 2000 finite steps, x0.5
-   *     on an overflow, as torch's GradScaler)
+   * @param precision fp32/tf32 train the arrays as they are; fp16-mixed trains float32 masters of
+   *     them with loss scaling ({@link org.mmmamba.distill.precision.MasterWeights})
+   * @param maxConsecutiveSkips this many skipped (non-finite) steps in a row stop the run ({@link
+   *     SkipLimitStop}, exit code 3)
+   * @param initialLossScale fp16-mixed: the loss scale of the first step (then x2 every 2000 finite
+   *     steps, x0.5 on an overflow, as torch's GradScaler)
    */
   public record Settings(
-      String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
-      int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
-      java.util.function.Function<String, String> clipGroup, Precision precision, int maxConsecutiveSkips,
+      String label,
+      int steps,
+      LrSchedule schedule,
+      AdamWConfig adamw,
+      Predicate<String> decays,
+      double clip,
+      int gradAccum,
+      int checkpointEvery,
+      int keep,
+      boolean stopOnNonFinite,
+      java.util.function.Function<String, String> clipGroup,
+      Precision precision,
+      int maxConsecutiveSkips,
       double initialLossScale) {
 
     /** fp32, at most 100 skipped steps in a row. */
     public Settings(
-        String label, int steps, LrSchedule schedule, AdamWConfig adamw, Predicate<String> decays, double clip,
-        int gradAccum, int checkpointEvery, int keep, boolean stopOnNonFinite,
+        String label,
+        int steps,
+        LrSchedule schedule,
+        AdamWConfig adamw,
+        Predicate<String> decays,
+        double clip,
+        int gradAccum,
+        int checkpointEvery,
+        int keep,
+        boolean stopOnNonFinite,
         java.util.function.Function<String, String> clipGroup) {
-      this(label, steps, schedule, adamw, decays, clip, gradAccum, checkpointEvery, keep, stopOnNonFinite,
-          clipGroup, Precision.FP32, DEFAULT_MAX_CONSECUTIVE_SKIPS, 1.0);
+      this(
+          label,
+          steps,
+          schedule,
+          adamw,
+          decays,
+          clip,
+          gradAccum,
+          checkpointEvery,
+          keep,
+          stopOnNonFinite,
+          clipGroup,
+          Precision.FP32,
+          DEFAULT_MAX_CONSECUTIVE_SKIPS,
+          1.0);
     }
 
     /** Validates. */
     public Settings {
       java.util.Objects.requireNonNull(precision, "precision");
       if (maxConsecutiveSkips < 1) {
-        throw new IllegalArgumentException("maxConsecutiveSkips must be >= 1, got " + maxConsecutiveSkips);
+        throw new IllegalArgumentException(
+            "maxConsecutiveSkips must be >= 1, got " + maxConsecutiveSkips);
       }
       if (!(initialLossScale > 0) || Double.isInfinite(initialLossScale)) {
-        throw new IllegalArgumentException("initialLossScale must be finite and > 0, got " + initialLossScale);
+        throw new IllegalArgumentException(
+            "initialLossScale must be finite and > 0, got " + initialLossScale);
       }
     }
   }
@@ -83,7 +118,9 @@ public final class TrainingRun {
   /** Default limit of skipped steps in a row. */
   public static final int DEFAULT_MAX_CONSECUTIVE_SKIPS = 100;
 
-  /** The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}). */
+  /**
+   * The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}).
+   */
   @FunctionalInterface
   public interface BatchLoss {
     /** Scalar loss for {@code batch}. */
@@ -100,7 +137,12 @@ public final class TrainingRun {
    * @param tokensPerSecond non-padding tokens per second of this process
    * @param seconds wall time of this process
    */
-  public record Summary(long steps, long resumedFrom, double finalLoss, int skipped, double tokensPerSecond,
+  public record Summary(
+      long steps,
+      long resumedFrom,
+      double finalLoss,
+      int skipped,
+      double tokensPerSecond,
       double seconds) {}
 
   /** Thrown when a non-finite loss or gradient stops the run (the last good checkpoint is kept). */
@@ -113,8 +155,9 @@ public final class TrainingRun {
   }
 
   /**
-   * Thrown when too many steps in a row were skipped for non-finite values, or when a stage ends without one
-   * applied update: the run learned nothing from them and must not report success (exit code 3).
+   * Thrown when too many steps in a row were skipped for non-finite values, or when a stage ends
+   * without one applied update: the run learned nothing from them and must not report success (exit
+   * code 3).
    */
   public static final class SkipLimitStop extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -124,7 +167,10 @@ public final class TrainingRun {
     }
   }
 
-  /** Test hook (soak tests): called after every optimiser step, its checkpoint included, with label and step. */
+  /**
+   * Test hook (soak tests): called after every optimiser step, its checkpoint included, with label
+   * and step.
+   */
   static volatile java.util.function.ObjLongConsumer<String> afterStep = (label, step) -> {};
 
   private TrainingRun() {}
@@ -136,17 +182,30 @@ public final class TrainingRun {
    * @param trainable parameters to train (they must require gradients; everything else must not)
    * @param data batches; its cursor is checkpointed
    */
-  public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
-      boolean resume) throws java.io.IOException {
+  public static Summary run(
+      Path dir,
+      Settings s,
+      Map<String, NDArray> trainable,
+      BatchStream data,
+      BatchLoss fn,
+      boolean resume)
+      throws java.io.IOException {
     return run(dir, s, trainable, data, fn, resume, RunHooks.none());
   }
 
   /**
-   * As {@link #run(Path, Settings, Map, BatchStream, BatchLoss, boolean)}, also writing TensorBoard event files
-   * and running mid-run evaluations as {@code hooks} say.
+   * As {@link #run(Path, Settings, Map, BatchStream, BatchLoss, boolean)}, also writing TensorBoard
+   * event files and running mid-run evaluations as {@code hooks} say.
    */
-  public static Summary run(Path dir, Settings s, Map<String, NDArray> trainable, BatchStream data, BatchLoss fn,
-      boolean resume, RunHooks hooks) throws java.io.IOException {
+  public static Summary run(
+      Path dir,
+      Settings s,
+      Map<String, NDArray> trainable,
+      BatchStream data,
+      BatchLoss fn,
+      boolean resume,
+      RunHooks hooks)
+      throws java.io.IOException {
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
     boolean mixed = s.precision().mixed();
@@ -171,7 +230,9 @@ public final class TrainingRun {
           mw.copyToModel();
           String sc = st.metadata().get("loss_scale");
           if (sc != null) {
-            scaler.restore(Double.parseDouble(sc), Integer.parseInt(st.metadata().getOrDefault("loss_scale_good", "0")));
+            scaler.restore(
+                Double.parseDouble(sc),
+                Integer.parseInt(st.metadata().getOrDefault("loss_scale_good", "0")));
           }
         }
         gs.setPosition(st.schedulePosition());
@@ -186,22 +247,32 @@ public final class TrainingRun {
       long applied = 0;
       double[] recent = new double[10];
       int nRecent = 0;
-      ai.djl.Device device = trainable.isEmpty() ? null : trainable.values().iterator().next().getDevice();
-      org.mmmamba.distill.metrics.MemoryWatch memory = org.mmmamba.distill.metrics.MemoryWatch.ofProcess(
-          org.mmmamba.distill.metrics.MemoryWatchConfig.fromEnvironment(), s.label(), device, LOG::warn);
-      try (MetricsWriter metrics = start > 0 ? MetricsWriter.resume(metricsFile, start)
-          : MetricsWriter.create(metricsFile);
+      ai.djl.Device device =
+          trainable.isEmpty() ? null : trainable.values().iterator().next().getDevice();
+      org.mmmamba.distill.metrics.MemoryWatch memory =
+          org.mmmamba.distill.metrics.MemoryWatch.ofProcess(
+              org.mmmamba.distill.metrics.MemoryWatchConfig.fromEnvironment(),
+              s.label(),
+              device,
+              LOG::warn);
+      try (MetricsWriter metrics =
+              start > 0
+                  ? MetricsWriter.resume(metricsFile, start)
+                  : MetricsWriter.create(metricsFile);
           TrainingBoard board = TrainingBoard.open(hooks.tensorBoard(), start)) {
         ProgressBar bar = ProgressBar.console(s.label(), s.steps(), 10.0);
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
           long stepStart = System.nanoTime();
-          StepOutcome r = gs.run(s.gradAccum(), micro -> {
-            Batch b = data.next();
-            stepTokens[0] += realTokens(b);
-            return fn.loss(b);
-          });
+          StepOutcome r =
+              gs.run(
+                  s.gradAccum(),
+                  micro -> {
+                    Batch b = data.next();
+                    stepTokens[0] += realTokens(b);
+                    return fn.loss(b);
+                  });
           tokens += stepTokens[0];
           Map<String, Object> rec = new LinkedHashMap<>();
           rec.put("loss", r.loss());
@@ -210,30 +281,45 @@ public final class TrainingRun {
           rec.put("tokens", stepTokens[0]);
           rec.put("applied", r.applied());
           memory.afterStep(step + 1, rec);
-          // Wall time of the step (the logged loss is read back each micro-batch, so the device has finished).
+          // Wall time of the step (the logged loss is read back each micro-batch, so the device has
+          // finished).
           rec.put("seconds", (System.nanoTime() - stepStart) / 1e9);
           rec.put("time", System.currentTimeMillis() / 1000.0);
           if (mixed) {
             rec.put("loss_scale", scaler.scale());
           }
           metrics.step(step + 1, rec);
-          board.step(step + 1, r, stepTokens[0], System.nanoTime() - stepStart, skipped + (r.applied() ? 0 : 1));
+          board.step(
+              step + 1,
+              r,
+              stepTokens[0],
+              System.nanoTime() - stepStart,
+              skipped + (r.applied() ? 0 : 1));
           if (!r.applied()) {
             skipped++;
             inARow++;
-            String what = r.nonFinite() == org.mmmamba.distill.optim.NonFinite.LOSS ? "loss (" + r.loss() + ")"
-                : "gradient norm (" + r.gradNorm() + ")";
+            String what =
+                r.nonFinite() == org.mmmamba.distill.optim.NonFinite.LOSS
+                    ? "loss (" + r.loss() + ")"
+                    : "gradient norm (" + r.gradNorm() + ")";
             String msg = s.label() + ": non-finite " + what + " at step " + (step + 1);
-            // With loss scaling an overflowing gradient is routine (the scale backs off); only the loss, or the
+            // With loss scaling an overflowing gradient is routine (the scale backs off); only the
+            // loss, or the
             // consecutive-skip limit, stops such a run.
-            boolean scalerOverflow = mixed && r.nonFinite() == org.mmmamba.distill.optim.NonFinite.GRAD_NORM;
+            boolean scalerOverflow =
+                mixed && r.nonFinite() == org.mmmamba.distill.optim.NonFinite.GRAD_NORM;
             if (s.stopOnNonFinite() && !scalerOverflow) {
               throw new NonFiniteStop(msg + "; stopped, last good checkpoint kept in " + dir);
             }
             if (inARow >= s.maxConsecutiveSkips()) {
-              throw new SkipLimitStop(msg + ": " + inARow + " steps in a row skipped (limit "
-                  + s.maxConsecutiveSkips() + ", run.max_consecutive_skips); stopped, last good checkpoint kept in "
-                  + dir);
+              throw new SkipLimitStop(
+                  msg
+                      + ": "
+                      + inARow
+                      + " steps in a row skipped (limit "
+                      + s.maxConsecutiveSkips()
+                      + ", run.max_consecutive_skips); stopped, last good checkpoint kept in "
+                      + dir);
             }
             if (scalerOverflow) {
               LOG.info("{}; update skipped, loss scale now {}", msg, scaler.scale());
@@ -245,7 +331,8 @@ public final class TrainingRun {
             applied++;
             recent[nRecent++ % recent.length] = r.loss();
           }
-          if (hooks.evalEvery() > 0 && ((step + 1) % hooks.evalEvery() == 0 || step + 1 == s.steps())) {
+          if (hooks.evalEvery() > 0
+              && ((step + 1) % hooks.evalEvery() == 0 || step + 1 == s.steps())) {
             Map<String, Double> ev = hooks.eval().evaluate(step + 1);
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("step", step + 1);
@@ -255,10 +342,18 @@ public final class TrainingRun {
           }
           bar.update(step + 1, r.loss(), r.lr(), stepTokens[0]);
           if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == s.steps()) {
-            Map<String, String> meta = mixed ? Map.of("label", s.label(), "loss_scale",
-                Double.toString(scaler.scale()), "loss_scale_good", Integer.toString(scaler.goodInARow()))
-                : Map.of("label", s.label());
-            TrainingState st = new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(), meta);
+            Map<String, String> meta =
+                mixed
+                    ? Map.of(
+                        "label",
+                        s.label(),
+                        "loss_scale",
+                        Double.toString(scaler.scale()),
+                        "loss_scale_good",
+                        Integer.toString(scaler.goodInARow()))
+                    : Map.of("label", s.label());
+            TrainingState st =
+                new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(), meta);
             TrainingCheckpoint.save(dir, st, saved, opt, s.keep());
           }
           afterStep.accept(s.label(), step + 1);
@@ -266,8 +361,14 @@ public final class TrainingRun {
         bar.finish();
       }
       if (applied == 0 && s.steps() > start) {
-        throw new SkipLimitStop(s.label() + ": all " + (s.steps() - start) + " steps skipped for non-finite values; "
-            + "the stage learned nothing (see " + metricsFile + ")");
+        throw new SkipLimitStop(
+            s.label()
+                + ": all "
+                + (s.steps() - start)
+                + " steps skipped for non-finite values; "
+                + "the stage learned nothing (see "
+                + metricsFile
+                + ")");
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       double mean = 0;
@@ -275,7 +376,12 @@ public final class TrainingRun {
       for (int i = 0; i < k; i++) {
         mean += recent[i] / k;
       }
-      return new Summary(s.steps(), start, k == 0 ? Double.NaN : mean, skipped, tokens / Math.max(secs, 1e-9),
+      return new Summary(
+          s.steps(),
+          start,
+          k == 0 ? Double.NaN : mean,
+          skipped,
+          tokens / Math.max(secs, 1e-9),
           secs);
     }
   }

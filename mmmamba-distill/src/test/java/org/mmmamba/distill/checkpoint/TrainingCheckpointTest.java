@@ -41,7 +41,9 @@ class TrainingCheckpointTest {
     TrainingCheckpoint.hook = phase -> {};
   }
 
-  /** Weights of mixed dtypes, trainable = the first two, and an optimiser that has taken 3 steps. */
+  /**
+   * Weights of mixed dtypes, trainable = the first two, and an optimiser that has taken 3 steps.
+   */
   static final class Model implements AutoCloseable {
     final NDManager m = NDManager.newBaseManager();
     final Map<String, NDArray> weights = new LinkedHashMap<>();
@@ -51,14 +53,16 @@ class TrainingCheckpointTest {
     Model(long seed) {
       ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
       weights.put("layers.0.mamba.W_x", m.randomNormal(new Shape(3, 4)));
-      weights.put("layers.0.mamba.dt_bias", m.randomNormal(new Shape(2)).toType(DataType.FLOAT64, false));
+      weights.put(
+          "layers.0.mamba.dt_bias", m.randomNormal(new Shape(2)).toType(DataType.FLOAT64, false));
       weights.put("embed.weight", m.randomNormal(new Shape(5, 4)));
       trainable.put("layers.0.mamba.W_x", weights.get("layers.0.mamba.W_x"));
       trainable.put("layers.0.mamba.dt_bias", weights.get("layers.0.mamba.dt_bias"));
       opt = new AdamW(trainable, AdamWConfig.mmMamba(), WeightDecay.official());
       for (int s = 0; s < 3; s++) {
         Map<String, NDArray> g = new LinkedHashMap<>();
-        trainable.forEach((n, p) -> g.put(n, m.randomNormal(p.getShape()).toType(p.getDataType(), false)));
+        trainable.forEach(
+            (n, p) -> g.put(n, m.randomNormal(p.getShape()).toType(p.getDataType(), false)));
         opt.step(g, 1e-2);
       }
     }
@@ -71,12 +75,14 @@ class TrainingCheckpointTest {
   }
 
   static TrainingState state(long step) {
-    return new TrainingState(step, 2, 4096, step + 1, Map.of("data", 7L, "init", -3L), Map.of("stage", "stage1"));
+    return new TrainingState(
+        step, 2, 4096, step + 1, Map.of("data", 7L, "init", -3L), Map.of("stage", "stage1"));
   }
 
   @Test
   void roundTripIsBitwise() {
-    try (Model a = new Model(1); Model b = new Model(2)) {
+    try (Model a = new Model(1);
+        Model b = new Model(2)) {
       Path dir = TrainingCheckpoint.save(run, state(300), a.weights, a.opt, 3);
       assertEquals(run.resolve("ckpt-300"), dir);
       assertEquals("ckpt-300\n", read(run.resolve("latest")));
@@ -96,16 +102,20 @@ class TrainingCheckpointTest {
 
   @Test
   void crashWhileWritingTheSecondLeavesTheFirst() throws IOException {
-    try (Model a = new Model(1); Model b = new Model(2)) {
+    try (Model a = new Model(1);
+        Model b = new Model(2)) {
       TrainingCheckpoint.save(run, state(100), a.weights, a.opt, 3);
       float[] w100 = a.weights.get("layers.0.mamba.W_x").toFloatArray();
       a.weights.get("layers.0.mamba.W_x").muli(2); // training moves on
-      TrainingCheckpoint.hook = phase -> {
-        if (phase.equals("optimizer")) {
-          throw new IOException("disk on fire");
-        }
-      };
-      assertThrows(UncheckedIOException.class, () -> TrainingCheckpoint.save(run, state(200), a.weights, a.opt, 3));
+      TrainingCheckpoint.hook =
+          phase -> {
+            if (phase.equals("optimizer")) {
+              throw new IOException("disk on fire");
+            }
+          };
+      assertThrows(
+          UncheckedIOException.class,
+          () -> TrainingCheckpoint.save(run, state(200), a.weights, a.opt, 3));
       assertEquals(List.of("ckpt-100", "latest"), listing(run), "no partial directory left");
       assertEquals("ckpt-100\n", read(run.resolve("latest")));
       assertEquals(Optional.of(run.resolve("ckpt-100")), TrainingCheckpoint.latest(run));
@@ -134,14 +144,20 @@ class TrainingCheckpointTest {
   void killAfterRenameBeforePointerStillFindsTheNewOne() {
     try (Model a = new Model(1)) {
       TrainingCheckpoint.save(run, state(100), a.weights, a.opt, 3);
-      TrainingCheckpoint.hook = phase -> {
-        if (phase.equals("renamed")) {
-          throw new IOException("killed");
-        }
-      };
-      assertThrows(UncheckedIOException.class, () -> TrainingCheckpoint.save(run, state(200), a.weights, a.opt, 3));
+      TrainingCheckpoint.hook =
+          phase -> {
+            if (phase.equals("renamed")) {
+              throw new IOException("killed");
+            }
+          };
+      assertThrows(
+          UncheckedIOException.class,
+          () -> TrainingCheckpoint.save(run, state(200), a.weights, a.opt, 3));
       assertEquals("ckpt-100\n", read(run.resolve("latest")));
-      assertEquals(Optional.of(run.resolve("ckpt-200")), TrainingCheckpoint.latest(run), "complete, so used");
+      assertEquals(
+          Optional.of(run.resolve("ckpt-200")),
+          TrainingCheckpoint.latest(run),
+          "complete, so used");
     }
   }
 
@@ -150,20 +166,28 @@ class TrainingCheckpointTest {
     try (Model a = new Model(1)) {
       TrainingCheckpoint.save(run, state(10), a.weights, a.opt, 2);
       TrainingCheckpoint.save(run, state(20), a.weights, a.opt, 2);
-      // killed in the middle of deleting ckpt-10: deleting in place could leave ckpt-10 without its weights but
+      // killed in the middle of deleting ckpt-10: deleting in place could leave ckpt-10 without its
+      // weights but
       // with state.json, which looks complete
-      TrainingCheckpoint.hook = phase -> {
-        if (phase.equals("discarded")) {
-          throw new IOException("killed");
-        }
-      };
-      assertThrows(UncheckedIOException.class, () -> TrainingCheckpoint.save(run, state(30), a.weights, a.opt, 2));
+      TrainingCheckpoint.hook =
+          phase -> {
+            if (phase.equals("discarded")) {
+              throw new IOException("killed");
+            }
+          };
+      assertThrows(
+          UncheckedIOException.class,
+          () -> TrainingCheckpoint.save(run, state(30), a.weights, a.opt, 2));
       List<String> names = listing(run);
       assertTrue(names.stream().noneMatch(n -> n.equals("ckpt-10")), names.toString());
-      assertEquals(List.of(run.resolve("ckpt-20"), run.resolve("ckpt-30")), TrainingCheckpoint.list(run));
+      assertEquals(
+          List.of(run.resolve("ckpt-20"), run.resolve("ckpt-30")), TrainingCheckpoint.list(run));
       TrainingCheckpoint.hook = phase -> {};
       TrainingCheckpoint.removeLeftovers(run); // what a resumed run does first
-      assertEquals(List.of("ckpt-20", "ckpt-30", "latest"), listing(run), "a resumed run clears the hidden one");
+      assertEquals(
+          List.of("ckpt-20", "ckpt-30", "latest"),
+          listing(run),
+          "a resumed run clears the hidden one");
     }
   }
 
@@ -181,27 +205,36 @@ class TrainingCheckpointTest {
       TrainingCheckpoint.save(run, state(45), a.weights, a.opt, 2);
       assertTrue(Files.exists(run.resolve("ckpt-45").resolve(TrainingCheckpoint.OPTIMIZER)));
       assertEquals(List.of("ckpt-40", "ckpt-45", "latest"), listing(run));
-      assertEquals(List.of(run.resolve("ckpt-40"), run.resolve("ckpt-45")), TrainingCheckpoint.list(run));
+      assertEquals(
+          List.of(run.resolve("ckpt-40"), run.resolve("ckpt-45")), TrainingCheckpoint.list(run));
     }
   }
 
   @Test
   void restoreRejectsMismatchesByName() throws IOException {
-    try (Model a = new Model(1); NDManager m = NDManager.newBaseManager()) {
+    try (Model a = new Model(1);
+        NDManager m = NDManager.newBaseManager()) {
       Path dir = TrainingCheckpoint.save(run, state(1), a.weights, null, 3);
       Map<String, NDArray> missing = new LinkedHashMap<>(a.weights);
       missing.put("lm_head.weight", m.zeros(new Shape(5, 4)));
-      assertMessage(() -> TrainingCheckpoint.restore(dir, missing, null), "missing tensor 'lm_head.weight'");
+      assertMessage(
+          () -> TrainingCheckpoint.restore(dir, missing, null), "missing tensor 'lm_head.weight'");
       Map<String, NDArray> extra = new LinkedHashMap<>(a.weights);
       extra.remove("embed.weight");
-      assertMessage(() -> TrainingCheckpoint.restore(dir, extra, null), "unexpected tensor 'embed.weight'");
+      assertMessage(
+          () -> TrainingCheckpoint.restore(dir, extra, null), "unexpected tensor 'embed.weight'");
       Map<String, NDArray> shaped = new LinkedHashMap<>(a.weights);
       shaped.put("embed.weight", m.zeros(new Shape(4, 5)));
-      assertMessage(() -> TrainingCheckpoint.restore(dir, shaped, null), "tensor 'embed.weight' has shape [5, 4]");
+      assertMessage(
+          () -> TrainingCheckpoint.restore(dir, shaped, null),
+          "tensor 'embed.weight' has shape [5, 4]");
       assertMessage(() -> TrainingCheckpoint.restore(dir, a.weights, a.opt), "no optimiser state");
-      Files.writeString(dir.resolve("state.json"), "{\"format\": \"mmmamba-training-state\", \"vers");
-      assertMessage(() -> TrainingCheckpoint.restore(dir, a.weights, null), "state.json: not valid JSON");
-      assertEquals(Optional.empty(), TrainingCheckpoint.latest(run), "a broken state.json is not complete");
+      Files.writeString(
+          dir.resolve("state.json"), "{\"format\": \"mmmamba-training-state\", \"vers");
+      assertMessage(
+          () -> TrainingCheckpoint.restore(dir, a.weights, null), "state.json: not valid JSON");
+      assertEquals(
+          Optional.empty(), TrainingCheckpoint.latest(run), "a broken state.json is not complete");
       assertEquals(Optional.empty(), TrainingCheckpoint.latest(run.resolve("nope")));
     }
   }

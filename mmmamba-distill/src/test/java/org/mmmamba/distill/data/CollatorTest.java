@@ -36,7 +36,8 @@ class CollatorTest {
     Batch batch = new Collator(0).collate(List.of(a, b, c));
     assertEquals(3, batch.batchSize());
     assertEquals(5, batch.seqLen());
-    assertArrayEquals(new long[] {5, 6, 7, 0, 0, 8, 9, 10, 11, 12, 13, 0, 0, 0, 0}, batch.inputIds());
+    assertArrayEquals(
+        new long[] {5, 6, 7, 0, 0, 8, 9, 10, 11, 12, 13, 0, 0, 0, 0}, batch.inputIds());
     assertArrayEquals(
         new boolean[] {t, t, t, f, f, t, t, t, t, t, t, f, f, f, f}, batch.attentionMask());
     assertArrayEquals(
@@ -54,10 +55,14 @@ class CollatorTest {
   @Test
   void customPadIdAndNoImages() {
     EncodedSample a =
-        new EncodedSample("a", new Encoded(new long[] {1}, new boolean[] {true}, new int[0]), null, null);
+        new EncodedSample(
+            "a", new Encoded(new long[] {1}, new boolean[] {true}, new int[0]), null, null);
     EncodedSample b =
         new EncodedSample(
-            "b", new Encoded(new long[] {1, 2}, new boolean[] {false, true}, new int[0]), null, null);
+            "b",
+            new Encoded(new long[] {1, 2}, new boolean[] {false, true}, new int[0]),
+            null,
+            null);
     Batch batch = new Collator(99).collate(List.of(a, b));
     assertArrayEquals(new long[] {1, 99, 1, 2}, batch.inputIds());
     assertEquals(0, batch.pixelValues().length);

@@ -41,7 +41,8 @@ class LlavaDatasetTest {
   @Test
   void samplesAreParsedFaithfully() {
     try (LlavaDataset d =
-        LlavaDataset.open(TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
+        LlavaDataset.open(
+            TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
       Sample first = d.read(0).orElseThrow();
       assertEquals(TestData.root().resolve("images/red.png"), first.image());
       assertEquals("<image>\nwhat color ?", first.conversations().get(0).value());
@@ -67,7 +68,8 @@ class LlavaDatasetTest {
   @Test
   void failPolicyNamesFileAndLine() {
     try (LlavaDataset d =
-        LlavaDataset.open(TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.FAIL)) {
+        LlavaDataset.open(
+            TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.FAIL)) {
       assertTrue(d.read(0).isPresent());
       BadInputException e = assertThrows(BadInputException.class, () -> d.read(1));
       assertTrue(e.getMessage().contains("broken.jsonl line 3"), e.getMessage());
@@ -86,7 +88,8 @@ class LlavaDatasetTest {
     try (LlavaDataset d = LlavaDataset.open(file, TestData.root(), BrokenSamplePolicy.SKIP)) {
       assertEquals(6, d.size());
       List<Sample> ok = d.stream().collect(Collectors.toList());
-      assertEquals(List.of("a", "b", "7"), ok.stream().map(Sample::id).collect(Collectors.toList()));
+      assertEquals(
+          List.of("a", "b", "7"), ok.stream().map(Sample::id).collect(Collectors.toList()));
       assertEquals(Role.SYSTEM, ok.get(2).messages().get(0).role());
       DatasetStats s = d.stats();
       assertEquals(1, s.broken(BrokenReason.MISSING_IMAGE));
@@ -101,7 +104,8 @@ class LlavaDatasetTest {
   @Test
   void jsonArrayFailPolicyNamesTheIndex() {
     try (LlavaDataset d =
-        LlavaDataset.open(TestData.resource("mixed.json"), TestData.root(), BrokenSamplePolicy.FAIL)) {
+        LlavaDataset.open(
+            TestData.resource("mixed.json"), TestData.root(), BrokenSamplePolicy.FAIL)) {
       BadInputException e = assertThrows(BadInputException.class, () -> d.read(3));
       assertTrue(e.getMessage().contains("mixed.json sample 3 (line 7)"), e.getMessage());
     }
@@ -112,8 +116,9 @@ class LlavaDatasetTest {
     BadInputException e =
         assertThrows(
             BadInputException.class,
-            () -> LlavaDataset.open(
-                TestData.resource("truncated.json"), TestData.root(), BrokenSamplePolicy.SKIP));
+            () ->
+                LlavaDataset.open(
+                    TestData.resource("truncated.json"), TestData.root(), BrokenSamplePolicy.SKIP));
     assertTrue(e.getMessage().contains("truncated.json line"), e.getMessage());
   }
 
@@ -139,8 +144,12 @@ class LlavaDatasetTest {
     StringBuilder sb = new StringBuilder();
     int n = 5000;
     for (int i = 0; i < n; i++) {
-      sb.append("{\"id\": \"s").append(i).append("\", \"conversations\": [{\"from\": \"human\", ")
-          .append("\"value\": \"q").append(i).append("\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}\n");
+      sb.append("{\"id\": \"s")
+          .append(i)
+          .append("\", \"conversations\": [{\"from\": \"human\", ")
+          .append("\"value\": \"q")
+          .append(i)
+          .append("\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}\n");
     }
     Files.writeString(f, sb);
     try (LlavaDataset d = LlavaDataset.open(f, dir, BrokenSamplePolicy.FAIL)) {

@@ -5,9 +5,9 @@ import java.util.List;
 import org.mmmamba.core.vision.RgbImage;
 
 /**
- * Answers shapes questions from pixels alone, independently of the generator: finds the
- * 8-connected blobs of non-background pixels, their colour (exact palette match), their kind (fill
- * ratio of the bounding box: square ~1, circle ~0.8, triangle ~0.5) and their grid cell.
+ * Answers shapes questions from pixels alone, independently of the generator: finds the 8-connected
+ * blobs of non-background pixels, their colour (exact palette match), their kind (fill ratio of the
+ * bounding box: square ~1, circle ~0.8, triangle ~0.5) and their grid cell.
  */
 final class PixelOracle {
   record Blob(ShapeColor color, ShapeKind kind, int row, int col, int pixels) {}
@@ -72,7 +72,8 @@ final class PixelOracle {
         }
       }
       double fill = (double) count / ((maxX - minX + 1) * (maxY - minY + 1));
-      ShapeKind kind = fill > 0.97 ? ShapeKind.SQUARE : fill > 0.66 ? ShapeKind.CIRCLE : ShapeKind.TRIANGLE;
+      ShapeKind kind =
+          fill > 0.97 ? ShapeKind.SQUARE : fill > 0.66 ? ShapeKind.CIRCLE : ShapeKind.TRIANGLE;
       ShapeColor color = null;
       for (ShapeColor c : ShapeColor.values()) {
         if (c.rgb() == colour) {
@@ -95,25 +96,28 @@ final class PixelOracle {
     List<Blob> blobs = blobs(s.image(), cfg);
     String[] w = s.question().split(" ");
     switch (s.questionType()) {
-      case COLOR: {
-        List<Blob> m = blobs.stream().filter(b -> b.kind().word().equals(w[4])).toList();
-        return m.size() == 1 ? m.get(0).color().word() : "?" + m.size();
-      }
-      case SHAPE: {
-        List<Blob> m = blobs.stream().filter(b -> b.color().word().equals(w[4])).toList();
-        return m.size() == 1 ? m.get(0).kind().word() : "?" + m.size();
-      }
+      case COLOR:
+        {
+          List<Blob> m = blobs.stream().filter(b -> b.kind().word().equals(w[4])).toList();
+          return m.size() == 1 ? m.get(0).color().word() : "?" + m.size();
+        }
+      case SHAPE:
+        {
+          List<Blob> m = blobs.stream().filter(b -> b.color().word().equals(w[4])).toList();
+          return m.size() == 1 ? m.get(0).kind().word() : "?" + m.size();
+        }
       case COUNT:
         return ShapesTask.NUMBERS.get(blobs.size() - 1);
-      case POSITION: {
-        List<Blob> m =
-            blobs.stream()
-                .filter(b -> b.color().word().equals(w[3]) && b.kind().word().equals(w[4]))
-                .toList();
-        return m.size() == 1
-            ? ShapesTask.positionName(cfg.gridSize(), m.get(0).row(), m.get(0).col())
-            : "?" + m.size();
-      }
+      case POSITION:
+        {
+          List<Blob> m =
+              blobs.stream()
+                  .filter(b -> b.color().word().equals(w[3]) && b.kind().word().equals(w[4]))
+                  .toList();
+          return m.size() == 1
+              ? ShapesTask.positionName(cfg.gridSize(), m.get(0).row(), m.get(0).col())
+              : "?" + m.size();
+        }
       default:
         throw new AssertionError();
     }

@@ -28,7 +28,8 @@ class SampleEncoderTest {
   @BeforeAll
   static void tokenizer() {
     Path p = dir.resolve("tokenizer.json");
-    WordLevelTokenizerWriter.write(p, List.of("USER", ":", "ASSISTANT", "what", "color", "?", "red"));
+    WordLevelTokenizerWriter.write(
+        p, List.of("USER", ":", "ASSISTANT", "what", "color", "?", "red"));
     tok = HfTokenizer.load(p);
   }
 
@@ -49,7 +50,8 @@ class SampleEncoderTest {
   @Test
   void encodesImagesAndFiltersByLengthAfterTokenisation() {
     try (LlavaDataset d =
-        LlavaDataset.open(TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
+        LlavaDataset.open(
+            TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
       List<Sample> ok = d.stream().collect(Collectors.toList());
       // ok-1: red.png 8x8 -> 1 tile of 4x4 patches -> 4 image tokens:
       // USER : <img> 4x <IMG_CONTEXT> </img> what color ? ASSISTANT : red </s> = 15 tokens
@@ -73,7 +75,8 @@ class SampleEncoderTest {
   @Test
   void failPolicyThrowsForUnreadableImagesButNeverForLength() {
     try (LlavaDataset d =
-        LlavaDataset.open(TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
+        LlavaDataset.open(
+            TestData.resource("broken.jsonl"), TestData.root(), BrokenSamplePolicy.SKIP)) {
       List<Sample> ok = d.stream().collect(Collectors.toList());
       SampleEncoder enc = encoder(10, BrokenSamplePolicy.FAIL, d.counter());
       assertEquals(Optional.empty(), enc.encode(ok.get(0))); // too long: filtered, not an error

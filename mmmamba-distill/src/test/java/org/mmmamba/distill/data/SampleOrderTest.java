@@ -28,7 +28,8 @@ class SampleOrderTest {
   @Test
   void shuffleIsPinned() {
     // pins the algorithm: changing it silently would change every run's data order
-    assertArrayEquals(new int[] {2, 9, 0, 7, 6, 1, 5, 3, 4, 8}, SampleOrder.shuffled(10, 0).toArray());
+    assertArrayEquals(
+        new int[] {2, 9, 0, 7, 6, 1, 5, 3, 4, 8}, SampleOrder.shuffled(10, 0).toArray());
   }
 
   @Test

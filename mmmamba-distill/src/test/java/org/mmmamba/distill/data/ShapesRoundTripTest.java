@@ -25,15 +25,18 @@ class ShapesRoundTripTest {
   void writtenDatasetReadsBackAndTokenizesWithoutUnknownWords() {
     ShapesConfig cfg = new ShapesConfig(28, 3, 3, 0x202020);
     ShapesTask.writeDataset(dir, cfg, 5, 60, 20, false);
-    List<ShapesSample> expected = ShapesTask.generate(cfg, 5, 60, "train").collect(Collectors.toList());
+    List<ShapesSample> expected =
+        ShapesTask.generate(cfg, 5, 60, "train").collect(Collectors.toList());
     VisionConfig vision = VisionConfig.defaults().withSizes(28, 7).withTiling(1, 6, true);
     try (HfTokenizer tok = HfTokenizer.load(dir.resolve("tokenizer.json"));
         LlavaDataset train =
             LlavaDataset.open(dir.resolve("train.json"), dir, BrokenSamplePolicy.FAIL)) {
       long unk = tok.tokenId("<unk>").getAsLong();
-      PromptBuilder pb = new PromptBuilder(tok, ChatTemplate.internlm2Chat(""), vision.tokensPerTile());
+      PromptBuilder pb =
+          new PromptBuilder(tok, ChatTemplate.internlm2Chat(""), vision.tokensPerTile());
       SampleEncoder enc =
-          new SampleEncoder(pb, new ImagePreprocessor(vision), 64, BrokenSamplePolicy.FAIL, train.counter());
+          new SampleEncoder(
+              pb, new ImagePreprocessor(vision), 64, BrokenSamplePolicy.FAIL, train.counter());
       List<Sample> samples = train.stream().collect(Collectors.toList());
       assertEquals(60, samples.size());
       List<EncodedSample> encoded = new ArrayList<>();
@@ -67,7 +70,8 @@ class ShapesRoundTripTest {
       assertEquals(8 * 3 * 28 * 28, b.pixelValues().length);
       assertEquals(60, train.stats().ok());
     }
-    try (LlavaDataset test = LlavaDataset.open(dir.resolve("test.json"), dir, BrokenSamplePolicy.FAIL)) {
+    try (LlavaDataset test =
+        LlavaDataset.open(dir.resolve("test.json"), dir, BrokenSamplePolicy.FAIL)) {
       assertEquals(20, test.stream().count());
     }
   }

@@ -38,14 +38,21 @@ class ShapesTaskTest {
   @Test
   void everyAnswerFollowsFromThePixels() {
     for (ShapesConfig cfg :
-        List.of(ShapesConfig.defaults(), new ShapesConfig(48, 3, 4, 0x202020), new ShapesConfig(28, 3, 3, 0))) {
+        List.of(
+            ShapesConfig.defaults(),
+            new ShapesConfig(48, 3, 4, 0x202020),
+            new ShapesConfig(28, 3, 3, 0))) {
       List<ShapesSample> samples =
           ShapesTask.generate(cfg, 3, 400, "s").collect(Collectors.toList());
       for (ShapesSample s : samples) {
-        assertEquals(s.answer(), PixelOracle.answer(s, cfg), s.id() + ": " + s.question() + " " + s.objects());
+        assertEquals(
+            s.answer(),
+            PixelOracle.answer(s, cfg),
+            s.id() + ": " + s.question() + " " + s.objects());
         for (ShapeObject o : s.objects()) {
           // the pixel at the centre of each object has the object's colour
-          assertEquals(o.color().rgb(), PixelOracle.rgbAt(s.image(), o.centerX(), o.centerY()), s.id());
+          assertEquals(
+              o.color().rgb(), PixelOracle.rgbAt(s.image(), o.centerX(), o.centerY()), s.id());
         }
       }
     }
@@ -103,11 +110,13 @@ class ShapesTaskTest {
   void vocabularyCoversEverythingGenerated() {
     ShapesConfig cfg = new ShapesConfig(36, 3, 5, 0x202020);
     Set<String> vocab = new HashSet<>(ShapesTask.vocabulary(cfg));
-    ShapesTask.generate(cfg, 1, 300, "v").forEach(s -> {
-      for (String w : (s.question() + " " + s.answer()).split(" ")) {
-        assertTrue(vocab.contains(w), "word '" + w + "' is missing from the vocabulary");
-      }
-    });
+    ShapesTask.generate(cfg, 1, 300, "v")
+        .forEach(
+            s -> {
+              for (String w : (s.question() + " " + s.answer()).split(" ")) {
+                assertTrue(vocab.contains(w), "word '" + w + "' is missing from the vocabulary");
+              }
+            });
     assertTrue(vocab.containsAll(List.of("top-left", "center", "bottom", "five")));
   }
 
@@ -118,15 +127,21 @@ class ShapesTaskTest {
     ShapesTask.writeDataset(a, 77, 30, 10);
     ShapesTask.writeDataset(b, 77, 30, 10);
     List<Path> fa = files(a);
-    assertEquals(files(b).stream().map(b::relativize).collect(Collectors.toList()),
+    assertEquals(
+        files(b).stream().map(b::relativize).collect(Collectors.toList()),
         fa.stream().map(a::relativize).collect(Collectors.toList()));
-    assertEquals(30 + 10 + 4, fa.size()); // images, train.json, test.json, tokenizer.json, task.json
+    assertEquals(
+        30 + 10 + 4, fa.size()); // images, train.json, test.json, tokenizer.json, task.json
     for (Path f : fa) {
-      assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f))), f.toString());
+      assertArrayEquals(
+          Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f))), f.toString());
     }
     Path c = dir.resolve("c");
     ShapesTask.writeDataset(c, 78, 30, 10);
-    assertFalse(Arrays.equals(Files.readAllBytes(a.resolve("train.json")), Files.readAllBytes(c.resolve("train.json"))));
+    assertFalse(
+        Arrays.equals(
+            Files.readAllBytes(a.resolve("train.json")),
+            Files.readAllBytes(c.resolve("train.json"))));
   }
 
   @Test
@@ -153,8 +168,8 @@ class ShapesTaskTest {
 
   @Test
   void badConfigNamesTheField() {
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> new ShapesConfig(28, 4, 3, 0).validate());
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> new ShapesConfig(28, 4, 3, 0).validate());
     assertTrue(e.getMessage().contains("gridSize"));
     e = assertThrows(BadInputException.class, () -> new ShapesConfig(28, 2, 5, 0).validate());
     assertTrue(e.getMessage().contains("maxShapes"));
@@ -164,7 +179,8 @@ class ShapesTaskTest {
 
   private static List<Path> files(Path root) throws Exception {
     try (Stream<Path> s = Files.walk(root)) {
-      List<Path> out = new ArrayList<>(s.filter(Files::isRegularFile).sorted().collect(Collectors.toList()));
+      List<Path> out =
+          new ArrayList<>(s.filter(Files::isRegularFile).sorted().collect(Collectors.toList()));
       return out;
     }
   }

@@ -15,7 +15,9 @@ import org.mmmamba.core.text.ChatMessage;
 import org.mmmamba.core.text.ChatTemplate;
 import org.mmmamba.core.text.JinjaChatTemplate;
 
-/** Which chat template a checkpoint gets: its own Jinja one when it has one, the built-ins by name. */
+/**
+ * Which chat template a checkpoint gets: its own Jinja one when it has one, the built-ins by name.
+ */
 class TemplateChoiceTest {
   @TempDir Path tmp;
 
@@ -24,13 +26,17 @@ class TemplateChoiceTest {
     Path cfg = tmp.resolve("tokenizer_config.json");
     assertInstanceOf(ChatTemplate.Plain.class, TaskData.template("auto", cfg), "no file: plain");
     Files.writeString(cfg, "{\"eos_token\": \"</s>\"}");
-    assertInstanceOf(ChatTemplate.Plain.class, TaskData.template("auto", cfg), "no chat_template: plain");
-    Files.writeString(cfg, "{\"eos_token\": \"<|im_end|>\", \"chat_template\": \"{% for m in messages %}"
-        + "{{ '<|im_start|>' + m['role'] + '\\\\n' + m['content'] + '<|im_end|>' }}{% endfor %}"
-        + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\\\n' }}{% endif %}\"}");
+    assertInstanceOf(
+        ChatTemplate.Plain.class, TaskData.template("auto", cfg), "no chat_template: plain");
+    Files.writeString(
+        cfg,
+        "{\"eos_token\": \"<|im_end|>\", \"chat_template\": \"{% for m in messages %}"
+            + "{{ '<|im_start|>' + m['role'] + '\\\\n' + m['content'] + '<|im_end|>' }}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\\\n' }}{% endif %}\"}");
     ChatTemplate t = TaskData.template("auto", cfg);
     assertInstanceOf(JinjaChatTemplate.class, t);
-    assertEquals("<|im_start|>user\nq<|im_end|><|im_start|>assistant\na<|im_end|>",
+    assertEquals(
+        "<|im_start|>user\nq<|im_end|><|im_start|>assistant\na<|im_end|>",
         t.renderText(List.of(ChatMessage.user("q"), ChatMessage.assistant("a"))));
     assertEquals("<|im_end|>", t.stopToken());
     assertInstanceOf(JinjaChatTemplate.class, TaskData.template("jinja", cfg));
@@ -42,7 +48,8 @@ class TemplateChoiceTest {
   @Test
   void jinjaWithoutAChatTemplateIsBadInputNamingTheFile() throws Exception {
     Path cfg = tmp.resolve("tokenizer_config.json");
-    BadInputException e = assertThrows(BadInputException.class, () -> TaskData.template("jinja", cfg));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> TaskData.template("jinja", cfg));
     assertTrue(e.getMessage().contains(cfg.toString()), e.getMessage());
     Files.writeString(cfg, "{}");
     e = assertThrows(BadInputException.class, () -> TaskData.template("jinja", cfg));

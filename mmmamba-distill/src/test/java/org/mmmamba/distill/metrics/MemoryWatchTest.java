@@ -15,7 +15,10 @@ import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.mmmamba.core.BadInputException;
 
-/** The growth detector on synthetic RSS series with known slopes (reference: the series' own definition). */
+/**
+ * The growth detector on synthetic RSS series with known slopes (reference: the series' own
+ * definition).
+ */
 class MemoryWatchTest {
   private static final long MIB = 1L << 20;
   private static final long GIB = 1L << 30;
@@ -41,7 +44,10 @@ class MemoryWatchTest {
   void fortyMibPerStepWarnsOnceWithItsRate() {
     List<String> warnings = run(s -> 900 * MIB + 40 * MIB * s + noise(s, 50 * MIB), 2000);
     assertEquals(1, warnings.size(), warnings.toString());
-    assertTrue(warnings.get(0).matches(".*grows by 4\\d\\.\\d MiB/step.*|.*grows by 3[89]\\.\\d MiB/step.*"),
+    assertTrue(
+        warnings
+            .get(0)
+            .matches(".*grows by 4\\d\\.\\d MiB/step.*|.*grows by 3[89]\\.\\d MiB/step.*"),
         warnings.get(0));
   }
 
@@ -67,7 +73,9 @@ class MemoryWatchTest {
 
   @Test
   void recordsMemoryKeysOnSampledStepsOnlyAndNeverTouchesCudaOnCpu() {
-    MemoryWatch w = new MemoryWatch(MemoryWatchConfig.defaults(), "t", Device.cpu(), () -> 123, () -> 456, m -> { });
+    MemoryWatch w =
+        new MemoryWatch(
+            MemoryWatchConfig.defaults(), "t", Device.cpu(), () -> 123, () -> 456, m -> {});
     Map<String, Object> r = new HashMap<>();
     w.afterStep(19, r);
     assertTrue(r.isEmpty());
@@ -78,19 +86,33 @@ class MemoryWatchTest {
   @Test
   void configFromEnvironmentValidatesOnceAndNamesTheVariable() {
     assertEquals(MemoryWatchConfig.defaults(), MemoryWatchConfig.fromEnvironment(Map.of()));
-    MemoryWatchConfig c = MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_EVERY", "50",
-        "MMMAMBA_MEMORY_WINDOW", "1000", "MMMAMBA_MEMORY_MAX_SLOPE_MB", "0.5"));
+    MemoryWatchConfig c =
+        MemoryWatchConfig.fromEnvironment(
+            Map.of(
+                "MMMAMBA_MEMORY_EVERY",
+                "50",
+                "MMMAMBA_MEMORY_WINDOW",
+                "1000",
+                "MMMAMBA_MEMORY_MAX_SLOPE_MB",
+                "0.5"));
     assertEquals(new MemoryWatchConfig(50, 1000, 0.5 * MIB, 100), c);
-    assertFalse(new MemoryWatch(new MemoryWatchConfig(0, 400, MIB, 0), "t", null, () -> 1, () -> 1, m -> { })
-        .warned());
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_EVERY", "x")));
+    assertFalse(
+        new MemoryWatch(new MemoryWatchConfig(0, 400, MIB, 0), "t", null, () -> 1, () -> 1, m -> {})
+            .warned());
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_EVERY", "x")));
     assertTrue(e.getMessage().startsWith("MMMAMBA_MEMORY_EVERY"), e.getMessage());
-    e = assertThrows(BadInputException.class,
-        () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_WINDOW", "30")));
+    e =
+        assertThrows(
+            BadInputException.class,
+            () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_WINDOW", "30")));
     assertTrue(e.getMessage().startsWith("MMMAMBA_MEMORY_WINDOW"), e.getMessage());
-    e = assertThrows(BadInputException.class,
-        () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_MAX_SLOPE_MB", "-1")));
+    e =
+        assertThrows(
+            BadInputException.class,
+            () -> MemoryWatchConfig.fromEnvironment(Map.of("MMMAMBA_MEMORY_MAX_SLOPE_MB", "-1")));
     assertTrue(e.getMessage().startsWith("MMMAMBA_MEMORY_MAX_SLOPE_MB"), e.getMessage());
   }
 
@@ -98,8 +120,14 @@ class MemoryWatchTest {
   private static List<String> run(LongUnaryOperator rssAtStep, long steps) {
     List<String> warnings = new ArrayList<>();
     long[] step = {0};
-    MemoryWatch w = new MemoryWatch(MemoryWatchConfig.defaults(), "stage2", Device.cpu(),
-        () -> rssAtStep.applyAsLong(step[0]), () -> -1, warnings::add);
+    MemoryWatch w =
+        new MemoryWatch(
+            MemoryWatchConfig.defaults(),
+            "stage2",
+            Device.cpu(),
+            () -> rssAtStep.applyAsLong(step[0]),
+            () -> -1,
+            warnings::add);
     for (step[0] = 1; step[0] <= steps; step[0]++) {
       w.afterStep(step[0], new HashMap<>());
     }

@@ -49,7 +49,8 @@ class MetricsWriterTest {
   @Test
   void resumeDropsWhatCameAfterTheCheckpoint() throws IOException {
     Path f = dir.resolve("metrics.jsonl");
-    Files.writeString(f, "{\"step\":0}\n{\"step\":1}\n{\"event\":\"start\"}\n{\"step\":2}\n{\"step\":3}\n{\"ste");
+    Files.writeString(
+        f, "{\"step\":0}\n{\"step\":1}\n{\"event\":\"start\"}\n{\"step\":2}\n{\"step\":3}\n{\"ste");
     try (MetricsWriter w = MetricsWriter.resume(f, 1)) {
       w.event("resume", Map.of("from", 1));
       w.step(2, Map.of());

@@ -70,11 +70,15 @@ class ProgressBarTest {
     assertEquals(2, text().chars().filter(c -> c == '\r').count());
     p.finish();
     assertTrue(text().endsWith("\n"));
-    // the second line is shorter ("loss 0.5000" vs "loss 1.234e+04"), so it is padded to wipe the first
+    // the second line is shorter ("loss 0.5000" vs "loss 1.234e+04"), so it is padded to wipe the
+    // first
     String second = text().substring(text().lastIndexOf('\r') + 1, text().length() - 1);
     String first = text().substring(1, text().lastIndexOf('\r'));
     assertEquals(first.length(), second.length());
-    assertTrue(second.startsWith("s 10/10 100% [####################] loss 0.5000 lr 1.00e-03 50 tok/s ETA 0s"), second);
+    assertTrue(
+        second.startsWith(
+            "s 10/10 100% [####################] loss 0.5000 lr 1.00e-03 50 tok/s ETA 0s"),
+        second);
   }
 
   @Test

@@ -33,33 +33,48 @@ class RunManifestTest {
   @Test
   void sha256OfKnownContent() throws IOException {
     Path f = Files.writeString(dir.resolve("abc.txt"), "abc");
-    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", RunManifest.sha256(f));
+    assertEquals(
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", RunManifest.sha256(f));
     Path e = Files.write(dir.resolve("empty"), new byte[0]);
-    assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", RunManifest.sha256(e));
+    assertEquals(
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", RunManifest.sha256(e));
   }
 
   @Test
   void theBuildRecordsItsGitCommit() {
-    // buildnumber-maven-plugin writes it at build time; this module is always built from a git checkout.
+    // buildnumber-maven-plugin writes it at build time; this module is always built from a git
+    // checkout.
     Properties p = RunManifest.buildProperties();
-    assertTrue(p.getProperty("git.commit.id", "").matches("[0-9a-f]{40}"), "build-time commit: " + p);
-    assertEquals(p.getProperty("git.commit.id"), RunManifest.builder().env(Map.of()).build().toJson()
-        .get("git_commit").asText());
+    assertTrue(
+        p.getProperty("git.commit.id", "").matches("[0-9a-f]{40}"), "build-time commit: " + p);
+    assertEquals(
+        p.getProperty("git.commit.id"),
+        RunManifest.builder().env(Map.of()).build().toJson().get("git_commit").asText());
   }
 
   @Test
   void resumesAreAppendedAndTheOriginalKept() throws IOException {
     Path file = dir.resolve("manifest.json");
-    RunManifest first = RunManifest.builder().startTime(Instant.parse("2026-01-02T03:04:05Z"))
-        .command(List.of("distill", "--config", "run.yaml")).config("seed: 1\n").seed(1).build();
+    RunManifest first =
+        RunManifest.builder()
+            .startTime(Instant.parse("2026-01-02T03:04:05Z"))
+            .command(List.of("distill", "--config", "run.yaml"))
+            .config("seed: 1\n")
+            .seed(1)
+            .build();
     first.write(file);
     for (int i = 0; i < 2; i++) {
-      RunManifest.builder().startTime(Instant.parse("2026-01-0" + (3 + i) + "T00:00:00Z"))
-          .command(List.of("distill", "--config", "run.yaml", "--resume")).config("seed: 1\n").seed(1).build()
+      RunManifest.builder()
+          .startTime(Instant.parse("2026-01-0" + (3 + i) + "T00:00:00Z"))
+          .command(List.of("distill", "--config", "run.yaml", "--resume"))
+          .config("seed: 1\n")
+          .seed(1)
+          .build()
           .writeResumed(file);
     }
     JsonNode j = new ObjectMapper().readTree(file.toFile());
-    assertEquals("2026-01-02T03:04:05Z", j.get("start_time").asText(), "the original start is kept");
+    assertEquals(
+        "2026-01-02T03:04:05Z", j.get("start_time").asText(), "the original start is kept");
     assertEquals(3, j.get("command").size(), "the original command is kept");
     assertEquals(2, j.get("resumes").size());
     assertEquals("2026-01-04T00:00:00Z", j.get("resumes").get(1).get("start_time").asText());
@@ -79,16 +94,17 @@ class RunManifestTest {
     Files.writeString(teacher.resolve("README.md"), "not hashed");
     Properties build = new Properties();
     build.setProperty("git.commit.id", B);
-    RunManifest m = RunManifest.builder()
-        .startTime(Instant.parse("2026-01-02T03:04:05Z"))
-        .command(List.of("distill", "--config", "run.yaml"))
-        .config("seed: 42\n")
-        .seed(42)
-        .teacherDir("teacher", teacher)
-        .buildInfo(build)
-        .env(Map.of("MMMAMBA_ALLOCATOR", "jemalloc"))
-        .extra("stage", "all")
-        .build();
+    RunManifest m =
+        RunManifest.builder()
+            .startTime(Instant.parse("2026-01-02T03:04:05Z"))
+            .command(List.of("distill", "--config", "run.yaml"))
+            .config("seed: 42\n")
+            .seed(42)
+            .teacherDir("teacher", teacher)
+            .buildInfo(build)
+            .env(Map.of("MMMAMBA_ALLOCATOR", "jemalloc"))
+            .extra("stage", "all")
+            .build();
     Path out = dir.resolve("manifest.json");
     m.write(out);
     JsonNode j = new ObjectMapper().readTree(out.toFile());
@@ -104,7 +120,8 @@ class RunManifestTest {
     assertEquals(B, j.get("git_commit").asText());
     JsonNode in = j.get("inputs");
     assertEquals(List.of("teacher/config.json", "teacher/model.safetensors"), iterable(in));
-    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    assertEquals(
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         in.get("teacher/config.json").get("sha256").asText());
     assertEquals(3, in.get("teacher/config.json").get("bytes").asLong());
     assertEquals("all", j.get("extra").get("stage").asText());
@@ -114,9 +131,11 @@ class RunManifestTest {
     RunManifest bare = RunManifest.builder().buildInfo(unknown).env(Map.of()).build();
     assertFalse(bare.toJson().has("git_commit"));
     assertTrue(bare.toJson().get("system").get("allocator").isNull());
-    assertThrows(BadInputException.class,
+    assertThrows(
+        BadInputException.class,
         () -> RunManifest.builder().input("x", dir.resolve("missing.bin")).build());
-    assertThrows(BadInputException.class, () -> RunManifest.builder().teacherDir("t", dir.resolve("nope")));
+    assertThrows(
+        BadInputException.class, () -> RunManifest.builder().teacherDir("t", dir.resolve("nope")));
   }
 
   private static List<String> iterable(JsonNode n) {

@@ -56,9 +56,13 @@ class TensorBoardWriterTest {
     }
     List<TfEvents.Event> ev = TfEvents.readDir(dir);
     assertEquals(5, ev.size(), "two files, each with its header");
-    TfEvents.Event start = ev.stream().filter(e -> e.sessionStatus() != null).findFirst().orElseThrow();
+    TfEvents.Event start =
+        ev.stream().filter(e -> e.sessionStatus() != null).findFirst().orElseThrow();
     assertEquals(1, start.sessionStatus());
-    assertEquals(201, start.step(), "TensorBoard purges points at or after this step: those past the checkpoint");
+    assertEquals(
+        201,
+        start.step(),
+        "TensorBoard purges points at or after this step: those past the checkpoint");
     assertNull(ev.get(0).sessionStatus());
   }
 
@@ -82,6 +86,8 @@ class TensorBoardWriterTest {
     // The CRC-32C check value of "123456789" (RFC 3720 / the Castagnoli catalogue).
     byte[] b = "123456789".getBytes(StandardCharsets.US_ASCII);
     assertEquals(0xE3069283, TfEvents.crc32c(b, 0, b.length));
-    assertEquals(TfEvents.masked(TfEvents.crc32c(b, 0, b.length)), TensorBoardWriter.maskedCrc(b, 0, b.length));
+    assertEquals(
+        TfEvents.masked(TfEvents.crc32c(b, 0, b.length)),
+        TensorBoardWriter.maskedCrc(b, 0, b.length));
   }
 }

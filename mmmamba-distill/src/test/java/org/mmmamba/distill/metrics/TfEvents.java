@@ -13,24 +13,35 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * An independent reader of TensorBoard event files, for tests: its own CRC-32C (bitwise, Castagnoli polynomial
- * 0x82F63B78, not java.util.zip.CRC32C), its own TFRecord framing and a generic protobuf decoder that knows only
- * the field numbers of tensorflow's event.proto / summary.proto. Every record's two CRCs are checked; a bad one
- * throws.
+ * An independent reader of TensorBoard event files, for tests: its own CRC-32C (bitwise, Castagnoli
+ * polynomial 0x82F63B78, not java.util.zip.CRC32C), its own TFRecord framing and a generic protobuf
+ * decoder that knows only the field numbers of tensorflow's event.proto / summary.proto. Every
+ * record's two CRCs are checked; a bad one throws.
  */
 public final class TfEvents {
   private TfEvents() {}
 
-  /** One decoded event. {@code fileVersion}, {@code sessionStatus} and {@code scalars} are set when present. */
-  public record Event(double wallTime, long step, String fileVersion, Integer sessionStatus,
+  /**
+   * One decoded event. {@code fileVersion}, {@code sessionStatus} and {@code scalars} are set when
+   * present.
+   */
+  public record Event(
+      double wallTime,
+      long step,
+      String fileVersion,
+      Integer sessionStatus,
       Map<String, Float> scalars) {}
 
-  /** Every event of every {@code events.out.tfevents.*} file in {@code dir}, files in name order. */
+  /**
+   * Every event of every {@code events.out.tfevents.*} file in {@code dir}, files in name order.
+   */
   public static List<Event> readDir(Path dir) throws IOException {
     List<Event> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path f : s.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).sorted()
-          .toList()) {
+      for (Path f :
+          s.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents."))
+              .sorted()
+              .toList()) {
         out.addAll(read(f));
       }
     }
@@ -137,13 +148,26 @@ public final class TfEvents {
       switch (wire) {
         case 0 -> out.add(new Field(number, wire, varint(b, pos), 0, 0, 0));
         case 1 -> {
-          out.add(new Field(number, wire, 0, ByteBuffer.wrap(b, pos[0], 8).order(ByteOrder.LITTLE_ENDIAN)
-              .getLong(), 0, 0));
+          out.add(
+              new Field(
+                  number,
+                  wire,
+                  0,
+                  ByteBuffer.wrap(b, pos[0], 8).order(ByteOrder.LITTLE_ENDIAN).getLong(),
+                  0,
+                  0));
           pos[0] += 8;
         }
         case 5 -> {
-          out.add(new Field(number, wire, 0, ByteBuffer.wrap(b, pos[0], 4).order(ByteOrder.LITTLE_ENDIAN)
-              .getInt() & 0xFFFFFFFFL, 0, 0));
+          out.add(
+              new Field(
+                  number,
+                  wire,
+                  0,
+                  ByteBuffer.wrap(b, pos[0], 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
+                      & 0xFFFFFFFFL,
+                  0,
+                  0));
           pos[0] += 4;
         }
         case 2 -> {

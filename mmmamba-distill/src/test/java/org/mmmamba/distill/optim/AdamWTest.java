@@ -17,27 +17,32 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mmmamba.core.io.TensorIo;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.SafetensorsWriter;
 
-/** AdamW against a plain-loop float64 transcription of torch.optim.AdamW, and its state round trip. */
+/**
+ * AdamW against a plain-loop float64 transcription of torch.optim.AdamW, and its state round trip.
+ */
 class AdamWTest {
   static {
     Offline.init();
   }
 
   static final List<String> NAMES =
-      List.of("layers.0.mamba.W_x", "layers.0.mamba.dt_bias", "layers.0.mamba.conv.weight", "layers.0.mamba.A_log");
+      List.of(
+          "layers.0.mamba.W_x",
+          "layers.0.mamba.dt_bias",
+          "layers.0.mamba.conv.weight",
+          "layers.0.mamba.A_log");
   static final List<long[]> SHAPES =
       List.of(new long[] {3, 4}, new long[] {5}, new long[] {6, 2}, new long[] {5});
 
   /**
-   * torch.optim.AdamW's _single_tensor_adam (decoupled weight decay), element by element, in double:
-   * param.mul_(1 - lr*wd); exp_avg.lerp_(grad, 1-b1); exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1-b2);
-   * step_size = lr / (1 - b1^t); denom = sqrt(exp_avg_sq) / sqrt(1 - b2^t) + eps;
-   * param.addcdiv_(exp_avg, denom, value=-step_size).
+   * torch.optim.AdamW's _single_tensor_adam (decoupled weight decay), element by element, in
+   * double: param.mul_(1 - lr*wd); exp_avg.lerp_(grad, 1-b1); exp_avg_sq.mul_(b2).addcmul_(grad,
+   * grad, value=1-b2); step_size = lr / (1 - b1^t); denom = sqrt(exp_avg_sq) / sqrt(1 - b2^t) +
+   * eps; param.addcdiv_(exp_avg, denom, value=-step_size).
    */
   static final class Reference {
     final double[][] p;
@@ -164,7 +169,13 @@ class AdamWTest {
       params.put("w", m.create(new double[] {2.0, -4.0}));
       params.put("b_Q", m.create(new double[] {2.0, -4.0}));
       try (AdamW opt = new AdamW(params, AdamWConfig.torchDefaults(0.5), WeightDecay.official())) {
-        opt.step(Map.of("w", m.zeros(new Shape(2), DataType.FLOAT64), "b_Q", m.zeros(new Shape(2), DataType.FLOAT64)), 0.1);
+        opt.step(
+            Map.of(
+                "w",
+                m.zeros(new Shape(2), DataType.FLOAT64),
+                "b_Q",
+                m.zeros(new Shape(2), DataType.FLOAT64)),
+            0.1);
         assertArrayEquals(new double[] {1.9, -3.8}, params.get("w").toDoubleArray(), 1e-15);
         assertArrayEquals(new double[] {2.0, -4.0}, params.get("b_Q").toDoubleArray(), 0.0);
       }
@@ -187,13 +198,29 @@ class AdamWTest {
 
   @Test
   void officialMaskUnderCanonicalNames() {
-    for (String yes : List.of("layers.3.mamba.W_x", "layers.3.mamba.W_B", "layers.3.mamba.W_C", "layers.3.mamba.W_G",
-        "layers.3.mamba.W_dt", "layers.3.mamba.conv.weight", "layers.3.mamba.norm.weight", "layers.0.attn.W_Q",
-        "layers.0.mlp.W_up", "embed.weight", "final_norm.weight")) {
+    for (String yes :
+        List.of(
+            "layers.3.mamba.W_x",
+            "layers.3.mamba.W_B",
+            "layers.3.mamba.W_C",
+            "layers.3.mamba.W_G",
+            "layers.3.mamba.W_dt",
+            "layers.3.mamba.conv.weight",
+            "layers.3.mamba.norm.weight",
+            "layers.0.attn.W_Q",
+            "layers.0.mlp.W_up",
+            "embed.weight",
+            "final_norm.weight")) {
       assertTrue(WeightDecay.officialDecays(yes), yes);
     }
-    for (String no : List.of("layers.3.mamba.dt_bias", "layers.3.mamba.A_log", "layers.3.mamba.conv.bias",
-        "layers.3.mamba.D", "layers.0.attn.b_Q", "layers.0.attn.b_O")) {
+    for (String no :
+        List.of(
+            "layers.3.mamba.dt_bias",
+            "layers.3.mamba.A_log",
+            "layers.3.mamba.conv.bias",
+            "layers.3.mamba.D",
+            "layers.0.attn.b_Q",
+            "layers.0.attn.b_O")) {
       assertFalse(WeightDecay.officialDecays(no), no);
     }
   }
@@ -210,7 +237,9 @@ class AdamWTest {
     }
   }
 
-  /** Runs {@code steps} steps; if {@code stopAt >= 0} saves there and continues with new objects. */
+  /**
+   * Runs {@code steps} steps; if {@code stopAt >= 0} saves there and continues with new objects.
+   */
   private static float[][] run(AdamWConfig cfg, LrSchedule sched, int steps, int stopAt, Path dir) {
     Random init = new Random(11);
     NDManager m = NDManager.newBaseManager();
@@ -229,7 +258,8 @@ class AdamWTest {
           m.close();
           m = NDManager.newBaseManager();
           params = newParams(m, new Random(999)); // different values, overwritten by the load
-          try (org.mmmamba.core.io.CheckpointReader r = org.mmmamba.core.io.CheckpointReader.open(parFile)) {
+          try (org.mmmamba.core.io.CheckpointReader r =
+              org.mmmamba.core.io.CheckpointReader.open(parFile)) {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
               org.mmmamba.core.io.TensorIo.copyInto(r, e.getKey(), e.getValue());
             }
@@ -241,7 +271,10 @@ class AdamWTest {
         Random gr = new Random(1000 + s);
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (int i = 0; i < NAMES.size(); i++) {
-          grads.put(NAMES.get(i), m.create(toFloats(gaussian(gr, numel(SHAPES.get(i)), 1.0)), new Shape(SHAPES.get(i))));
+          grads.put(
+              NAMES.get(i),
+              m.create(
+                  toFloats(gaussian(gr, numel(SHAPES.get(i)), 1.0)), new Shape(SHAPES.get(i))));
         }
         opt.step(grads, sched.lr(s));
         grads.values().forEach(NDArray::close);
@@ -260,7 +293,9 @@ class AdamWTest {
   private static Map<String, NDArray> newParams(NDManager m, Random r) {
     Map<String, NDArray> params = new LinkedHashMap<>();
     for (int i = 0; i < NAMES.size(); i++) {
-      params.put(NAMES.get(i), m.create(toFloats(gaussian(r, numel(SHAPES.get(i)), 1.0)), new Shape(SHAPES.get(i))));
+      params.put(
+          NAMES.get(i),
+          m.create(toFloats(gaussian(r, numel(SHAPES.get(i)), 1.0)), new Shape(SHAPES.get(i))));
     }
     return params;
   }
@@ -278,20 +313,24 @@ class AdamWTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Map<String, NDArray> a = Map.of("w", m.zeros(new Shape(2, 3)));
       Map<String, NDArray> b = Map.of("w", m.zeros(new Shape(3, 2)));
-      Map<String, NDArray> c = new LinkedHashMap<>(Map.of("w", m.zeros(new Shape(2, 3)), "u", m.zeros(new Shape(1))));
+      Map<String, NDArray> c =
+          new LinkedHashMap<>(Map.of("w", m.zeros(new Shape(2, 3)), "u", m.zeros(new Shape(1))));
       Path f = dir.resolve("o.safetensors");
       try (AdamW opt = new AdamW(a, AdamWConfig.mmMamba(), WeightDecay.all())) {
         opt.save(f);
       }
       try (AdamW opt = new AdamW(b, AdamWConfig.mmMamba(), WeightDecay.all())) {
         BadInputException e = assertThrows(BadInputException.class, () -> opt.load(f));
-        assertTrue(e.getMessage().contains("optim.m.w") && e.getMessage().contains("shape"), e.getMessage());
+        assertTrue(
+            e.getMessage().contains("optim.m.w") && e.getMessage().contains("shape"),
+            e.getMessage());
       }
       try (AdamW opt = new AdamW(c, AdamWConfig.mmMamba(), WeightDecay.all())) {
         BadInputException e = assertThrows(BadInputException.class, () -> opt.load(f));
         assertTrue(e.getMessage().contains("optim.t.u"), e.getMessage());
       }
-      try (AdamW opt = new AdamW(Map.of("u", m.zeros(new Shape(1))), AdamWConfig.mmMamba(), WeightDecay.all())) {
+      try (AdamW opt =
+          new AdamW(Map.of("u", m.zeros(new Shape(1))), AdamWConfig.mmMamba(), WeightDecay.all())) {
         BadInputException e = assertThrows(BadInputException.class, () -> opt.load(f));
         assertTrue(e.getMessage().contains("unexpected tensor 'optim."), e.getMessage());
       }
@@ -300,15 +339,24 @@ class AdamWTest {
 
   @Test
   void rejectsBadArguments() {
-    assertThrows(IllegalArgumentException.class, () -> new AdamWConfig(1.0, 0.999, 1e-8, 0).validate());
-    assertThrows(IllegalArgumentException.class, () -> new AdamWConfig(0.9, 0.999, 0, 0).validate());
-    assertThrows(IllegalArgumentException.class, () -> new AdamWConfig(0.9, 0.999, 1e-8, -1).validate());
+    assertThrows(
+        IllegalArgumentException.class, () -> new AdamWConfig(1.0, 0.999, 1e-8, 0).validate());
+    assertThrows(
+        IllegalArgumentException.class, () -> new AdamWConfig(0.9, 0.999, 0, 0).validate());
+    assertThrows(
+        IllegalArgumentException.class, () -> new AdamWConfig(0.9, 0.999, 1e-8, -1).validate());
     try (NDManager m = NDManager.newBaseManager()) {
       Map<String, NDArray> p = Map.of("w", m.zeros(new Shape(2)));
       try (AdamW opt = new AdamW(p, AdamWConfig.mmMamba(), WeightDecay.all())) {
-        assertThrows(IllegalArgumentException.class, () -> opt.step(Map.of("x", m.zeros(new Shape(2))), 0.1));
-        assertThrows(IllegalArgumentException.class, () -> opt.step(Map.of("w", m.zeros(new Shape(3))), 0.1));
-        assertThrows(IllegalArgumentException.class, () -> opt.step(Map.of("w", m.zeros(new Shape(2))), Double.NaN));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> opt.step(Map.of("x", m.zeros(new Shape(2))), 0.1));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> opt.step(Map.of("w", m.zeros(new Shape(3))), 0.1));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> opt.step(Map.of("w", m.zeros(new Shape(2))), Double.NaN));
       }
     }
   }

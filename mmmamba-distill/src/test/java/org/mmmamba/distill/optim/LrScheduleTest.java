@@ -21,7 +21,8 @@ class LrScheduleTest {
 
   @Test
   void wsdOfficialShape() {
-    // the stage-1 recipe: 2000 warmup, 16000 stable, 2000 decay, lr 1e-3, decay to 0 along half a cosine
+    // the stage-1 recipe: 2000 warmup, 16000 stable, 2000 decay, lr 1e-3, decay to 0 along half a
+    // cosine
     LrSchedule.Wsd s = LrSchedule.Wsd.of(1e-3, 2000, 16000, 2000).validate();
     assertEquals(20000, s.totalSteps());
     assertEquals(0.0, s.lr(0));

@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.mmmamba.core.BadInputException;
 
 /**
- * The loss scaler against a twin written from torch's {@code _amp_update_scale_} specification (growth tracker
- * reset on overflow, growth when the tracker reaches the interval), and the precision names and environment rules.
+ * The loss scaler against a twin written from torch's {@code _amp_update_scale_} specification
+ * (growth tracker reset on overflow, growth when the tracker reaches the interval), and the
+ * precision names and environment rules.
  */
 class LossScalerTest {
   /** The twin: state (scale, tracker) as torch's kernel updates it for one found_inf flag. */
-  private static double[] twin(double scale, double tracker, boolean inf, double growth, double backoff, int interval) {
+  private static double[] twin(
+      double scale, double tracker, boolean inf, double growth, double backoff, int interval) {
     if (inf) {
       return new double[] {scale * backoff, 0};
     }
@@ -55,12 +57,16 @@ class LossScalerTest {
   void precisionNamesAndEnvironment() {
     assertEquals(Precision.FP16_MIXED, Precision.parse("FP16-mixed", "k:"));
     assertEquals(Precision.TF32, Precision.parse("tf32", "k:"));
-    BadInputException bf = assertThrows(BadInputException.class, () -> Precision.parse("bf16-mixed", "cfg.yaml:3:"));
-    assertTrue(bf.getMessage().startsWith("cfg.yaml:3: 'bf16-mixed' is not supported: DJL 0.36 aborts"), bf.getMessage());
+    BadInputException bf =
+        assertThrows(BadInputException.class, () -> Precision.parse("bf16-mixed", "cfg.yaml:3:"));
+    assertTrue(
+        bf.getMessage().startsWith("cfg.yaml:3: 'bf16-mixed' is not supported: DJL 0.36 aborts"),
+        bf.getMessage());
     assertThrows(BadInputException.class, () -> Precision.parse("fp8", "k:"));
     Precision.TF32.checkEnvironment("1", "k:");
     Precision.FP32.checkEnvironment(null, "k:");
-    BadInputException e = assertThrows(BadInputException.class, () -> Precision.TF32.checkEnvironment(null, "k:"));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> Precision.TF32.checkEnvironment(null, "k:"));
     assertTrue(e.getMessage().contains("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1"), e.getMessage());
     assertThrows(BadInputException.class, () -> Precision.FP32.checkEnvironment("1", "k:"));
   }

@@ -9,16 +9,18 @@ import org.junit.jupiter.api.Test;
 class YamlLinesTest {
   @Test
   void everyKeyPathHasItsLine() {
-    String yaml = String.join("\n",
-        "# comment",
-        "seed: 3",
-        "run:",
-        "  out_dir: x",
-        "  list:",
-        "    - 1",
-        "    - {a: 2}",
-        "top: [4, 5]",
-        "");
+    String yaml =
+        String.join(
+            "\n",
+            "# comment",
+            "seed: 3",
+            "run:",
+            "  out_dir: x",
+            "  list:",
+            "    - 1",
+            "    - {a: 2}",
+            "top: [4, 5]",
+            "");
     Map<String, Integer> lines = YamlConfigs.lines(yaml);
     assertEquals(2, lines.get("seed"));
     assertEquals(3, lines.get("run"));

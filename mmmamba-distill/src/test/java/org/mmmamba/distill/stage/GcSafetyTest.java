@@ -27,10 +27,11 @@ import org.mmmamba.core.seed.Seeder;
 import org.mmmamba.distill.train.Gradients;
 
 /**
- * The gradients of the stage losses do not depend on garbage collection: computed with and without a GC (and a
- * burst of direct-buffer allocations) between forward and backward, they are equal bit for bit. Before
- * {@link org.mmmamba.core.nn.Scalars}, DJL's {@code mul(Number)} scalars were freed by the GC while autograd still
- * needed them, and runs differed with heap size and timing (found by the kill -9 resume test).
+ * The gradients of the stage losses do not depend on garbage collection: computed with and without
+ * a GC (and a burst of direct-buffer allocations) between forward and backward, they are equal bit
+ * for bit. Before {@link org.mmmamba.core.nn.Scalars}, DJL's {@code mul(Number)} scalars were freed
+ * by the GC while autograd still needed them, and runs differed with heap size and timing (found by
+ * the kill -9 resume test).
  */
 class GcSafetyTest {
   static {
@@ -54,8 +55,11 @@ class GcSafetyTest {
     }
   }
 
-  /** Gradients of {@code loss} w.r.t. {@code params}, with or without GC pressure before backward. */
-  static Map<String, float[]> grads(Map<String, NDArray> params, Supplier<NDArray> loss, boolean gc) {
+  /**
+   * Gradients of {@code loss} w.r.t. {@code params}, with or without GC pressure before backward.
+   */
+  static Map<String, float[]> grads(
+      Map<String, NDArray> params, Supplier<NDArray> loss, boolean gc) {
     Map<String, float[]> out = new LinkedHashMap<>();
     params.values().forEach(p -> p.setRequiresGradient(true));
     try (NDScope scope = new NDScope()) {
@@ -96,21 +100,40 @@ class GcSafetyTest {
   void layerwiseAndEndToEndGradientsDoNotDependOnGc() {
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 3);
-        DecoderModel linear = Seeder.seed(TEACHER, teacher.weights(), HybridLayout.linear(),
-            InitStrategy.INHERIT_MIMIC, 5, 2, 4, m);
-        DecoderModel hybrid = Seeder.seed(TEACHER, teacher.weights(), HybridLayout.parse("head-interleaved:1"),
-            InitStrategy.INHERIT_MIMIC, 5, 2, 4, m)) {
+        DecoderModel linear =
+            Seeder.seed(
+                TEACHER,
+                teacher.weights(),
+                HybridLayout.linear(),
+                InitStrategy.INHERIT_MIMIC,
+                5,
+                2,
+                4,
+                m);
+        DecoderModel hybrid =
+            Seeder.seed(
+                TEACHER,
+                teacher.weights(),
+                HybridLayout.parse("head-interleaved:1"),
+                InitStrategy.INHERIT_MIMIC,
+                5,
+                2,
+                4,
+                m)) {
       long[][] ids = {{1, 5, 9, 40, 0, 3, 7, 11, 2}, {2, 2, 8, 13, 21, 34, 1, 6, 9}};
       NDArray embeds = teacher.embed(teacher.ids(m, ids));
       NDArray mask = m.ones(new Shape(2, 9), DataType.FLOAT32);
-      NDArray next = teacher.ids(m, new long[][] {{5, 9, 40, 0, 3, 7, 11, 2, 1}, {2, 8, 13, 21, 34, 1, 6, 9, 2}});
+      NDArray next =
+          teacher.ids(
+              m, new long[][] {{5, 9, 40, 0, 3, 7, 11, 2, 1}, {2, 8, 13, 21, 34, 1, 6, 9, 2}});
       for (int rep = 0; rep < 3; rep++) {
         LayerwiseLoss lw = new LayerwiseLoss(teacher, linear, List.of(0, 1), 1000, false, 2);
         Map<String, NDArray> p2 = params(linear, new DistilTheWhole(null));
         assertSame(grads(p2, () -> lw.loss(embeds), false), grads(p2, () -> lw.loss(embeds), true));
         EndToEndLoss e2e = new EndToEndLoss(teacher, hybrid, 2.0, 0.5);
         Map<String, NDArray> p3 = params(hybrid, new EndToEnd(null));
-        assertSame(grads(p3, () -> e2e.loss(embeds, mask, next), false),
+        assertSame(
+            grads(p3, () -> e2e.loss(embeds, mask, next), false),
             grads(p3, () -> e2e.loss(embeds, mask, next), true));
       }
     }

@@ -8,11 +8,21 @@ import org.junit.jupiter.api.Test;
 import org.mmmamba.distill.optim.LrSchedule;
 import org.mmmamba.distill.recipe.Recipes;
 
-/** Config values are case-insensitive where validate() accepts any case: "WSD" is the wsd schedule. */
+/**
+ * Config values are case-insensitive where validate() accepts any case: "WSD" is the wsd schedule.
+ */
 class SchedulesCaseTest {
   static LrSchedule schedule(String type) {
-    return Schedules.of(Recipes.parse("stages: {stage1: {steps: 10, lr: 1.0, schedule: {type: " + type
-        + ", warmup: 2, stable: 6, decay: 2}}}", "t.yaml", List.of()).value().stages().stage1());
+    return Schedules.of(
+        Recipes.parse(
+                "stages: {stage1: {steps: 10, lr: 1.0, schedule: {type: "
+                    + type
+                    + ", warmup: 2, stable: 6, decay: 2}}}",
+                "t.yaml",
+                List.of())
+            .value()
+            .stages()
+            .stage1());
   }
 
   @Test
@@ -24,6 +34,9 @@ class SchedulesCaseTest {
         assertEquals(lower.lr(k), upper.lr(k), t + " at " + k);
       }
     }
-    assertNotEquals(schedule("constant").lr(9), schedule("WSD").lr(9), "WSD decays at the end (it ran constant)");
+    assertNotEquals(
+        schedule("constant").lr(9),
+        schedule("WSD").lr(9),
+        "WSD decays at the end (it ran constant)");
   }
 }

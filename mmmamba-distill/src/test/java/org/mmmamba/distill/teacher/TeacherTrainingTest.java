@@ -20,8 +20,9 @@ import org.mmmamba.core.model.VlmIo;
 import org.mmmamba.distill.TinyRuns;
 
 /**
- * train-teacher end to end on a small config (the committed teacher's recipe, shortened): the loss goes down,
- * and the saved model loads back with exactly the weights of the final training checkpoint.
+ * train-teacher end to end on a small config (the committed teacher's recipe, shortened): the loss
+ * goes down, and the saved model loads back with exactly the weights of the final training
+ * checkpoint.
  */
 class TeacherTrainingTest {
   static {
@@ -47,7 +48,8 @@ class TeacherTrainingTest {
     assertTrue(last < losses.get(0), "loss did not go down: " + losses);
     try (NDManager m = NDManager.newBaseManager();
         VisionLanguageModel vlm = VlmIo.load(model, m, DataType.FLOAT32);
-        CheckpointReader ckpt = CheckpointReader.open(run.resolve("train/ckpt-6/weights.safetensors"))) {
+        CheckpointReader ckpt =
+            CheckpointReader.open(run.resolve("train/ckpt-6/weights.safetensors"))) {
       int compared = 0;
       for (String name : ckpt.names()) {
         assertArrayEquals(ckpt.readFloats(name), vlm.parameters().get(name).toFloatArray(), name);

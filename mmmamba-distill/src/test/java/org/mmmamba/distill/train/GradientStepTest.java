@@ -22,9 +22,9 @@ import org.mmmamba.distill.optim.NonFinite;
 import org.mmmamba.distill.optim.WeightDecay;
 
 /**
- * The training step on a tiny regression y = W x + b (W: (OUT, IN), b: (OUT), batch rows of x: (N, IN)):
- * it learns, it does not leak native arrays, it is deterministic, it scales accumulated micro-batches by
- * 1/k, and it skips non-finite steps leaving clean gradients.
+ * The training step on a tiny regression y = W x + b (W: (OUT, IN), b: (OUT), batch rows of x: (N,
+ * IN)): it learns, it does not leak native arrays, it is deterministic, it scales accumulated
+ * micro-batches by 1/k, and it skips non-finite steps leaving clean gradients.
  */
 class GradientStepTest {
   static {
@@ -79,7 +79,8 @@ class GradientStepTest {
       }
       NDArray xs = data.create(x, new Shape(rows, IN)).toType(dt, false);
       NDArray ys = data.create(y, new Shape(rows, OUT)).toType(dt, false);
-      NDArray pred = xs.matMul(trainable.get("layers.0.W").transpose()).add(trainable.get("layers.0.b_O"));
+      NDArray pred =
+          xs.matMul(trainable.get("layers.0.W").transpose()).add(trainable.get("layers.0.b_O"));
       // float32 loss for float16 parameters (mixed precision); a no-op for float32/64
       return org.mmmamba.core.nn.Fp32.up(pred.sub(ys)).square().mean();
     }
@@ -120,7 +121,10 @@ class GradientStepTest {
         }
       }
       assertEquals(liveAfterWarmup, LiveArrays.count(), "live native arrays after 200 steps");
-      assertEquals(paramsAfterWarmup, pb.params.getManagedArrays().size(), "arrays in the parameters' manager");
+      assertEquals(
+          paramsAfterWarmup,
+          pb.params.getManagedArrays().size(),
+          "arrays in the parameters' manager");
       assertEquals(2, pb.params.getManagedArrays().size(), "only W and b");
       assertEquals(0, pb.data.getManagedArrays().size(), "inputs freed by the step's scope");
       assertTrue(last < 0.01 * first, "loss " + first + " -> " + last);
@@ -149,7 +153,8 @@ class GradientStepTest {
       }
       gs.optimizer().close();
       return new float[][] {
-        pb.trainable.get("layers.0.W").toFloatArray(), pb.trainable.get("layers.0.b_O").toFloatArray()
+        pb.trainable.get("layers.0.W").toFloatArray(),
+        pb.trainable.get("layers.0.b_O").toFloatArray()
       };
     }
   }
@@ -184,7 +189,8 @@ class GradientStepTest {
       StepOutcome bad = gs.run(1, micro -> pb.loss(r, N).mul(Float.NaN));
       assertEquals(NonFinite.LOSS, bad.nonFinite());
       assertFalse(bad.applied());
-      assertArrayEquals(before, pb.trainable.get("layers.0.W").toFloatArray(), 0f, "no update on a skipped step");
+      assertArrayEquals(
+          before, pb.trainable.get("layers.0.W").toFloatArray(), 0f, "no update on a skipped step");
       assertEquals(2, gs.optimizer().steps());
       assertEquals(3, gs.position(), "the schedule moves on");
       assertGradientsZero(pb);
@@ -220,18 +226,25 @@ class GradientStepTest {
       GradientStep gs = pb.stepper(1.0);
       Random r = new Random(2);
       int live = LiveArrays.count();
-      assertThrows(IllegalStateException.class, () -> gs.run(2, micro -> {
-        if (micro == 1) {
-          throw new IllegalStateException("boom");
-        }
-        return pb.loss(r, N / 2);
-      }));
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              gs.run(
+                  2,
+                  micro -> {
+                    if (micro == 1) {
+                      throw new IllegalStateException("boom");
+                    }
+                    return pb.loss(r, N / 2);
+                  }));
       assertEquals(0, gs.position());
       assertEquals(live, LiveArrays.count());
       assertGradientsZero(pb);
       // the collector was closed: a new step can open one
       assertTrue(gs.run(1, micro -> pb.loss(r, N)).applied());
-      assertThrows(IllegalArgumentException.class, () -> gs.run(1, micro -> pb.trainable.get("layers.0.b_O")));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> gs.run(1, micro -> pb.trainable.get("layers.0.b_O")));
       gs.optimizer().close();
     }
   }
@@ -243,10 +256,14 @@ class GradientStepTest {
       Map<String, NDArray> t = Map.of("p", p);
       try (AdamW opt = new AdamW(t, AdamWConfig.mmMamba(), WeightDecay.all())) {
         LrSchedule s = new LrSchedule.Constant(0.1, 0);
-        assertThrows(IllegalArgumentException.class, () -> new GradientStep(t, opt, s, 1.0), "no requiresGrad");
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new GradientStep(t, opt, s, 1.0),
+            "no requiresGrad");
         p.setRequiresGradient(true);
         assertThrows(IllegalArgumentException.class, () -> new GradientStep(t, opt, s, 0.0));
-        assertThrows(IllegalArgumentException.class, () -> new GradientStep(Map.of("q", p), opt, s, 1.0));
+        assertThrows(
+            IllegalArgumentException.class, () -> new GradientStep(Map.of("q", p), opt, s, 1.0));
         GradientStep gs = new GradientStep(t, opt, s, 1.0);
         assertThrows(IllegalArgumentException.class, () -> gs.run(0, micro -> p.sum()));
       }

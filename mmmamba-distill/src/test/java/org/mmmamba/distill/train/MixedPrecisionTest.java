@@ -20,8 +20,9 @@ import org.mmmamba.distill.precision.LossScaler;
 import org.mmmamba.distill.precision.MasterWeights;
 
 /**
- * fp16-mixed training on the tiny regression of {@link GradientStepTest}: float16 model arrays, float32 masters
- * updated by AdamW, dynamic loss scaling. Checked against a float32 twin trained on the same rows.
+ * fp16-mixed training on the tiny regression of {@link GradientStepTest}: float16 model arrays,
+ * float32 masters updated by AdamW, dynamic loss scaling. Checked against a float32 twin trained on
+ * the same rows.
  */
 class MixedPrecisionTest {
   static {
@@ -44,7 +45,8 @@ class MixedPrecisionTest {
         full.trainable.get(n).set(new ai.djl.ndarray.index.NDIndex("..."), mw.masters().get(n));
       }
       LossScaler scaler = new LossScaler(1024, 2.0, 0.5, 20);
-      GradientStep gs = new GradientStep(half.trainable, opt, schedule(), 1.0).mixedPrecision(mw, scaler);
+      GradientStep gs =
+          new GradientStep(half.trainable, opt, schedule(), 1.0).mixedPrecision(mw, scaler);
       GradientStep gsFull = new GradientStep(full.trainable, optFull, schedule(), 1.0);
       Random r1 = new Random(2);
       Random r2 = new Random(2);
@@ -54,7 +56,8 @@ class MixedPrecisionTest {
       for (int s = 0; s < 200; s++) {
         StepOutcome a = gs.run(2, micro -> half.loss(r1, GradientStepTest.N / 2));
         StepOutcome b = gsFull.run(2, micro -> full.loss(r2, GradientStepTest.N / 2));
-        assertTrue(a.applied(), "step " + s + " of the mixed run skipped (scale " + scaler.scale() + ")");
+        assertTrue(
+            a.applied(), "step " + s + " of the mixed run skipped (scale " + scaler.scale() + ")");
         if (s == 0) {
           first = b.loss();
         }
@@ -62,24 +65,36 @@ class MixedPrecisionTest {
         lastFull = b.loss();
       }
       assertEquals(0, scaler.skipped());
-      assertEquals(1024.0 * 1024, scaler.scale(), "10 growths of x2 in 200 finite steps at interval 20");
+      assertEquals(
+          1024.0 * 1024, scaler.scale(), "10 growths of x2 in 200 finite steps at interval 20");
       for (Map.Entry<String, NDArray> e : mw.masters().entrySet()) {
         assertEquals(DataType.FLOAT32, e.getValue().getDataType(), e.getKey() + " master");
         assertEquals(DataType.FLOAT32, opt.m(e.getKey()).getDataType(), e.getKey() + " AdamW m");
         assertEquals(DataType.FLOAT32, opt.v(e.getKey()).getDataType(), e.getKey() + " AdamW v");
         NDArray model = half.trainable.get(e.getKey());
         assertEquals(DataType.FLOAT16, model.getDataType(), e.getKey() + " model array");
-        assertArrayEquals(e.getValue().toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false).toFloatArray(),
-            model.toType(DataType.FLOAT32, false).toFloatArray(), 0f, e.getKey() + ": model = fp16(master)");
+        assertArrayEquals(
+            e.getValue()
+                .toType(DataType.FLOAT16, false)
+                .toType(DataType.FLOAT32, false)
+                .toFloatArray(),
+            model.toType(DataType.FLOAT32, false).toFloatArray(),
+            0f,
+            e.getKey() + ": model = fp16(master)");
         float[] m = e.getValue().toFloatArray();
         float[] f = full.trainable.get(e.getKey()).toFloatArray();
         for (int i = 0; i < m.length; i++) {
-          assertEquals(f[i], m[i], 0.02 + 0.01 * Math.abs(f[i]), e.getKey() + "[" + i + "] vs the fp32 twin");
+          assertEquals(
+              f[i],
+              m[i],
+              0.02 + 0.01 * Math.abs(f[i]),
+              e.getKey() + "[" + i + "] vs the fp32 twin");
         }
       }
       assertTrue(lastFull < 0.01 * first, "fp32 twin learns: " + first + " -> " + lastFull);
       // float16 inputs and predictions bound the loss at ~1e-3 relative to the targets' scale.
-      assertTrue(lastHalf < 0.02 * first, "mixed learns like the twin: " + lastHalf + " vs " + lastFull);
+      assertTrue(
+          lastHalf < 0.02 * first, "mixed learns like the twin: " + lastHalf + " vs " + lastFull);
     }
   }
 
@@ -90,8 +105,9 @@ class MixedPrecisionTest {
         AdamW opt = new AdamW(mw.masters(), AdamWConfig.mmMamba(), WeightDecay.official())) {
       // 2^40 times a gradient of order 1 is far beyond float16's 65504: the first steps overflow.
       LossScaler scaler = new LossScaler(Math.pow(2, 40), 2.0, 0.5, 1000);
-      GradientStep gs = new GradientStep(half.trainable, opt, LrSchedule.Wsd.of(0.05, 0, 100, 0), 1.0)
-          .mixedPrecision(mw, scaler);
+      GradientStep gs =
+          new GradientStep(half.trainable, opt, LrSchedule.Wsd.of(0.05, 0, 100, 0), 1.0)
+              .mixedPrecision(mw, scaler);
       Random r = new Random(2);
       float[] before = mw.masters().get("layers.0.W").toFloatArray();
       int skipped = 0;
@@ -102,7 +118,11 @@ class MixedPrecisionTest {
           skipped++;
           assertEquals(NonFinite.GRAD_NORM, res.nonFinite(), "the loss itself is finite");
           assertTrue(Double.isFinite(res.loss()));
-          assertArrayEquals(before, mw.masters().get("layers.0.W").toFloatArray(), 0f, "no update while skipping");
+          assertArrayEquals(
+              before,
+              mw.masters().get("layers.0.W").toFloatArray(),
+              0f,
+              "no update while skipping");
           assertEquals(0, opt.steps());
           assertEquals(skipped, scaler.skippedInARow());
         }

@@ -15,9 +15,9 @@ import org.mmmamba.distill.checkpoint.TrainingState;
 import org.mmmamba.distill.train.GradientStepTest.Problem;
 
 /**
- * The pieces together: train, checkpoint, throw everything away, restore into a freshly built model and
- * optimiser, continue; the weights equal an uninterrupted run's bit for bit. Batches come from an RNG seeded
- * by (seed, step), so a resumed run draws the same data without saving RNG internals.
+ * The pieces together: train, checkpoint, throw everything away, restore into a freshly built model
+ * and optimiser, continue; the weights equal an uninterrupted run's bit for bit. Batches come from
+ * an RNG seeded by (seed, step), so a resumed run draws the same data without saving RNG internals.
  */
 class ResumeTest {
   static {
@@ -46,8 +46,9 @@ class ResumeTest {
       GradientStep gs = pb.stepper(1.0);
       long step = from;
       if (from < 0) {
-        TrainingState st = TrainingCheckpoint.restore(
-            TrainingCheckpoint.latest(runDir).orElseThrow(), pb.trainable, gs.optimizer());
+        TrainingState st =
+            TrainingCheckpoint.restore(
+                TrainingCheckpoint.latest(runDir).orElseThrow(), pb.trainable, gs.optimizer());
         step = st.step();
         gs.setPosition(st.schedulePosition());
         assertEquals(SEED, st.seeds().get("data"));
@@ -56,14 +57,21 @@ class ResumeTest {
         Random data = new Random(SEED * 1_000_003L + step);
         gs.run(2, micro -> pb.loss(data, GradientStepTest.N / 2));
         if (runDir != null && (step + 1) % 5 == 0) {
-          TrainingState st = new TrainingState(step + 1, 0, (step + 1) * GradientStepTest.N, gs.position(),
-              Map.of("data", SEED), Map.of());
+          TrainingState st =
+              new TrainingState(
+                  step + 1,
+                  0,
+                  (step + 1) * GradientStepTest.N,
+                  gs.position(),
+                  Map.of("data", SEED),
+                  Map.of());
           TrainingCheckpoint.save(runDir, st, pb.trainable, gs.optimizer(), 2);
         }
       }
       gs.optimizer().close();
       return new float[][] {
-        pb.trainable.get("layers.0.W").toFloatArray(), pb.trainable.get("layers.0.b_O").toFloatArray()
+        pb.trainable.get("layers.0.W").toFloatArray(),
+        pb.trainable.get("layers.0.b_O").toFloatArray()
       };
     }
   }

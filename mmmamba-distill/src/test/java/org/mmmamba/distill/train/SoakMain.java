@@ -8,9 +8,10 @@ import org.mmmamba.distill.Distillation;
 import org.mmmamba.distill.recipe.Recipes;
 
 /**
- * Child-JVM side of {@link NativeMemorySoakTest}: runs a distillation from a config file and prints, after every
- * optimiser step, {@code SOAK <label> <step> <live arrays> <VmRSS KiB>}, then {@code SOAK-END <before> <after>}.
- * Run with a fixed, pre-touched heap so that resident memory growth is native memory.
+ * Child-JVM side of {@link NativeMemorySoakTest}: runs a distillation from a config file and
+ * prints, after every optimiser step, {@code SOAK <label> <step> <live arrays> <VmRSS KiB>}, then
+ * {@code SOAK-END <before> <after>}. Run with a fixed, pre-touched heap so that resident memory
+ * growth is native memory.
  */
 public final class SoakMain {
   private SoakMain() {}
@@ -18,8 +19,10 @@ public final class SoakMain {
   public static void main(String[] args) throws Exception {
     Offline.init();
     Path cfg = Path.of(args[0]);
-    TrainingRun.afterStep = (label, step) -> System.out.println("SOAK " + label + " " + step + " "
-        + LiveArrays.count() + " " + rssKib());
+    TrainingRun.afterStep =
+        (label, step) ->
+            System.out.println(
+                "SOAK " + label + " " + step + " " + LiveArrays.count() + " " + rssKib());
     int before = LiveArrays.count();
     Distillation.run(Recipes.load(cfg, List.of()), Distillation.Options.defaults());
     System.out.println("SOAK-END " + before + " " + LiveArrays.count() + " " + rssKib());

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.mmmamba.app.report.Reports;
 import org.mmmamba.core.BadInputException;
 import org.mmmamba.core.config.HybridLayout;
 import org.mmmamba.core.config.VlmConfigs;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.distill.Distillation;
-import org.mmmamba.app.report.Reports;
 import org.mmmamba.distill.eval.EvalReport;
 import org.mmmamba.distill.recipe.Recipes;
 import org.mmmamba.distill.recipe.RunConfig;
@@ -28,20 +28,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs an ablation ({@link AblationConfig}): plans the distillation runs its rows need (rows with equal overrides
- * share one run, whose stage 3 trains every student they name), runs each with {@link Distillation#run}, and
- * writes the table beside the paper's numbers ({@link AblationReport}).
+ * Runs an ablation ({@link AblationConfig}): plans the distillation runs its rows need (rows with
+ * equal overrides share one run, whose stage 3 trains every student they name), runs each with
+ * {@link Distillation#run}, and writes the table beside the paper's numbers ({@link
+ * AblationReport}).
  *
- * <p>Output directory: {@code runs/NAME/} (one ordinary distillation run directory each, with its report.md and
- * an {@code ablation-run.json} marker once finished), {@code ablation.json}, {@code ablation.md},
- * {@code ablation.png}. With {@code resume}, finished runs (marker present, same overrides) are read back from
- * their eval.json, and an interrupted run continues from its checkpoints. Each distillation runs in a child JVM by
- * default ({@link Options#isolate}), so that memory goes back to the OS between runs.
+ * <p>Output directory: {@code runs/NAME/} (one ordinary distillation run directory each, with its
+ * report.md and an {@code ablation-run.json} marker once finished), {@code ablation.json}, {@code
+ * ablation.md}, {@code ablation.png}. With {@code resume}, finished runs (marker present, same
+ * overrides) are read back from their eval.json, and an interrupted run continues from its
+ * checkpoints. Each distillation runs in a child JVM by default ({@link Options#isolate}), so that
+ * memory goes back to the OS between runs.
  */
 public final class Ablation {
   private static final Logger LOG = LoggerFactory.getLogger(Ablation.class);
+
   /** Classpath resource holding the defaults of an ablation file. */
   public static final String DEFAULTS = "/org/mmmamba/app/ablate/ablation-defaults.yaml";
+
   static final String MARKER = "ablation-run.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,7 +59,8 @@ public final class Ablation {
    * @param set overrides applied to every run (the ablation's {@code set}, then the caller's)
    * @param runs the planned runs, in row order of their first row
    */
-  public record Plan(YamlConfigs.Located<AblationConfig> at, Path base, List<String> set, List<PlannedRun> runs) {
+  public record Plan(
+      YamlConfigs.Located<AblationConfig> at, Path base, List<String> set, List<PlannedRun> runs) {
     /** The ablation config. */
     public AblationConfig config() {
       return at.value();
@@ -66,7 +71,8 @@ public final class Ablation {
    * How to run.
    *
    * @param resume reuse finished runs and continue an interrupted one from its checkpoints
-   * @param isolate run each distillation in a child JVM ({@link RunWorker}); off: in this JVM (tests)
+   * @param isolate run each distillation in a child JVM ({@link RunWorker}); off: in this JVM
+   *     (tests)
    */
   public record Options(boolean resume, boolean isolate) {}
 
@@ -80,13 +86,15 @@ public final class Ablation {
   public record Result(Path outDir, List<RowResult> rows, ObjectNode report) {}
 
   /**
-   * Loads and validates an ablation file, its base run and every planned run config (so a typo in any row fails
-   * here, not after an hour of training).
+   * Loads and validates an ablation file, its base run and every planned run config (so a typo in
+   * any row fails here, not after an hour of training).
    *
-   * @param runOverrides extra overrides applied to every run after the ablation's own (e.g. from the CLI)
+   * @param runOverrides extra overrides applied to every run after the ablation's own (e.g. from
+   *     the CLI)
    */
   public static Plan load(Path file, List<String> runOverrides) {
-    YamlConfigs.Located<AblationConfig> at = YamlConfigs.load(file, AblationConfig.class, DEFAULTS, List.of());
+    YamlConfigs.Located<AblationConfig> at =
+        YamlConfigs.load(file, AblationConfig.class, DEFAULTS, List.of());
     AblationConfig c = at.value();
     c.validate(at);
     Path base = resolveBase(file, c.base(), at);
@@ -94,11 +102,13 @@ public final class Ablation {
     common.addAll(runOverrides);
     RunConfig baseRun = Recipes.load(base, common).value();
     if (!Boolean.TRUE.equals(baseRun.eval().enabled()) || baseRun.data().test() == null) {
-      throw new BadInputException(AblationConfig.where(at, "base")
-          + ": the base run must evaluate (eval.enabled: true and data.test set)");
+      throw new BadInputException(
+          AblationConfig.where(at, "base")
+              + ": the base run must evaluate (eval.enabled: true and data.test set)");
     }
     List<RunConfig.Student> pool = c.students() != null ? c.students() : baseRun.students();
-    // Group rows by their full override list; each group is one run training the students its rows name.
+    // Group rows by their full override list; each group is one run training the students its rows
+    // name.
     Map<List<String>, List<Integer>> groups = new LinkedHashMap<>();
     for (int i = 0; i < c.rows().size(); i++) {
       List<String> key = new ArrayList<>(common);
@@ -115,18 +125,30 @@ public final class Ablation {
         if (AblationConfig.TEACHER.equals(name)) {
           continue;
         }
-        RunConfig.Student s = pool.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow(
-            () -> new BadInputException(AblationConfig.where(at, key) + " names student '" + name
-                + "', which is not among " + (c.students() != null ? "the ablation's" : "the base run's") + " students "
-                + pool.stream().map(RunConfig.Student::name).toList()));
+        RunConfig.Student s =
+            pool.stream()
+                .filter(p -> p.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new BadInputException(
+                            AblationConfig.where(at, key)
+                                + " names student '"
+                                + name
+                                + "', which is not among "
+                                + (c.students() != null ? "the ablation's" : "the base run's")
+                                + " students "
+                                + pool.stream().map(RunConfig.Student::name).toList()));
         if (!students.contains(s)) {
           students.add(s);
         }
       }
       int first = g.getValue().get(0);
       if (students.isEmpty()) {
-        throw new BadInputException(row(at, first) + " reports the teacher, but its run trains no"
-            + " student: give the teacher row the same set as a student row");
+        throw new BadInputException(
+            row(at, first)
+                + " reports the teacher, but its run trains no"
+                + " student: give the teacher row the same set as a student row");
       }
       String dir = groups.size() == 1 ? "shared" : slug(c.rows().get(first).name());
       String unique = dir;
@@ -152,14 +174,16 @@ public final class Ablation {
           HybridLayout.parse(s.layout());
         }
       } catch (BadInputException e) {
-        throw new BadInputException(row(at, r.rows().get(0)) + ": run '" + r.name() + "': "
-            + e.getMessage());
+        throw new BadInputException(
+            row(at, r.rows().get(0)) + ": run '" + r.name() + "': " + e.getMessage());
       }
     }
     return new Plan(at, base, common, runs);
   }
 
-  /** Loads {@code ablationYaml} and runs it into {@code outDir}, each distillation in a child JVM. */
+  /**
+   * Loads {@code ablationYaml} and runs it into {@code outDir}, each distillation in a child JVM.
+   */
   public static Result run(Path ablationYaml, Path outDir, boolean resume) throws IOException {
     return run(load(ablationYaml, List.of()), outDir, new Options(resume, true));
   }
@@ -178,14 +202,24 @@ public final class Ablation {
       List<String> ov = r.overrides(c.name(), dir);
       Path marker = dir.resolve(MARKER);
       if (resume && finished(marker, ov)) {
-        LOG.info("{}: run '{}' already finished, reading {}", c.name(), r.name(), dir.resolve("eval.json"));
+        LOG.info(
+            "{}: run '{}' already finished, reading {}",
+            c.name(),
+            r.name(),
+            dir.resolve("eval.json"));
         evals.put(r.name(), readEval(dir.resolve("eval.json")));
         seconds.put(r.name(), JSON.readTree(marker.toFile()).path("seconds").asDouble());
         reused.put(r.name(), true);
         continue;
       }
-      LOG.info("{}: run '{}' ({} of {}): students {}, overrides {}", c.name(), r.name(), plan.runs().indexOf(r) + 1,
-          plan.runs().size(), r.students().stream().map(RunConfig.Student::name).toList(), r.set());
+      LOG.info(
+          "{}: run '{}' ({} of {}): students {}, overrides {}",
+          c.name(),
+          r.name(),
+          plan.runs().indexOf(r) + 1,
+          plan.runs().size(),
+          r.students().stream().map(RunConfig.Student::name).toList(),
+          r.set());
       long t0 = System.nanoTime();
       Map<String, EvalReport> eval;
       if (o.isolate()) {
@@ -193,8 +227,9 @@ public final class Ablation {
         eval = readEval(dir.resolve("eval.json"));
       } else {
         List<String> cmd = List.of("ablate", "--config", plan.at().source(), "--run", r.name());
-        Distillation.Result res = Distillation.run(Recipes.load(plan.base(), ov),
-            new Distillation.Options(resume, null, cmd));
+        Distillation.Result res =
+            Distillation.run(
+                Recipes.load(plan.base(), ov), new Distillation.Options(resume, null, cmd));
         Reports.write(res);
         eval = res.eval();
       }
@@ -215,14 +250,17 @@ public final class Ablation {
     return new Result(outDir, rows, json);
   }
 
-  /** Every student layout must fit its teacher's depth: fail before the first run, not in the last. */
+  /**
+   * Every student layout must fit its teacher's depth: fail before the first run, not in the last.
+   */
   static Map<String, Integer> checkLayouts(Plan plan, Path outDir) {
     Map<String, Integer> depth = new LinkedHashMap<>();
     for (PlannedRun r : plan.runs()) {
       RunConfig rc = Recipes.load(plan.base(), r.overrides(plan.config().name(), outDir)).value();
       Path teacher = Path.of(rc.teacher().path());
       if (!Files.isDirectory(teacher)) {
-        throw new BadInputException(plan.base() + ": teacher.path: " + teacher + " is not a model directory");
+        throw new BadInputException(
+            plan.base() + ": teacher.path: " + teacher + " is not a model directory");
       }
       int n = VlmConfigs.read(teacher).stack().numLayers();
       depth.put(r.name(), n);
@@ -230,8 +268,8 @@ public final class Ablation {
         try {
           HybridLayout.parse(s.layout()).attentionLayers(n);
         } catch (BadInputException e) {
-          throw new BadInputException(row(plan.at(), r.rows().get(0)) + ": student '" + s.name()
-              + "': " + e.getMessage());
+          throw new BadInputException(
+              row(plan.at(), r.rows().get(0)) + ": student '" + s.name() + "': " + e.getMessage());
         }
       }
     }
@@ -239,8 +277,8 @@ public final class Ablation {
   }
 
   /** Row {@code i}: the mean over the runs (one per seed) that report it. */
-  private static RowResult rowResult(Plan plan, int i, Map<String, Map<String, EvalReport>> evals,
-      Map<String, Integer> depth) {
+  private static RowResult rowResult(
+      Plan plan, int i, Map<String, Map<String, EvalReport>> evals, Map<String, Integer> depth) {
     AblationConfig c = plan.config();
     AblationConfig.Row row = c.rows().get(i);
     String student = c.studentOf(i);
@@ -266,12 +304,25 @@ public final class Ablation {
       n = rep.n();
     }
     PlannedRun first = runs.get(0);
-    String layout = first.students().stream().filter(s -> s.name().equals(student)).findFirst()
-        .map(s -> describe(HybridLayout.parse(s.layout()), depth.get(first.name())))
-        .orElse("teacher (all attention)");
+    String layout =
+        first.students().stream()
+            .filter(s -> s.name().equals(student))
+            .findFirst()
+            .map(s -> describe(HybridLayout.parse(s.layout()), depth.get(first.name())))
+            .orElse("teacher (all attention)");
     double mean = acc.stream().mapToDouble(Double::doubleValue).sum() / acc.size();
-    return new RowResult(row.name(), names, student, layout, n, mean, acc, Double.isNaN(agreement) ? null
-        : agreement, Double.isNaN(kl) ? null : kl, teacher, row.paper() == null ? Map.of() : row.paper());
+    return new RowResult(
+        row.name(),
+        names,
+        student,
+        layout,
+        n,
+        mean,
+        acc,
+        Double.isNaN(agreement) ? null : agreement,
+        Double.isNaN(kl) ? null : kl,
+        teacher,
+        row.paper() == null ? Map.of() : row.paper());
   }
 
   /** "linear", or the layout with its attention layers, e.g. "head-interleaved:2 [0, 4]". */
@@ -279,7 +330,8 @@ public final class Ablation {
     return l.isLinear() ? l.toString() : l + " " + l.attentionLayers(numLayers);
   }
 
-  private static ArrayNode runsJson(Plan plan, Map<String, Double> seconds, Map<String, Boolean> reused) {
+  private static ArrayNode runsJson(
+      Plan plan, Map<String, Double> seconds, Map<String, Boolean> reused) {
     ArrayNode a = JSON.createArrayNode();
     for (PlannedRun r : plan.runs()) {
       ObjectNode o = a.addObject();
@@ -296,13 +348,16 @@ public final class Ablation {
     return a;
   }
 
-  /** True when the marker exists and records the same overrides (so the finished run is this one). */
+  /**
+   * True when the marker exists and records the same overrides (so the finished run is this one).
+   */
   static boolean finished(Path marker, List<String> overrides) throws IOException {
     if (!Files.exists(marker) || !Files.exists(marker.resolveSibling("eval.json"))) {
       return false;
     }
-    List<String> had = JSON.convertValue(JSON.readTree(marker.toFile()).path("overrides"),
-        new TypeReference<List<String>>() {});
+    List<String> had =
+        JSON.convertValue(
+            JSON.readTree(marker.toFile()).path("overrides"), new TypeReference<List<String>>() {});
     return overrides.equals(had);
   }
 
@@ -310,7 +365,9 @@ public final class Ablation {
     return JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, EvalReport>>() {});
   }
 
-  /** The base YAML: relative to the ablation file if it exists there, else to the working directory. */
+  /**
+   * The base YAML: relative to the ablation file if it exists there, else to the working directory.
+   */
   static Path resolveBase(Path file, String base, YamlConfigs.Located<AblationConfig> at) {
     Path p = Path.of(base);
     if (!p.isAbsolute()) {
@@ -320,8 +377,13 @@ public final class Ablation {
       }
     }
     if (!Files.exists(p)) {
-      throw new BadInputException(AblationConfig.where(at, "base") + ": '" + base + "' not found beside " + file
-          + " nor in the working directory");
+      throw new BadInputException(
+          AblationConfig.where(at, "base")
+              + ": '"
+              + base
+              + "' not found beside "
+              + file
+              + " nor in the working directory");
     }
     return p;
   }

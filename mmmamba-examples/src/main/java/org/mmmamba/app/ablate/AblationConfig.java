@@ -10,30 +10,41 @@ import org.mmmamba.distill.recipe.RunConfig;
 import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
- * An ablation: a grid of distillation variants of one base run, each evaluated, next to the paper's numbers for
- * the same rows (PAPER Tables 3-6, docs/method.md §3-4). Bound strictly from YAML by {@link Ablation#load}; defaults in
- * {@code ablation-defaults.yaml}.
+ * An ablation: a grid of distillation variants of one base run, each evaluated, next to the paper's
+ * numbers for the same rows (PAPER Tables 3-6, docs/method.md §3-4). Bound strictly from YAML by
+ * {@link Ablation#load}; defaults in {@code ablation-defaults.yaml}.
  *
- * <p>Rows with the same overrides ({@link #set} + the row's {@code set}) share one distillation run, which trains
- * every student those rows name in stage 3 after one pass of stages 1-2 (Tables 5 and 6: one run, several
- * layouts); rows with different overrides get a run each (Tables 3 and 4).
+ * <p>Rows with the same overrides ({@link #set} + the row's {@code set}) share one distillation
+ * run, which trains every student those rows name in stage 3 after one pass of stages 1-2 (Tables 5
+ * and 6: one run, several layouts); rows with different overrides get a run each (Tables 3 and 4).
  *
  * @param name identifier (letters, digits, '_', '.', '-'); the CLI writes to {@code OUT/name}
  * @param title human title, e.g. "Table 3: distillation stages"
- * @param base the run YAML the rows vary, relative to the ablation file or else to the working directory
+ * @param base the run YAML the rows vary, relative to the ablation file or else to the working
+ *     directory
  * @param metric the headline paper column (a key of the rows' {@code paper} maps, e.g. "MME")
- * @param student the student a row reports unless the row names one ({@code teacher} reports the teacher)
+ * @param student the student a row reports unless the row names one ({@code teacher} reports the
+ *     teacher)
  * @param notes free text copied into ablation.md (how our rows map to the paper's)
  * @param set overrides ("key.path=value", as {@code --set}) applied to every run of this ablation
  * @param students the students rows may name (name + layout); null: the base config's students
  * @param paperTeacher the paper's teacher (HoVLE) on each metric, for relative scores; may be null
- * @param seeds training seeds: every run is repeated once per seed (run.seed and data.shuffle_seed set to it) and a
- *     row reports the mean over seeds; null: one run with the base's seeds
+ * @param seeds training seeds: every run is repeated once per seed (run.seed and data.shuffle_seed
+ *     set to it) and a row reports the mean over seeds; null: one run with the base's seeds
  * @param rows the rows, in table order
  */
 public record AblationConfig(
-    String name, String title, String base, String metric, String student, String notes, List<String> set,
-    List<RunConfig.Student> students, Map<String, Double> paperTeacher, List<Long> seeds, List<Row> rows) {
+    String name,
+    String title,
+    String base,
+    String metric,
+    String student,
+    String notes,
+    List<String> set,
+    List<RunConfig.Student> students,
+    Map<String, Double> paperTeacher,
+    List<Long> seeds,
+    List<Row> rows) {
 
   /** The model name that reports the teacher itself rather than a student. */
   public static final String TEACHER = "teacher";
@@ -61,7 +72,10 @@ public record AblationConfig(
 
   /** Checks every value that needs no base config; errors name file, line and key. */
   public void validate(YamlConfigs.Located<AblationConfig> at) {
-    require(at, "name", name != null && name.matches("[A-Za-z0-9_.-]+"),
+    require(
+        at,
+        "name",
+        name != null && name.matches("[A-Za-z0-9_.-]+"),
         "must be letters, digits, '_', '.', '-'");
     require(at, "base", base != null && !base.isBlank(), "must name the base run YAML");
     require(at, "metric", metric != null && !metric.isBlank(), "must be set");
@@ -72,7 +86,10 @@ public record AblationConfig(
       for (int i = 0; i < students.size(); i++) {
         RunConfig.Student s = students.get(i);
         String key = "students[" + i + "]";
-        require(at, key, s.name() != null && s.name().matches("[A-Za-z0-9_.-]+"),
+        require(
+            at,
+            key,
+            s.name() != null && s.name().matches("[A-Za-z0-9_.-]+"),
             "name must be letters, digits, '_', '.', '-'");
         require(at, key, !TEACHER.equals(s.name()), "'teacher' is reserved for the teacher itself");
         require(at, key, names.add(s.name()), "duplicate student name '" + s.name() + "'");
@@ -86,7 +103,8 @@ public record AblationConfig(
     }
     checkPaper(at, "paper_teacher", paperTeacher);
     if (seeds != null) {
-      require(at, "seeds", !seeds.isEmpty() && !seeds.contains(null), "must list at least one seed");
+      require(
+          at, "seeds", !seeds.isEmpty() && !seeds.contains(null), "must list at least one seed");
       require(at, "seeds", new HashSet<>(seeds).size() == seeds.size(), "must not repeat a seed");
     }
     Set<String> rowNames = new HashSet<>();
@@ -102,12 +120,16 @@ public record AblationConfig(
     require(at, "metric", anyPaper, "'" + metric + "' is in no row's paper numbers");
   }
 
-  private static void checkPaper(YamlConfigs.Located<AblationConfig> at, String key, Map<String, Double> paper) {
+  private static void checkPaper(
+      YamlConfigs.Located<AblationConfig> at, String key, Map<String, Double> paper) {
     if (paper == null) {
       return;
     }
     for (Map.Entry<String, Double> e : paper.entrySet()) {
-      require(at, key, e.getValue() != null && Double.isFinite(e.getValue()),
+      require(
+          at,
+          key,
+          e.getValue() != null && Double.isFinite(e.getValue()),
           "'" + e.getKey() + "' must be a finite number");
     }
   }
@@ -119,8 +141,8 @@ public record AblationConfig(
   }
 
   /**
-   * "file:line: key"; a list item ("rows[2]") has no line of its own, so it takes the line of its {@code name}
-   * (the first key of every item here).
+   * "file:line: key"; a list item ("rows[2]") has no line of its own, so it takes the line of its
+   * {@code name} (the first key of every item here).
    */
   static String where(YamlConfigs.Located<?> at, String key) {
     Integer line = at.lines().get(key);

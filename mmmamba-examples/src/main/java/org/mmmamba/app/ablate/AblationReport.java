@@ -9,13 +9,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.app.report.LinePlot;
+import org.mmmamba.core.io.AtomicText;
 
 /**
- * The ablation's outputs: {@code ablation.json}, {@code ablation.md} (our accuracy per row, relative to the teacher,
- * the paper's numbers for the same rows, both rankings and Spearman's rho per paper metric) and
- * {@code ablation.png} (our accuracy and the paper's headline metric, each relative to its teacher, per row).
+ * The ablation's outputs: {@code ablation.json}, {@code ablation.md} (our accuracy per row,
+ * relative to the teacher, the paper's numbers for the same rows, both rankings and Spearman's rho
+ * per paper metric) and {@code ablation.png} (our accuracy and the paper's headline metric, each
+ * relative to its teacher, per row).
  */
 public final class AblationReport {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,16 +30,25 @@ public final class AblationReport {
    * @param rows indices of the rows that have it
    * @param ourRanks our accuracy's ranks among those rows (1 = best)
    * @param paperRanks the paper's ranks among those rows
-   * @param rho Spearman's rank correlation of our accuracy with the paper's metric (NaN when undefined)
-   * @param rhoAgreement the same for our agreement with the teacher (the teacher's own row counts as 1)
-   * @param rhoKl the same for our KL to the teacher, ranked low = best (the teacher's own row counts as 0)
+   * @param rho Spearman's rank correlation of our accuracy with the paper's metric (NaN when
+   *     undefined)
+   * @param rhoAgreement the same for our agreement with the teacher (the teacher's own row counts
+   *     as 1)
+   * @param rhoKl the same for our KL to the teacher, ranked low = best (the teacher's own row
+   *     counts as 0)
    */
-  public record Comparison(String metric, List<Integer> rows, double[] ourRanks, double[] paperRanks, double rho,
-      double rhoAgreement, double rhoKl) {}
+  public record Comparison(
+      String metric,
+      List<Integer> rows,
+      double[] ourRanks,
+      double[] paperRanks,
+      double rho,
+      double rhoAgreement,
+      double rhoKl) {}
 
   /**
-   * Compares our accuracy (and agreement, KL) with every paper metric the rows carry, in order of first
-   * appearance.
+   * Compares our accuracy (and agreement, KL) with every paper metric the rows carry, in order of
+   * first appearance.
    */
   public static List<Comparison> compare(List<RowResult> rows) {
     LinkedHashSet<String> metrics = new LinkedHashSet<>();
@@ -62,14 +72,22 @@ public final class AblationReport {
         negKl[k] = r.kl() != null ? -r.kl() : 0.0;
         paper[k] = r.paper().get(m);
       }
-      out.add(new Comparison(m, idx, Ranks.descending(ours), Ranks.descending(paper), Ranks.spearman(ours, paper),
-          Ranks.spearman(agree, paper), Ranks.spearman(negKl, paper)));
+      out.add(
+          new Comparison(
+              m,
+              idx,
+              Ranks.descending(ours),
+              Ranks.descending(paper),
+              Ranks.spearman(ours, paper),
+              Ranks.spearman(agree, paper),
+              Ranks.spearman(negKl, paper)));
     }
     return out;
   }
 
   /** Writes ablation.json, ablation.md and ablation.png into {@code dir}; returns the JSON. */
-  static ObjectNode write(Ablation.Plan plan, List<RowResult> rows, Path dir, ArrayNode runs) throws IOException {
+  static ObjectNode write(Ablation.Plan plan, List<RowResult> rows, Path dir, ArrayNode runs)
+      throws IOException {
     AblationConfig c = plan.config();
     List<Comparison> cmp = compare(rows);
     double[] ourRanks = Ranks.descending(rows.stream().mapToDouble(RowResult::accuracy).toArray());
@@ -122,12 +140,14 @@ public final class AblationReport {
       }
       if (c.paperTeacher() != null) {
         ObjectNode pv = o.putObject("paper_vs_teacher");
-        r.paper().forEach((m, v) -> {
-          Double t = c.paperTeacher().get(m);
-          if (t != null && t > 0) {
-            pv.put(m, v / t);
-          }
-        });
+        r.paper()
+            .forEach(
+                (m, v) -> {
+                  Double t = c.paperTeacher().get(m);
+                  if (t != null && t > 0) {
+                    pv.put(m, v / t);
+                  }
+                });
       }
     }
     ObjectNode sp = root.putObject("spearman");
@@ -139,7 +159,8 @@ public final class AblationReport {
       o.put("n", k.rows().size());
     }
     root.set("runs", runs);
-    AtomicText.writeString(dir.resolve("ablation.json"),
+    AtomicText.writeString(
+        dir.resolve("ablation.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     AtomicText.writeString(dir.resolve("ablation.md"), markdown(c, rows, cmp, ourRanks, runs));
     plot(c, rows).writeIfPossible(dir.resolve("ablation.png"));
@@ -155,7 +176,11 @@ public final class AblationReport {
   }
 
   /** The Markdown page: the table, the rank agreement and the runs. */
-  static String markdown(AblationConfig c, List<RowResult> rows, List<Comparison> cmp, double[] ourRanks,
+  static String markdown(
+      AblationConfig c,
+      List<RowResult> rows,
+      List<Comparison> cmp,
+      double[] ourRanks,
       ArrayNode runs) {
     StringBuilder sb = new StringBuilder();
     sb.append("# ").append(c.title() != null ? c.title() : c.name()).append("\n\n");
@@ -165,18 +190,32 @@ public final class AblationReport {
     RowResult first = rows.get(0);
     int k = first.seedAccuracies().size();
     double p = rows.stream().mapToDouble(RowResult::accuracy).average().orElse(0.5);
-    sb.append(String.format(Locale.ROOT, "Ours: exact-match accuracy on the same %d held-out samples of the "
-        + "synthetic task for every row; the teacher scores %.3f.", first.n(), first.teacherAccuracy()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Ours: exact-match accuracy on the same %d held-out samples of the "
+                + "synthetic task for every row; the teacher scores %.3f.",
+            first.n(),
+            first.teacherAccuracy()));
     if (k > 1) {
-      sb.append(String.format(Locale.ROOT, " Each row is the mean of %d training seeds %s (run.seed and "
-          + "data.shuffle_seed), with the lowest and highest seed in brackets and their standard deviation (sd).",
-          k, c.seeds()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " Each row is the mean of %d training seeds %s (run.seed and "
+                  + "data.shuffle_seed), with the lowest and highest seed in brackets and their standard deviation (sd).",
+              k,
+              c.seeds()));
     }
-    sb.append(String.format(Locale.ROOT, " Test-set sampling error: ±%.3f (95%%, 1.96·sqrt(p(1-p)/n) at p = %.2f) "
-        + "for one accuracy; differences between rows are paired (same samples), so they are less noisy than that."
-        + " Paper: the published numbers for the same rows. Ranks: 1 = best, ties share the mean rank.%n%n",
-        1.96 * Math.sqrt(p * (1 - p) / first.n()), p));
-    sb.append("| row | layout (attention layers) | accuracy |").append(k > 1 ? " seeds [min, max] | sd |" : "")
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            " Test-set sampling error: ±%.3f (95%%, 1.96·sqrt(p(1-p)/n) at p = %.2f) "
+                + "for one accuracy; differences between rows are paired (same samples), so they are less noisy than that."
+                + " Paper: the published numbers for the same rows. Ranks: 1 = best, ties share the mean rank.%n%n",
+            1.96 * Math.sqrt(p * (1 - p) / first.n()),
+            p));
+    sb.append("| row | layout (attention layers) | accuracy |")
+        .append(k > 1 ? " seeds [min, max] | sd |" : "")
         .append(" vs teacher | agreement | KL/token | rank |");
     for (Comparison m : cmp) {
       sb.append(" paper ").append(m.metric()).append(" (rank) |");
@@ -190,19 +229,33 @@ public final class AblationReport {
     sb.append(rel ? "---:|\n" : "\n");
     for (int i = 0; i < rows.size(); i++) {
       RowResult r = rows.get(i);
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f |", r.name(), r.layout(), r.accuracy()));
+      sb.append(
+          String.format(Locale.ROOT, "| %s | %s | %.3f |", r.name(), r.layout(), r.accuracy()));
       if (k > 1) {
-        double lo = r.seedAccuracies().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-        double hi = r.seedAccuracies().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        double lo =
+            r.seedAccuracies().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double hi =
+            r.seedAccuracies().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         sb.append(String.format(Locale.ROOT, " [%.3f, %.3f] | %.3f |", lo, hi, r.seedStd()));
       }
-      sb.append(String.format(Locale.ROOT, " %s | %s | %s | %s |", pct(r.vsTeacher()),
-          r.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.agreement()),
-          r.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.kl()), rank(ourRanks[i])));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " %s | %s | %s | %s |",
+              pct(r.vsTeacher()),
+              r.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.agreement()),
+              r.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.kl()),
+              rank(ourRanks[i])));
       for (Comparison m : cmp) {
         int at = m.rows().indexOf(i);
-        sb.append(at < 0 ? " - |" : String.format(Locale.ROOT, " %s (%s) |", num(r.paper().get(m.metric())),
-            rank(m.paperRanks()[at])));
+        sb.append(
+            at < 0
+                ? " - |"
+                : String.format(
+                    Locale.ROOT,
+                    " %s (%s) |",
+                    num(r.paper().get(m.metric())),
+                    rank(m.paperRanks()[at])));
       }
       if (rel) {
         Double v = r.paper().get(c.metric());
@@ -211,37 +264,63 @@ public final class AblationReport {
       sb.append('\n');
     }
     sb.append("\n## Rank agreement with the paper\n\n");
-    sb.append("Spearman's rho between our accuracy and each paper column, over the rows the paper reports ")
-        .append("(+1: same order, 0: unrelated, -1: reversed). Exact-match accuracy on short answers is a coarse ")
-        .append("measure; agreement with the teacher and KL to it (ranked low = best) measure how closely a student ")
-        .append("copies its teacher, which is what distillation optimises, so their correlations are given too ")
+    sb.append(
+            "Spearman's rho between our accuracy and each paper column, over the rows the paper reports ")
+        .append(
+            "(+1: same order, 0: unrelated, -1: reversed). Exact-match accuracy on short answers is a coarse ")
+        .append(
+            "measure; agreement with the teacher and KL to it (ranked low = best) measure how closely a student ")
+        .append(
+            "copies its teacher, which is what distillation optimises, so their correlations are given too ")
         .append("(the teacher's own row counts as agreement 1, KL 0).\n\n");
-    sb.append("| paper metric | rows | our order by accuracy (best first) | paper order (best first) | rho: accuracy ")
+    sb.append(
+            "| paper metric | rows | our order by accuracy (best first) | paper order (best first) | rho: accuracy ")
         .append("| rho: agreement | rho: KL |\n|---|---:|---|---|---:|---:|---:|\n");
     for (Comparison m : cmp) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s |%n", m.metric(), m.rows().size(),
-          order(rows, m.rows(), m.ourRanks()), order(rows, m.rows(), m.paperRanks()), rho(m.rho()),
-          rho(m.rhoAgreement()), rho(m.rhoKl())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %s | %s | %s | %s | %s |%n",
+              m.metric(),
+              m.rows().size(),
+              order(rows, m.rows(), m.ourRanks()),
+              order(rows, m.rows(), m.paperRanks()),
+              rho(m.rho()),
+              rho(m.rhoAgreement()),
+              rho(m.rhoKl())));
     }
-    sb.append("\n## Runs\n\n| run | rows | students (stage 3) | overrides | minutes |\n|---|---|---|---|---:|\n");
-    runs.forEach(r -> {
-      List<String> rn = new ArrayList<>();
-      r.path("rows").forEach(n -> rn.add(n.asText()));
-      List<String> st = new ArrayList<>();
-      r.path("students").properties().forEach(e -> st.add(e.getKey() + " = " + e.getValue().asText()));
-      List<String> set = new ArrayList<>();
-      r.path("set").forEach(n -> set.add("`" + n.asText() + "`"));
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f%s |%n", r.path("name").asText(),
-          String.join(", ", rn), String.join(", ", st), set.isEmpty() ? "-" : String.join(" ", set),
-          r.path("seconds").asDouble() / 60, r.path("reused").asBoolean() ? " (reused)" : ""));
-    });
+    sb.append(
+        "\n## Runs\n\n| run | rows | students (stage 3) | overrides | minutes |\n|---|---|---|---|---:|\n");
+    runs.forEach(
+        r -> {
+          List<String> rn = new ArrayList<>();
+          r.path("rows").forEach(n -> rn.add(n.asText()));
+          List<String> st = new ArrayList<>();
+          r.path("students")
+              .properties()
+              .forEach(e -> st.add(e.getKey() + " = " + e.getValue().asText()));
+          List<String> set = new ArrayList<>();
+          r.path("set").forEach(n -> set.add("`" + n.asText() + "`"));
+          sb.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %s | %s | %s | %s | %.1f%s |%n",
+                  r.path("name").asText(),
+                  String.join(", ", rn),
+                  String.join(", ", st),
+                  set.isEmpty() ? "-" : String.join(" ", set),
+                  r.path("seconds").asDouble() / 60,
+                  r.path("reused").asBoolean() ? " (reused)" : ""));
+        });
     double total = 0;
     for (var r : runs) {
       total += r.path("seconds").asDouble();
     }
     sb.append(String.format(Locale.ROOT, "%nTotal: %.1f minutes.", total / 60));
-    sb.append("\n(reused) = finished by an earlier invocation and read back (--resume); minutes are that run's. ")
-        .append("Each run directory (runs/NAME) holds the distillation's report.md, eval.json, loss.png and ")
+    sb.append(
+            "\n(reused) = finished by an earlier invocation and read back (--resume); minutes are that run's. ")
+        .append(
+            "Each run directory (runs/NAME) holds the distillation's report.md, eval.json, loss.png and ")
         .append("metrics.\n");
     return sb.toString();
   }
@@ -281,9 +360,13 @@ public final class AblationReport {
       names.append(i == 0 ? " " : ", ").append(i + 1).append(" = ").append(rows.get(i).name());
     }
     String xLabel = names.length() <= 130 ? names.toString() : "row (numbered as in ablation.md)";
-    LinePlot.Builder b = LinePlot.builder().title(c.title() != null ? c.title() : c.name()).xLabel(xLabel)
-        .yLabel("score / the teacher's score").size(1000, 520)
-        .series("ours: accuracy / teacher's accuracy", x, ours);
+    LinePlot.Builder b =
+        LinePlot.builder()
+            .title(c.title() != null ? c.title() : c.name())
+            .xLabel(xLabel)
+            .yLabel("score / the teacher's score")
+            .size(1000, 520)
+            .series("ours: accuracy / teacher's accuracy", x, ours);
     if (pt != null) {
       b.series("paper: " + c.metric() + " / HoVLE's " + c.metric(), x, paper);
     }

@@ -10,8 +10,9 @@ import java.util.Map;
 import org.mmmamba.distill.recipe.RunConfig;
 
 /**
- * One distillation run of an ablation: the base config with {@code set} applied, training {@code students} in
- * stage 3 after one pass of stages 1-2, and reporting the given rows (for one seed, when the ablation has seeds).
+ * One distillation run of an ablation: the base config with {@code set} applied, training {@code
+ * students} in stage 3 after one pass of stages 1-2, and reporting the given rows (for one seed,
+ * when the ablation has seeds).
  *
  * @param name directory name under {@code OUT/runs/}
  * @param set the overrides that define the run (ablation-wide, then the rows', then the seed's)
@@ -19,11 +20,17 @@ import org.mmmamba.distill.recipe.RunConfig;
  * @param rows indices of the rows this run reports
  * @param seed the training seed (null: the base config's)
  */
-public record PlannedRun(String name, List<String> set, List<RunConfig.Student> students, List<Integer> rows,
+public record PlannedRun(
+    String name,
+    List<String> set,
+    List<RunConfig.Student> students,
+    List<Integer> rows,
     Long seed) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Every override of the run config: {@link #set}, then run name, output directory and students. */
+  /**
+   * Every override of the run config: {@link #set}, then run name, output directory and students.
+   */
   public List<String> overrides(String ablation, Path dir) {
     List<String> out = new ArrayList<>(set);
     out.add("run.name=" + json(ablation + "-" + name));

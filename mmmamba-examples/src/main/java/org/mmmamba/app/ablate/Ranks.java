@@ -3,10 +3,11 @@ package org.mmmamba.app.ablate;
 import java.util.Arrays;
 
 /**
- * Rankings of table rows and Spearman's rank correlation between two rankings. Rank 1 is the highest value (every
- * score here is higher-is-better); ties share the mean of the ranks they span (fractional ranking), and Spearman's
- * rho is the Pearson correlation of those ranks, which handles ties. {@link #spearmanNoTies} is the textbook
- * 1 - 6 sum d^2 / (n (n^2 - 1)) twin, equal to it when there are no ties.
+ * Rankings of table rows and Spearman's rank correlation between two rankings. Rank 1 is the
+ * highest value (every score here is higher-is-better); ties share the mean of the ranks they span
+ * (fractional ranking), and Spearman's rho is the Pearson correlation of those ranks, which handles
+ * ties. {@link #spearmanNoTies} is the textbook 1 - 6 sum d^2 / (n (n^2 - 1)) twin, equal to it
+ * when there are no ties.
  */
 public final class Ranks {
   private Ranks() {}
@@ -36,8 +37,8 @@ public final class Ranks {
   }
 
   /**
-   * Spearman's rho of two score lists of equal length (Pearson correlation of their fractional ranks); NaN when
-   * fewer than 2 pairs or when either list is constant.
+   * Spearman's rho of two score lists of equal length (Pearson correlation of their fractional
+   * ranks); NaN when fewer than 2 pairs or when either list is constant.
    */
   public static double spearman(double[] a, double[] b) {
     if (a.length != b.length) {

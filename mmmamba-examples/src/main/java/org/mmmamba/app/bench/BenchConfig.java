@@ -5,15 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import org.mmmamba.distill.recipe.YamlConfigs;
 import org.mmmamba.core.BadInputException;
+import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
- * What {@code mmmamba bench} measures, bound from YAML ({@code configs/bench/cpu.yaml} is the default and the
- * documentation of every key). Every key is required; unknown keys, nulls and wrong types are errors naming
- * the file, the key and the line.
+ * What {@code mmmamba bench} measures, bound from YAML ({@code configs/bench/cpu.yaml} is the
+ * default and the documentation of every key). Every key is required; unknown keys, nulls and wrong
+ * types are errors naming the file, the key and the line.
  *
- * <p>Shape glossary: D = {@code model.d_model}, H heads, G kv heads, P head dim, F = {@code model.ffn}, V vocab.
+ * <p>Shape glossary: D = {@code model.d_model}, H heads, G kv heads, P head dim, F = {@code
+ * model.ffn}, V vocab.
  *
  * @param model dimensions shared by the teacher and both students
  * @param dtype compute dtype (float32 on CPU)
@@ -25,7 +26,8 @@ import org.mmmamba.core.BadInputException;
  * @param floors sizes and repeats of the hardware-floor measurements
  * @param threads engine intra-op threads for the run (0 = leave the engine's default)
  * @param seed seed of the random weights and synthetic data
- * @param isolate run every measured point in a fresh JVM so peak RSS is not inflated by earlier points
+ * @param isolate run every measured point in a fresh JVM so peak RSS is not inflated by earlier
+ *     points
  */
 public record BenchConfig(
     Dims model,
@@ -43,7 +45,8 @@ public record BenchConfig(
   /** Defensive copies. */
   public BenchConfig {
     models = models == null ? null : List.copyOf(models);
-    hybridAttentionLayers = hybridAttentionLayers == null ? null : List.copyOf(hybridAttentionLayers);
+    hybridAttentionLayers =
+        hybridAttentionLayers == null ? null : List.copyOf(hybridAttentionLayers);
   }
 
   /**
@@ -59,7 +62,15 @@ public record BenchConfig(
    * @param chunkSize SSD chunk length of the students' prefill
    * @param convKernel students' causal conv width
    */
-  public record Dims(int dModel, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab, int chunkSize,
+  public record Dims(
+      int dModel,
+      int layers,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int ffn,
+      int vocab,
+      int chunkSize,
       int convKernel) {}
 
   /**
@@ -67,15 +78,17 @@ public record BenchConfig(
    *
    * @param contexts context lengths (tokens already in the cache or folded into the state)
    * @param warmup untimed steps per context, at least
-   * @param warmupSeconds untimed stepping goes on until this much time has passed too: the JIT compiles
-   *     DJL's Java side only after some hundred calls, and a cold step is 1.5x slower (each point may be a
-   *     fresh JVM)
+   * @param warmupSeconds untimed stepping goes on until this much time has passed too: the JIT
+   *     compiles DJL's Java side only after some hundred calls, and a cold step is 1.5x slower
+   *     (each point may be a fresh JVM)
    * @param repeats timed steps per context
-   * @param rounds times each context is measured (each in its own JVM when isolated), alternately in increasing
-   *     and decreasing context order; the steps of all rounds are pooled. On a shared machine speed drifts over
-   *     minutes, and in one increasing pass that drift would read as a dependence on context
+   * @param rounds times each context is measured (each in its own JVM when isolated), alternately
+   *     in increasing and decreasing context order; the steps of all rounds are pooled. On a shared
+   *     machine speed drifts over minutes, and in one increasing pass that drift would read as a
+   *     dependence on context
    */
-  public record Decode(List<Integer> contexts, int warmup, double warmupSeconds, int repeats, int rounds) {
+  public record Decode(
+      List<Integer> contexts, int warmup, double warmupSeconds, int repeats, int rounds) {
     /** Defensive copy. */
     public Decode {
       contexts = contexts == null ? null : List.copyOf(contexts);
@@ -86,11 +99,13 @@ public record BenchConfig(
    * Prefill settings.
    *
    * @param lengths prompt lengths for every model
-   * @param studentLengths extra lengths for the students only (the teacher's cost grows quadratically)
+   * @param studentLengths extra lengths for the students only (the teacher's cost grows
+   *     quadratically)
    * @param warmup untimed runs per length
    * @param repeats timed runs per length
    */
-  public record Prefill(List<Integer> lengths, List<Integer> studentLengths, int warmup, int repeats) {
+  public record Prefill(
+      List<Integer> lengths, List<Integer> studentLengths, int warmup, int repeats) {
     /** Defensive copies. */
     public Prefill {
       lengths = lengths == null ? null : List.copyOf(lengths);
@@ -99,9 +114,11 @@ public record BenchConfig(
   }
 
   /**
-   * Table 2 recipe (docs/method.md §5): a prompt of image-token embeddings plus text, then greedy decoding.
+   * Table 2 recipe (docs/method.md §5): a prompt of image-token embeddings plus text, then greedy
+   * decoding.
    *
-   * @param imageTokens synthetic image-token embeddings at the start of the prompt (768 in the paper)
+   * @param imageTokens synthetic image-token embeddings at the start of the prompt (768 in the
+   *     paper)
    * @param textTokens text tokens after the image
    * @param newTokens tokens decoded greedily (256 in the paper)
    * @param warmup untimed runs
@@ -154,17 +171,24 @@ public record BenchConfig(
     positive(where, "model.chunk_size", d.chunkSize());
     positive(where, "model.conv_kernel", d.convKernel());
     if (d.heads() % d.kvHeads() != 0) {
-      throw new BadInputException(where + ": model.heads " + d.heads() + " is not a multiple of model.kv_heads "
-          + d.kvHeads());
+      throw new BadInputException(
+          where
+              + ": model.heads "
+              + d.heads()
+              + " is not a multiple of model.kv_heads "
+              + d.kvHeads());
     }
     if (d.headDim() % 2 != 0) {
-      throw new BadInputException(where + ": model.head_dim must be even (RoPE), got " + d.headDim());
+      throw new BadInputException(
+          where + ": model.head_dim must be even (RoPE), got " + d.headDim());
     }
     if (!"float32".equals(dtype) && !"float64".equals(dtype)) {
-      throw new BadInputException(where + ": dtype must be float32 or float64, got '" + dtype + "'");
+      throw new BadInputException(
+          where + ": dtype must be float32 or float64, got '" + dtype + "'");
     }
     if (models.isEmpty()) {
-      throw new BadInputException(where + ": models must list at least one of teacher, linear, hybrid");
+      throw new BadInputException(
+          where + ": models must list at least one of teacher, linear, hybrid");
     }
     if (models.size() != models.stream().distinct().count()) {
       throw new BadInputException(where + ": models has duplicates: " + models);
@@ -172,23 +196,36 @@ public record BenchConfig(
     for (int i = 0; i < hybridAttentionLayers.size(); i++) {
       int l = hybridAttentionLayers.get(i);
       if (l < 0 || l >= d.layers()) {
-        throw new BadInputException(where + ": hybrid_attention_layers[" + i + "] = " + l + " is outside [0, "
-            + d.layers() + ")");
+        throw new BadInputException(
+            where
+                + ": hybrid_attention_layers["
+                + i
+                + "] = "
+                + l
+                + " is outside [0, "
+                + d.layers()
+                + ")");
       }
     }
     if (hybridAttentionLayers.size() != hybridAttentionLayers.stream().distinct().count()) {
-      throw new BadInputException(where + ": hybrid_attention_layers has duplicates: " + hybridAttentionLayers);
+      throw new BadInputException(
+          where + ": hybrid_attention_layers has duplicates: " + hybridAttentionLayers);
     }
     if (models.contains(BenchModel.HYBRID)
         && (hybridAttentionLayers.isEmpty() || hybridAttentionLayers.size() == d.layers())) {
-      throw new BadInputException(where + ": hybrid_attention_layers must keep some but not all layers as "
-          + "attention for the hybrid model, got " + hybridAttentionLayers);
+      throw new BadInputException(
+          where
+              + ": hybrid_attention_layers must keep some but not all layers as "
+              + "attention for the hybrid model, got "
+              + hybridAttentionLayers);
     }
     lengths(where, "decode.contexts", decode.contexts(), false);
     nonNegative(where, "decode.warmup", decode.warmup());
     if (!(decode.warmupSeconds() >= 0) || Double.isInfinite(decode.warmupSeconds())) {
-      throw new BadInputException(where + ": decode.warmup_seconds must be a finite number >= 0, got "
-          + decode.warmupSeconds());
+      throw new BadInputException(
+          where
+              + ": decode.warmup_seconds must be a finite number >= 0, got "
+              + decode.warmupSeconds());
     }
     positive(where, "decode.repeats", decode.repeats());
     positive(where, "decode.rounds", decode.rounds());
@@ -200,7 +237,8 @@ public record BenchConfig(
     nonNegative(where, "table2.text_tokens", table2.textTokens());
     positive(where, "table2.new_tokens", table2.newTokens());
     if (table2.promptLength() < 1) {
-      throw new BadInputException(where + ": table2 needs a prompt (image_tokens + text_tokens >= 1)");
+      throw new BadInputException(
+          where + ": table2 needs a prompt (image_tokens + text_tokens >= 1)");
     }
     nonNegative(where, "table2.warmup", table2.warmup());
     positive(where, "table2.repeats", table2.repeats());
@@ -227,10 +265,12 @@ public record BenchConfig(
     }
     for (int i = 0; i < xs.size(); i++) {
       if (xs.get(i) < 1) {
-        throw new BadInputException(where + ": " + key + "[" + i + "] must be >= 1, got " + xs.get(i));
+        throw new BadInputException(
+            where + ": " + key + "[" + i + "] must be >= 1, got " + xs.get(i));
       }
       if (xs.subList(0, i).contains(xs.get(i))) {
-        throw new BadInputException(where + ": " + key + "[" + i + "] = " + xs.get(i) + " is listed twice");
+        throw new BadInputException(
+            where + ": " + key + "[" + i + "] = " + xs.get(i) + " is listed twice");
       }
     }
   }

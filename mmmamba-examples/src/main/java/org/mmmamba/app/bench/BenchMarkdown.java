@@ -19,29 +19,76 @@ final class BenchMarkdown {
     BenchConfig.Dims d = c.model();
     HardwareFloors f = r.floors();
     sb.append("# Efficiency benchmark: teacher vs mmMamba students\n\n");
-    sb.append("Machine: ").append(BenchOutputs.str(m, "cpu_model")).append(", ")
-        .append(BenchOutputs.str(m, "cpus_available")).append(" CPUs, ")
-        .append(BenchOutputs.str(m, "torch_threads")).append(" torch threads; allocator: ")
-        .append(BenchOutputs.str(m, "allocator")).append("; DJL ").append(BenchOutputs.str(m, "djl_version"))
-        .append(" / PyTorch ").append(BenchOutputs.str(m, "pytorch_version"))
-        .append(Boolean.TRUE.equals(m.get("mkl")) ? " (MKL, MKL_CBWR " + BenchOutputs.str(m, "mkl_cbwr") + ")" : "")
+    sb.append("Machine: ")
+        .append(BenchOutputs.str(m, "cpu_model"))
+        .append(", ")
+        .append(BenchOutputs.str(m, "cpus_available"))
+        .append(" CPUs, ")
+        .append(BenchOutputs.str(m, "torch_threads"))
+        .append(" torch threads; allocator: ")
+        .append(BenchOutputs.str(m, "allocator"))
+        .append("; DJL ")
+        .append(BenchOutputs.str(m, "djl_version"))
+        .append(" / PyTorch ")
+        .append(BenchOutputs.str(m, "pytorch_version"))
+        .append(
+            Boolean.TRUE.equals(m.get("mkl"))
+                ? " (MKL, MKL_CBWR " + BenchOutputs.str(m, "mkl_cbwr") + ")"
+                : "")
         .append("; Java ")
-        .append(BenchOutputs.str(m, "java_version")).append("; ").append(BenchOutputs.str(m, "date")).append(".\n");
-    sb.append("Load average at start / end: ").append(BenchOutputs.str(m, "load_avg_start")).append(" / ")
-        .append(BenchOutputs.str(m, "load_avg_end")).append(" (other processes share the CPU: figures are noisy; "
-        + "read medians and ratios). Points ran ")
-        .append(Boolean.TRUE.equals(m.get("isolated_points")) ? "each in a fresh JVM" : "in one JVM").append(".\n\n");
-    sb.append(String.format(Locale.ROOT, "Models (random weights, %s): D=%d, %d layers, H=%d, G=%d, P=%d, F=%d, "
-        + "V=%d; students: Mamba-2 with N=P=%d, chunk %d, conv %d; hybrid attention layers %s. Parameters: %s.\n\n",
-        c.dtype(), d.dModel(), d.layers(), d.heads(), d.kvHeads(), d.headDim(), d.ffn(), d.vocab(), d.headDim(),
-        d.chunkSize(), d.convKernel(), c.hybridAttentionLayers(), params(c)));
-    sb.append(String.format(Locale.ROOT, "Floors, measured in this run (better of start and end): memory bandwidth "
-        + "**%.1f GB/s** (%d MiB copy %.1f GB/s read+write, sum %.1f GB/s read; start %.1f, end %.1f), fp32 matmul "
-        + "**%.1f GFLOP/s** (%d³, start %.1f, end %.1f), GEMV (1,%d)x(%d,%d) %.1f GFLOP/s. Decode floor = bytes a "
-        + "step must read (weights, KV cache or SSM state) / bandwidth; prefill floor = FLOPs / matmul rate.\n\n",
-        f.bandwidthGBps(), f.copyMb(), f.copyGBps(), f.readGBps(), r.floorsStart().bandwidthGBps(),
-        r.floorsEnd().bandwidthGBps(), f.matmulGflops(), f.matmulN(), r.floorsStart().matmulGflops(),
-        r.floorsEnd().matmulGflops(), f.gemvD(), f.gemvD(), 4 * f.gemvD(), f.gemvGflops()));
+        .append(BenchOutputs.str(m, "java_version"))
+        .append("; ")
+        .append(BenchOutputs.str(m, "date"))
+        .append(".\n");
+    sb.append("Load average at start / end: ")
+        .append(BenchOutputs.str(m, "load_avg_start"))
+        .append(" / ")
+        .append(BenchOutputs.str(m, "load_avg_end"))
+        .append(
+            " (other processes share the CPU: figures are noisy; "
+                + "read medians and ratios). Points ran ")
+        .append(
+            Boolean.TRUE.equals(m.get("isolated_points")) ? "each in a fresh JVM" : "in one JVM")
+        .append(".\n\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Models (random weights, %s): D=%d, %d layers, H=%d, G=%d, P=%d, F=%d, "
+                + "V=%d; students: Mamba-2 with N=P=%d, chunk %d, conv %d; hybrid attention layers %s. Parameters: %s.\n\n",
+            c.dtype(),
+            d.dModel(),
+            d.layers(),
+            d.heads(),
+            d.kvHeads(),
+            d.headDim(),
+            d.ffn(),
+            d.vocab(),
+            d.headDim(),
+            d.chunkSize(),
+            d.convKernel(),
+            c.hybridAttentionLayers(),
+            params(c)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Floors, measured in this run (better of start and end): memory bandwidth "
+                + "**%.1f GB/s** (%d MiB copy %.1f GB/s read+write, sum %.1f GB/s read; start %.1f, end %.1f), fp32 matmul "
+                + "**%.1f GFLOP/s** (%d³, start %.1f, end %.1f), GEMV (1,%d)x(%d,%d) %.1f GFLOP/s. Decode floor = bytes a "
+                + "step must read (weights, KV cache or SSM state) / bandwidth; prefill floor = FLOPs / matmul rate.\n\n",
+            f.bandwidthGBps(),
+            f.copyMb(),
+            f.copyGBps(),
+            f.readGBps(),
+            r.floorsStart().bandwidthGBps(),
+            r.floorsEnd().bandwidthGBps(),
+            f.matmulGflops(),
+            f.matmulN(),
+            r.floorsStart().matmulGflops(),
+            r.floorsEnd().matmulGflops(),
+            f.gemvD(),
+            f.gemvD(),
+            4 * f.gemvD(),
+            f.gemvGflops()));
     reading(sb, r);
     decode(sb, r);
     prefill(sb, r);
@@ -63,26 +110,50 @@ final class BenchMarkdown {
     sb.append("## Reading\n\n");
     String ctx = tokens(s.context());
     if (s.linearDecodeSpread() != null) {
-      sb.append(String.format(Locale.ROOT, "- Linear student decode latency over all contexts varies by %.0f%% "
-          + "(max vs min; flat means within 20%%).\n", 100 * s.linearDecodeSpread()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "- Linear student decode latency over all contexts varies by %.0f%% "
+                  + "(max vs min; flat means within 20%%).\n",
+              100 * s.linearDecodeSpread()));
     }
     if (s.speedupLinear() != null) {
-      sb.append(String.format(Locale.ROOT, "- At %s tokens the linear student decodes **%.1fx** faster than the "
-          + "teacher%s.\n", ctx, s.speedupLinear(),
-          s.speedupHybrid() == null ? "" : String.format(Locale.ROOT, ", the hybrid %.1fx", s.speedupHybrid())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "- At %s tokens the linear student decodes **%.1fx** faster than the "
+                  + "teacher%s.\n",
+              ctx,
+              s.speedupLinear(),
+              s.speedupHybrid() == null
+                  ? ""
+                  : String.format(Locale.ROOT, ", the hybrid %.1fx", s.speedupHybrid())));
     }
     if (s.peakReductionLinear() != null) {
-      sb.append(String.format(Locale.ROOT, "- Peak process memory (RSS) at %s: linear **%.0f%%** below the "
-          + "teacher%s; engine-side bytes (weights + cache): linear %.0f%% below%s.\n", ctx,
-          100 * s.peakReductionLinear(), s.peakReductionHybrid() == null ? ""
-              : String.format(Locale.ROOT, ", hybrid %.0f%%", 100 * s.peakReductionHybrid()),
-          100 * s.engineReductionLinear(), s.engineReductionHybrid() == null ? ""
-              : String.format(Locale.ROOT, ", hybrid %.0f%%", 100 * s.engineReductionHybrid())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "- Peak process memory (RSS) at %s: linear **%.0f%%** below the "
+                  + "teacher%s; engine-side bytes (weights + cache): linear %.0f%% below%s.\n",
+              ctx,
+              100 * s.peakReductionLinear(),
+              s.peakReductionHybrid() == null
+                  ? ""
+                  : String.format(Locale.ROOT, ", hybrid %.0f%%", 100 * s.peakReductionHybrid()),
+              100 * s.engineReductionLinear(),
+              s.engineReductionHybrid() == null
+                  ? ""
+                  : String.format(
+                      Locale.ROOT, ", hybrid %.0f%%", 100 * s.engineReductionHybrid())));
     }
     if (s.hybridBetweenLatency() != null) {
-      sb.append("- The hybrid sits between linear and teacher at ").append(ctx).append(": latency ")
-          .append(s.hybridBetweenLatency() ? "yes" : "no").append(", memory ")
-          .append(s.hybridBetweenMemory() ? "yes" : "no").append(".\n");
+      sb.append("- The hybrid sits between linear and teacher at ")
+          .append(ctx)
+          .append(": latency ")
+          .append(s.hybridBetweenLatency() ? "yes" : "no")
+          .append(", memory ")
+          .append(s.hybridBetweenMemory() ? "yes" : "no")
+          .append(".\n");
     }
     for (Phase p : Phase.values()) {
       for (BenchModel bm : BenchModel.values()) {
@@ -90,12 +161,23 @@ final class BenchMarkdown {
         if (xs.isEmpty()) {
           continue;
         }
-        BenchResult worst = xs.stream().max(java.util.Comparator.comparingDouble(BenchResult::floorRatio))
-            .orElseThrow();
-        BenchResult best = xs.stream().min(java.util.Comparator.comparingDouble(BenchResult::floorRatio))
-            .orElseThrow();
-        sb.append(String.format(Locale.ROOT, "- %s %s: %.1fx to %.1fx its floor (worst at %s).\n", bm.id(), p.id(),
-            best.floorRatio(), worst.floorRatio(), tokens(worst.context())));
+        BenchResult worst =
+            xs.stream()
+                .max(java.util.Comparator.comparingDouble(BenchResult::floorRatio))
+                .orElseThrow();
+        BenchResult best =
+            xs.stream()
+                .min(java.util.Comparator.comparingDouble(BenchResult::floorRatio))
+                .orElseThrow();
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "- %s %s: %.1fx to %.1fx its floor (worst at %s).\n",
+                bm.id(),
+                p.id(),
+                best.floorRatio(),
+                worst.floorRatio(),
+                tokens(worst.context())));
       }
     }
     sb.append('\n');
@@ -107,20 +189,24 @@ final class BenchMarkdown {
       return;
     }
     List<BenchModel> ms = models(r, Phase.DECODE);
-    sb.append("## Decode: next-token latency\n\nMedian ms [min–max] per greedy step against a synthetic context "
-        + "(random KV entries / SSM state), and the ratio to the floor.\n\n");
+    sb.append(
+        "## Decode: next-token latency\n\nMedian ms [min–max] per greedy step against a synthetic context "
+            + "(random KV entries / SSM state), and the ratio to the floor.\n\n");
     header(sb, "context", ms, "ms [min–max]", "x floor");
     for (int ctx : ctxs) {
       sb.append("| ").append(tokens(ctx));
       for (BenchModel bm : ms) {
         Optional<BenchResult> x = r.find(bm, Phase.DECODE, ctx);
         sb.append(" | ").append(x.map(BenchMarkdown::latency).orElse("–"));
-        sb.append(" | ").append(x.map(v -> fmt(v.floorRatio(), 1) + " (" + sig(v.floorMs()) + " ms)").orElse("–"));
+        sb.append(" | ")
+            .append(
+                x.map(v -> fmt(v.floorRatio(), 1) + " (" + sig(v.floorMs()) + " ms)").orElse("–"));
       }
       sb.append(" |\n");
     }
-    sb.append("\n## Decode: memory\n\nPeak process RSS during the point (GiB) and the engine-side cache "
-        + "allocation (KV cache or Mamba-2 states, MiB).\n\n");
+    sb.append(
+        "\n## Decode: memory\n\nPeak process RSS during the point (GiB) and the engine-side cache "
+            + "allocation (KV cache or Mamba-2 states, MiB).\n\n");
     header(sb, "context", ms, "peak RSS", "cache");
     for (int ctx : ctxs) {
       sb.append("| ").append(tokens(ctx));
@@ -140,8 +226,9 @@ final class BenchMarkdown {
       return;
     }
     List<BenchModel> ms = models(r, Phase.PREFILL);
-    sb.append("## Prefill\n\nMedian ms [min–max] to process the prompt and produce the first token (teacher: "
-        + "exact query-blocked attention, no L×L matrix), ratio to the FLOP floor, and peak RSS.\n\n");
+    sb.append(
+        "## Prefill\n\nMedian ms [min–max] to process the prompt and produce the first token (teacher: "
+            + "exact query-blocked attention, no L×L matrix), ratio to the FLOP floor, and peak RSS.\n\n");
     List<String> cols = new ArrayList<>(List.of("length"));
     for (BenchModel bm : ms) {
       cols.add(bm.id() + " ms [min–max]");
@@ -165,22 +252,40 @@ final class BenchMarkdown {
 
   private static void table2(StringBuilder sb, BenchReport r) {
     BenchConfig.Table2 t = r.config().table2();
-    sb.append(String.format(Locale.ROOT, "## Table 2 recipe\n\nPrompt: %d synthetic image-token embeddings + %d "
-        + "text tokens; then %d greedy tokens. Total = prefill + decode (median of %d).\n\n", t.imageTokens(),
-        t.textTokens(), t.newTokens(), t.repeats()));
-    row(sb, List.of("model", "total s", "tokens/s", "prefill ms", "decode ms", "x floor", "peak RSS"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "## Table 2 recipe\n\nPrompt: %d synthetic image-token embeddings + %d "
+                + "text tokens; then %d greedy tokens. Total = prefill + decode (median of %d).\n\n",
+            t.imageTokens(),
+            t.textTokens(),
+            t.newTokens(),
+            t.repeats()));
+    row(
+        sb,
+        List.of("model", "total s", "tokens/s", "prefill ms", "decode ms", "x floor", "peak RSS"));
     row(sb, List.of("---", "---", "---", "---", "---", "---", "---"));
     for (BenchModel bm : BenchModel.values()) {
       for (BenchResult x : r.series(bm, Phase.TABLE2)) {
-        row(sb, List.of(bm.id(), fmt(x.latencyMs() / 1e3, 2), fmt(x.tokensPerS(), 1), fmt(x.prefillMs(), 0),
-            fmt(x.decodeMs(), 0), fmt(x.floorRatio(), 1), BenchOutputs.gib(x.peakBytes())));
+        row(
+            sb,
+            List.of(
+                bm.id(),
+                fmt(x.latencyMs() / 1e3, 2),
+                fmt(x.tokensPerS(), 1),
+                fmt(x.prefillMs(), 0),
+                fmt(x.decodeMs(), 0),
+                fmt(x.floorRatio(), 1),
+                BenchOutputs.gib(x.peakBytes())));
       }
     }
-    sb.append("\nPaper (RTX 4090, 2.7B-class models): HoVLE 33.03 tokens/s (7.75 s), mmMamba-linear 132.43 (1.93 s), "
-        + "mmMamba-hybrid 134.77 (1.90 s).\n");
+    sb.append(
+        "\nPaper (RTX 4090, 2.7B-class models): HoVLE 33.03 tokens/s (7.75 s), mmMamba-linear 132.43 (1.93 s), "
+            + "mmMamba-hybrid 134.77 (1.90 s).\n");
   }
 
-  private static void header(StringBuilder sb, String first, List<BenchModel> ms, String a, String b) {
+  private static void header(
+      StringBuilder sb, String first, List<BenchModel> ms, String a, String b) {
     List<String> cols = new ArrayList<>(List.of(first));
     for (BenchModel bm : ms) {
       cols.add(bm.id() + " " + a);
@@ -201,12 +306,18 @@ final class BenchMarkdown {
   }
 
   private static List<BenchModel> models(BenchReport r, Phase p) {
-    return java.util.Arrays.stream(BenchModel.values()).filter(bm -> !r.series(bm, p).isEmpty()).toList();
+    return java.util.Arrays.stream(BenchModel.values())
+        .filter(bm -> !r.series(bm, p).isEmpty())
+        .toList();
   }
 
   private static String latency(BenchResult x) {
-    return fmt(x.latencyMs(), x.latencyMs() < 100 ? 2 : 0) + " [" + fmt(x.latencyMinMs(), x.latencyMs() < 100 ? 2 : 0)
-        + "–" + fmt(x.latencyMaxMs(), x.latencyMs() < 100 ? 2 : 0) + "]";
+    return fmt(x.latencyMs(), x.latencyMs() < 100 ? 2 : 0)
+        + " ["
+        + fmt(x.latencyMinMs(), x.latencyMs() < 100 ? 2 : 0)
+        + "–"
+        + fmt(x.latencyMaxMs(), x.latencyMs() < 100 ? 2 : 0)
+        + "]";
   }
 
   static String tokens(int n) {
@@ -219,7 +330,10 @@ final class BenchMarkdown {
 
   /** Three significant digits. */
   private static String sig(double v) {
-    return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    return new java.math.BigDecimal(v)
+        .round(new java.math.MathContext(3))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   private static String fmt(Double v, int digits) {

@@ -8,9 +8,10 @@ import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.config.ModelFamily;
 
 /**
- * The benchmark's three models, all of one size: an all-attention teacher (family LLAMA), the linear student
- * (every mixer Mamba-2) and the hybrid (attention kept at {@code hybrid_attention_layers}). Students use
- * {@link Mamba2Config#mmMamba} with N = P, as distillation from the teacher produces.
+ * The benchmark's three models, all of one size: an all-attention teacher (family LLAMA), the
+ * linear student (every mixer Mamba-2) and the hybrid (attention kept at {@code
+ * hybrid_attention_layers}). Students use {@link Mamba2Config#mmMamba} with N = P, as distillation
+ * from the teacher produces.
  */
 public final class BenchModels {
   private BenchModels() {}
@@ -18,8 +19,9 @@ public final class BenchModels {
   /** The decoder config of {@code which}. */
   public static DecoderConfig config(BenchConfig c, BenchModel which) {
     BenchConfig.Dims d = c.model();
-    DecoderConfig teacher = DecoderConfig.llama(d.vocab(), d.dModel(), d.layers(), d.heads(), d.kvHeads(),
-        d.headDim(), d.ffn());
+    DecoderConfig teacher =
+        DecoderConfig.llama(
+            d.vocab(), d.dModel(), d.layers(), d.heads(), d.kvHeads(), d.headDim(), d.ffn());
     if (which == BenchModel.TEACHER) {
       return teacher;
     }
@@ -28,7 +30,8 @@ public final class BenchModels {
       boolean attn = which == BenchModel.HYBRID && c.hybridAttentionLayers().contains(i);
       kinds.add(attn ? LayerKind.ATTENTION : LayerKind.MAMBA2);
     }
-    Mamba2Config m = Mamba2Config.mmMamba(d.heads(), d.kvHeads(), d.headDim(), d.convKernel(), d.chunkSize());
+    Mamba2Config m =
+        Mamba2Config.mmMamba(d.heads(), d.kvHeads(), d.headDim(), d.convKernel(), d.chunkSize());
     return teacher.withLayers(ModelFamily.MMMAMBA, kinds, m);
   }
 }

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.mmmamba.core.io.AtomicText;
 
-/** Writes a {@link BenchReport} as bench.json, bench.csv, bench.md and PNG plots, each file atomically. */
+/**
+ * Writes a {@link BenchReport} as bench.json, bench.csv, bench.md and PNG plots, each file
+ * atomically.
+ */
 final class BenchOutputs {
   private BenchOutputs() {}
 
@@ -38,16 +41,50 @@ final class BenchOutputs {
     }
   }
 
-  static final List<String> CSV_COLUMNS = List.of("model", "phase", "context", "repeats", "latency_ms",
-      "latency_min_ms", "latency_max_ms", "latency_q1_ms", "latency_q3_ms", "floor_ms", "floor_ratio", "peak_bytes",
-      "baseline_bytes", "cache_bytes", "weights_bytes", "tokens_per_s", "prefill_ms", "decode_ms");
+  static final List<String> CSV_COLUMNS =
+      List.of(
+          "model",
+          "phase",
+          "context",
+          "repeats",
+          "latency_ms",
+          "latency_min_ms",
+          "latency_max_ms",
+          "latency_q1_ms",
+          "latency_q3_ms",
+          "floor_ms",
+          "floor_ratio",
+          "peak_bytes",
+          "baseline_bytes",
+          "cache_bytes",
+          "weights_bytes",
+          "tokens_per_s",
+          "prefill_ms",
+          "decode_ms");
 
   static String csv(List<BenchResult> results) {
     StringBuilder sb = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
     for (BenchResult x : results) {
-      Object[] row = {x.model().id(), x.phase().id(), x.context(), x.repeats(), x.latencyMs(), x.latencyMinMs(),
-          x.latencyMaxMs(), x.latencyQ1Ms(), x.latencyQ3Ms(), x.floorMs(), x.floorRatio(), x.peakBytes(),
-          x.baselineBytes(), x.cacheBytes(), x.weightsBytes(), x.tokensPerS(), x.prefillMs(), x.decodeMs()};
+      Object[] row = {
+        x.model().id(),
+        x.phase().id(),
+        x.context(),
+        x.repeats(),
+        x.latencyMs(),
+        x.latencyMinMs(),
+        x.latencyMaxMs(),
+        x.latencyQ1Ms(),
+        x.latencyQ3Ms(),
+        x.floorMs(),
+        x.floorRatio(),
+        x.peakBytes(),
+        x.baselineBytes(),
+        x.cacheBytes(),
+        x.weightsBytes(),
+        x.tokensPerS(),
+        x.prefillMs(),
+        x.decodeMs()
+      };
       for (int i = 0; i < row.length; i++) {
         if (i > 0) {
           sb.append(',');

@@ -5,9 +5,10 @@ import java.util.List;
 import org.mmmamba.app.report.LinePlot;
 
 /**
- * The benchmark's PNG figures, like the paper's Figure 1(c)(d): decode latency and memory against context, and
- * prefill latency and memory against prompt length, one line per model, drawn with the project's
- * {@link LinePlot}. Lengths are plotted in K tokens (1K = 1024) so the log axis reads 1, 10, 100.
+ * The benchmark's PNG figures, like the paper's Figure 1(c)(d): decode latency and memory against
+ * context, and prefill latency and memory against prompt length, one line per model, drawn with the
+ * project's {@link LinePlot}. Lengths are plotted in K tokens (1K = 1024) so the log axis reads 1,
+ * 10, 100.
  */
 final class BenchPlots {
   private BenchPlots() {}
@@ -17,19 +18,48 @@ final class BenchPlots {
     String dims = dimsLabel(r.config());
     String ctx = "context (K tokens, log scale)";
     String len = "prompt length (K tokens, log scale)";
-    chart(r, Phase.DECODE, false, "Next-token decode latency vs context (" + dims + ")", ctx,
-        "latency per token (ms, log scale)", true).writeIfPossible(dir.resolve("decode_latency.png"));
-    chart(r, Phase.DECODE, true, "Decode peak memory (process RSS) vs context (" + dims + ")", ctx,
-        "peak memory (GiB)", false).writeIfPossible(dir.resolve("decode_memory.png"));
-    chart(r, Phase.PREFILL, false, "Prefill latency vs prompt length (" + dims + ")", len,
-        "prefill time (ms, log scale)", true).writeIfPossible(dir.resolve("prefill_latency.png"));
-    chart(r, Phase.PREFILL, true, "Prefill peak memory (process RSS) vs prompt length (" + dims + ")", len,
-        "peak memory (GiB)", false).writeIfPossible(dir.resolve("prefill_memory.png"));
+    chart(
+            r,
+            Phase.DECODE,
+            false,
+            "Next-token decode latency vs context (" + dims + ")",
+            ctx,
+            "latency per token (ms, log scale)",
+            true)
+        .writeIfPossible(dir.resolve("decode_latency.png"));
+    chart(
+            r,
+            Phase.DECODE,
+            true,
+            "Decode peak memory (process RSS) vs context (" + dims + ")",
+            ctx,
+            "peak memory (GiB)",
+            false)
+        .writeIfPossible(dir.resolve("decode_memory.png"));
+    chart(
+            r,
+            Phase.PREFILL,
+            false,
+            "Prefill latency vs prompt length (" + dims + ")",
+            len,
+            "prefill time (ms, log scale)",
+            true)
+        .writeIfPossible(dir.resolve("prefill_latency.png"));
+    chart(
+            r,
+            Phase.PREFILL,
+            true,
+            "Prefill peak memory (process RSS) vs prompt length (" + dims + ")",
+            len,
+            "peak memory (GiB)",
+            false)
+        .writeIfPossible(dir.resolve("prefill_memory.png"));
   }
 
-  private static LinePlot chart(BenchReport r, Phase phase, boolean memory, String title, String x, String y,
-      boolean logY) {
-    LinePlot.Builder b = LinePlot.builder().title(title).xLabel(x).yLabel(y).logX(true).logY(logY).size(900, 560);
+  private static LinePlot chart(
+      BenchReport r, Phase phase, boolean memory, String title, String x, String y, boolean logY) {
+    LinePlot.Builder b =
+        LinePlot.builder().title(title).xLabel(x).yLabel(y).logX(true).logY(logY).size(900, 560);
     for (BenchModel m : BenchModel.values()) {
       List<BenchResult> s = r.series(m, phase);
       if (memory) {

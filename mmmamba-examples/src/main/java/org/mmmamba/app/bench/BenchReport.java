@@ -14,8 +14,13 @@ import java.util.Optional;
  * @param config the config that ran
  * @param results one record per model × phase × length
  */
-public record BenchReport(Map<String, Object> machine, HardwareFloors floors, HardwareFloors floorsStart,
-    HardwareFloors floorsEnd, BenchConfig config, List<BenchResult> results) {
+public record BenchReport(
+    Map<String, Object> machine,
+    HardwareFloors floors,
+    HardwareFloors floorsStart,
+    HardwareFloors floorsEnd,
+    BenchConfig config,
+    List<BenchResult> results) {
 
   /** Defensive copies. */
   public BenchReport {
@@ -31,13 +36,16 @@ public record BenchReport(Map<String, Object> machine, HardwareFloors floors, Ha
 
   /** The result of one point, if measured. */
   public Optional<BenchResult> find(BenchModel model, Phase phase, int context) {
-    return results.stream().filter(r -> r.model() == model && r.phase() == phase && r.context() == context)
+    return results.stream()
+        .filter(r -> r.model() == model && r.phase() == phase && r.context() == context)
         .findFirst();
   }
 
   /** Results of one model and phase, in increasing context. */
   public List<BenchResult> series(BenchModel model, Phase phase) {
-    return results.stream().filter(r -> r.model() == model && r.phase() == phase)
-        .sorted(java.util.Comparator.comparingInt(BenchResult::context)).toList();
+    return results.stream()
+        .filter(r -> r.model() == model && r.phase() == phase)
+        .sorted(java.util.Comparator.comparingInt(BenchResult::context))
+        .toList();
   }
 }

@@ -3,8 +3,8 @@ package org.mmmamba.app.bench;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * One measured point. Times in milliseconds, memory in bytes; fields that do not apply are null (omitted from
- * JSON).
+ * One measured point. Times in milliseconds, memory in bytes; fields that do not apply are null
+ * (omitted from JSON).
  *
  * @param model teacher, linear or hybrid
  * @param phase decode, prefill or table2
@@ -19,10 +19,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param baselineBytes process RSS when the peak was reset, before the point's caches existed
  * @param cacheBytes engine-side cache allocation (KV caches, SSM/conv states) at the point
  * @param weightsBytes engine-side parameter allocation
- * @param peakReset whether the peak could be reset before the point (false: peak since process start)
+ * @param peakReset whether the peak could be reset before the point (false: peak since process
+ *     start)
  * @param floorMs the hardware floor of the point (null until floors are applied)
  * @param floorRatio latencyMs / floorMs
- * @param floorBasis how the floor is computed: "bytes/bandwidth" or "flops/matmul" (table2: both, summed)
+ * @param floorBasis how the floor is computed: "bytes/bandwidth" or "flops/matmul" (table2: both,
+ *     summed)
  * @param floorWork the bytes (decode) or FLOPs (prefill) behind the floor; table2: prefill FLOPs
  * @param tokensPerS table2: new tokens per second of total time; decode: 1000 / latency
  * @param prefillMs table2: median prefill time (first token included)
@@ -62,26 +64,80 @@ public record BenchResult(
   }
 
   /** A result without floors. */
-  static BenchResult measured(BenchModel model, Phase phase, int context, Stats t, MemoryWindow mem, long cacheBytes,
-      long weightsBytes, Double tokensPerS, Double prefillMs, Double decodeMs, Integer newTokens) {
-    return measured(model, phase, context, t, mem, cacheBytes, weightsBytes, tokensPerS, prefillMs, decodeMs,
-        newTokens, null);
+  static BenchResult measured(
+      BenchModel model,
+      Phase phase,
+      int context,
+      Stats t,
+      MemoryWindow mem,
+      long cacheBytes,
+      long weightsBytes,
+      Double tokensPerS,
+      Double prefillMs,
+      Double decodeMs,
+      Integer newTokens) {
+    return measured(
+        model,
+        phase,
+        context,
+        t,
+        mem,
+        cacheBytes,
+        weightsBytes,
+        tokensPerS,
+        prefillMs,
+        decodeMs,
+        newTokens,
+        null);
   }
 
   /** A result without floors, with its raw samples. */
-  static BenchResult measured(BenchModel model, Phase phase, int context, Stats t, MemoryWindow mem, long cacheBytes,
-      long weightsBytes, Double tokensPerS, Double prefillMs, Double decodeMs, Integer newTokens,
+  static BenchResult measured(
+      BenchModel model,
+      Phase phase,
+      int context,
+      Stats t,
+      MemoryWindow mem,
+      long cacheBytes,
+      long weightsBytes,
+      Double tokensPerS,
+      Double prefillMs,
+      Double decodeMs,
+      Integer newTokens,
       java.util.List<Double> samplesMs) {
-    return new BenchResult(model, phase, context, t.n(), t.median(), t.min(), t.max(), t.q1(), t.q3(),
-        mem.peakBytes(), mem.baselineBytes(), cacheBytes, weightsBytes, mem.reset(), null, null, null, null,
-        tokensPerS, prefillMs, decodeMs, newTokens, samplesMs);
+    return new BenchResult(
+        model,
+        phase,
+        context,
+        t.n(),
+        t.median(),
+        t.min(),
+        t.max(),
+        t.q1(),
+        t.q3(),
+        mem.peakBytes(),
+        mem.baselineBytes(),
+        cacheBytes,
+        weightsBytes,
+        mem.reset(),
+        null,
+        null,
+        null,
+        null,
+        tokensPerS,
+        prefillMs,
+        decodeMs,
+        newTokens,
+        samplesMs);
   }
 
   /**
-   * Decode rounds of one point pooled into one result: statistics over every round's steps, the highest peak
-   * and the lowest baseline of the rounds (each round is a fresh process when isolated).
+   * Decode rounds of one point pooled into one result: statistics over every round's steps, the
+   * highest peak and the lowest baseline of the rounds (each round is a fresh process when
+   * isolated).
    *
-   * @throws IllegalArgumentException unless every round is a decode result of the same point with samples
+   * @throws IllegalArgumentException unless every round is a decode result of the same point with
+   *     samples
    */
   static BenchResult pooled(java.util.List<BenchResult> rounds) {
     BenchResult first = rounds.get(0);
@@ -90,9 +146,23 @@ public record BenchResult(
     long baseline = Long.MAX_VALUE;
     boolean reset = true;
     for (BenchResult r : rounds) {
-      if (r.phase != Phase.DECODE || r.model != first.model || r.context != first.context || r.samplesMs == null) {
-        throw new IllegalArgumentException("cannot pool " + r.model + " " + r.phase + " " + r.context + " with "
-            + first.model + " " + first.phase + " " + first.context);
+      if (r.phase != Phase.DECODE
+          || r.model != first.model
+          || r.context != first.context
+          || r.samplesMs == null) {
+        throw new IllegalArgumentException(
+            "cannot pool "
+                + r.model
+                + " "
+                + r.phase
+                + " "
+                + r.context
+                + " with "
+                + first.model
+                + " "
+                + first.phase
+                + " "
+                + first.context);
       }
       all.addAll(r.samplesMs);
       peak = Math.max(peak, r.peakBytes);
@@ -100,16 +170,58 @@ public record BenchResult(
       reset &= r.peakReset;
     }
     Stats t = Stats.of(all.stream().mapToDouble(Double::doubleValue).toArray());
-    return new BenchResult(first.model, Phase.DECODE, first.context, t.n(), t.median(), t.min(), t.max(), t.q1(),
-        t.q3(), peak, baseline, first.cacheBytes, first.weightsBytes, reset, null, null, null, null,
-        1e3 / t.median(), null, null, null, all);
+    return new BenchResult(
+        first.model,
+        Phase.DECODE,
+        first.context,
+        t.n(),
+        t.median(),
+        t.min(),
+        t.max(),
+        t.q1(),
+        t.q3(),
+        peak,
+        baseline,
+        first.cacheBytes,
+        first.weightsBytes,
+        reset,
+        null,
+        null,
+        null,
+        null,
+        1e3 / t.median(),
+        null,
+        null,
+        null,
+        all);
   }
 
   /** This result with its floor. */
   BenchResult withFloor(double floor, String basis, double work) {
-    return new BenchResult(model, phase, context, repeats, latencyMs, latencyMinMs, latencyMaxMs, latencyQ1Ms,
-        latencyQ3Ms, peakBytes, baselineBytes, cacheBytes, weightsBytes, peakReset, floor, latencyMs / floor, basis,
-        work, tokensPerS, prefillMs, decodeMs, newTokens, samplesMs);
+    return new BenchResult(
+        model,
+        phase,
+        context,
+        repeats,
+        latencyMs,
+        latencyMinMs,
+        latencyMaxMs,
+        latencyQ1Ms,
+        latencyQ3Ms,
+        peakBytes,
+        baselineBytes,
+        cacheBytes,
+        weightsBytes,
+        peakReset,
+        floor,
+        latencyMs / floor,
+        basis,
+        work,
+        tokensPerS,
+        prefillMs,
+        decodeMs,
+        newTokens,
+        samplesMs);
   }
 
   /**
@@ -122,7 +234,8 @@ public record BenchResult(
   record MemoryWindow(long baselineBytes, long peakBytes, boolean reset) {
     /** Resets the peak and records the baseline. */
     static Start start() {
-      // Give back Java heap garbage (e.g. from building random weights) so it does not count as the point's.
+      // Give back Java heap garbage (e.g. from building random weights) so it does not count as the
+      // point's.
       System.gc();
       boolean ok = ProcMemory.resetPeak();
       return new Start(ProcMemory.rssBytes(), ok);

@@ -9,10 +9,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
 /**
- * What this machine allows, measured through the same engine as the figures: memory bandwidth (a large array
- * copy, counted as bytes read + written, and a large sum, counted as bytes read; the better of the two is the
- * decode floor's bandwidth), the fp32 matmul rate of an n×n×n product (the prefill floor's rate) and, for
- * reference, a (1, D)×(D, 4D) GEMV. Medians of {@code repeats} timed runs after one warm-up.
+ * What this machine allows, measured through the same engine as the figures: memory bandwidth (a
+ * large array copy, counted as bytes read + written, and a large sum, counted as bytes read; the
+ * better of the two is the decode floor's bandwidth), the fp32 matmul rate of an n×n×n product (the
+ * prefill floor's rate) and, for reference, a (1, D)×(D, 4D) GEMV. Medians of {@code repeats} timed
+ * runs after one warm-up.
  *
  * @param copyGBps copy bandwidth (read + write) in GB/s (1e9 bytes)
  * @param readGBps sum bandwidth (read) in GB/s
@@ -25,11 +26,21 @@ import ai.djl.nn.core.Linear;
  * @param matmulN n of the matmul
  * @param gemvD D of the GEMV
  */
-public record HardwareFloors(double copyGBps, double readGBps, double bandwidthGBps, double matmulGflops,
-    double matmulMs, double gemvGflops, double gemvUs, int copyMb, int matmulN, int gemvD) {
+public record HardwareFloors(
+    double copyGBps,
+    double readGBps,
+    double bandwidthGBps,
+    double matmulGflops,
+    double matmulMs,
+    double gemvGflops,
+    double gemvUs,
+    int copyMb,
+    int matmulN,
+    int gemvD) {
 
   /** Measures the floors with arrays of {@code dtype} (float32 for the figures). */
-  public static HardwareFloors measure(BenchConfig.Floors f, int gemvD, NDManager parent, DataType dtype) {
+  public static HardwareFloors measure(
+      BenchConfig.Floors f, int gemvD, NDManager parent, DataType dtype) {
     int e = dtype.getNumOfBytes();
     long n = (long) f.copyMb() * (1L << 20) / e;
     double copy;
@@ -42,51 +53,79 @@ public record HardwareFloors(double copyGBps, double readGBps, double bandwidthG
       NDArray dst = m.zeros(new Shape(n), dtype);
       NDIndex all = new NDIndex(":");
       copy = time(f.repeats(), () -> dst.set(all, src));
-      read = time(f.repeats(), () -> {
-        try (NDScope s = new NDScope()) {
-          s.suppressNotUsedWarning();
-          src.sum().getFloat();
-        }
-      });
+      read =
+          time(
+              f.repeats(),
+              () -> {
+                try (NDScope s = new NDScope()) {
+                  s.suppressNotUsedWarning();
+                  src.sum().getFloat();
+                }
+              });
       src.close();
       dst.close();
       int k = f.matmulN();
       NDArray a = m.randomNormal(new Shape(k, k)).toType(dtype, false);
       NDArray b = m.randomNormal(new Shape(k, k)).toType(dtype, false);
-      mm = time(f.repeats(), () -> {
-        try (NDScope s = new NDScope()) {
-          s.suppressNotUsedWarning();
-          a.matMul(b).getFloat(0, 0);
-        }
-      });
+      mm =
+          time(
+              f.repeats(),
+              () -> {
+                try (NDScope s = new NDScope()) {
+                  s.suppressNotUsedWarning();
+                  a.matMul(b).getFloat(0, 0);
+                }
+              });
       NDArray x = m.randomNormal(new Shape(1, gemvD)).toType(dtype, false);
       NDArray w = m.randomNormal(new Shape(4L * gemvD, gemvD)).toType(dtype, false);
-      gemv = time(f.repeats(), () -> {
-        try (NDScope s = new NDScope()) {
-          s.suppressNotUsedWarning();
-          NDArray y = null;
-          for (int i = 0; i < gemvBatch; i++) {
-            y = Linear.linear(x, w).singletonOrThrow();
-          }
-          y.getFloat(0, 0);
-        }
-      }) / gemvBatch;
+      gemv =
+          time(
+                  f.repeats(),
+                  () -> {
+                    try (NDScope s = new NDScope()) {
+                      s.suppressNotUsedWarning();
+                      NDArray y = null;
+                      for (int i = 0; i < gemvBatch; i++) {
+                        y = Linear.linear(x, w).singletonOrThrow();
+                      }
+                      y.getFloat(0, 0);
+                    }
+                  })
+              / gemvBatch;
     }
     double bytes = (double) n * e;
     double copyGBps = 2 * bytes / (copy / 1e3) / 1e9;
     double readGBps = bytes / (read / 1e3) / 1e9;
     double mmFlops = 2.0 * f.matmulN() * f.matmulN() * f.matmulN();
     double gemvFlops = 2.0 * gemvD * 4 * gemvD;
-    return new HardwareFloors(copyGBps, readGBps, Math.max(copyGBps, readGBps), mmFlops / (mm / 1e3) / 1e9, mm,
-        gemvFlops / (gemv / 1e3) / 1e9, gemv * 1e3, f.copyMb(), f.matmulN(), gemvD);
+    return new HardwareFloors(
+        copyGBps,
+        readGBps,
+        Math.max(copyGBps, readGBps),
+        mmFlops / (mm / 1e3) / 1e9,
+        mm,
+        gemvFlops / (gemv / 1e3) / 1e9,
+        gemv * 1e3,
+        f.copyMb(),
+        f.matmulN(),
+        gemvD);
   }
 
-  /** The better of two measurements, field by field (the hardware's capability under varying load). */
+  /**
+   * The better of two measurements, field by field (the hardware's capability under varying load).
+   */
   public HardwareFloors best(HardwareFloors o) {
-    return new HardwareFloors(Math.max(copyGBps, o.copyGBps), Math.max(readGBps, o.readGBps),
-        Math.max(bandwidthGBps, o.bandwidthGBps), Math.max(matmulGflops, o.matmulGflops),
-        Math.min(matmulMs, o.matmulMs), Math.max(gemvGflops, o.gemvGflops), Math.min(gemvUs, o.gemvUs), copyMb,
-        matmulN, gemvD);
+    return new HardwareFloors(
+        Math.max(copyGBps, o.copyGBps),
+        Math.max(readGBps, o.readGBps),
+        Math.max(bandwidthGBps, o.bandwidthGBps),
+        Math.max(matmulGflops, o.matmulGflops),
+        Math.min(matmulMs, o.matmulMs),
+        Math.max(gemvGflops, o.gemvGflops),
+        Math.min(gemvUs, o.gemvUs),
+        copyMb,
+        matmulN,
+        gemvD);
   }
 
   /** Decode floor: bytes over bandwidth, in ms. */

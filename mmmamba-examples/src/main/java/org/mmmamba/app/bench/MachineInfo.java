@@ -11,16 +11,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Where and how the figures were measured: CPU model, cores, engine threads, allocator (the launcher sets
- * {@code MMMAMBA_ALLOCATOR}; otherwise it is read from {@code LD_PRELOAD}), DJL / PyTorch / Java versions,
- * memory, load average and date.
+ * Where and how the figures were measured: CPU model, cores, engine threads, allocator (the
+ * launcher sets {@code MMMAMBA_ALLOCATOR}; otherwise it is read from {@code LD_PRELOAD}), DJL /
+ * PyTorch / Java versions, memory, load average and date.
  */
 final class MachineInfo {
   private MachineInfo() {}
 
   /** A snapshot (an ordered map, written as the JSON object "machine"). */
   static Map<String, Object> collect(boolean isolated) {
-    Engine engine = Engine.getInstance(); // loads the native library before the thread queries below
+    Engine engine =
+        Engine.getInstance(); // loads the native library before the thread queries below
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
     m.put("cpu_model", cpuModel());
@@ -34,7 +35,8 @@ final class MachineInfo {
     m.put("pytorch_version", engine.getVersion());
     m.put("engine", engine.getEngineName());
     m.put("mkl", engine.hasCapability("MKL"));
-    // Strict reproducible mode (AUTO,STRICT) makes single-token GEMVs ~1.7x slower: say which mode ran.
+    // Strict reproducible mode (AUTO,STRICT) makes single-token GEMVs ~1.7x slower: say which mode
+    // ran.
     m.put("mkl_cbwr", env("MKL_CBWR") == null ? "unset" : env("MKL_CBWR"));
     m.put("java_version", System.getProperty("java.version"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));

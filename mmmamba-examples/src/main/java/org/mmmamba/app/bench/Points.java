@@ -16,20 +16,24 @@ import org.mmmamba.core.nn.LayerCache;
 import org.mmmamba.core.nn.MambaCache;
 
 /**
- * Measures one point (model × phase × length) on a built model. Every timed unit ends with a host read of the
- * greedy token, so the time covers the whole step. Each decode step / prefill / generation runs inside an
- * {@link NDScope} so nothing but the caches outlives it.
+ * Measures one point (model × phase × length) on a built model. Every timed unit ends with a host
+ * read of the greedy token, so the time covers the whole step. Each decode step / prefill /
+ * generation runs inside an {@link NDScope} so nothing but the caches outlives it.
  */
 final class Points {
-  /** Tokens per synthetic KV chunk: the context is filled chunk by chunk to keep temporaries small. */
+  /**
+   * Tokens per synthetic KV chunk: the context is filled chunk by chunk to keep temporaries small.
+   */
   static final int FILL_CHUNK = 4096;
+
   /** Context length of the JIT warm-up caches (rebuilt when full). */
   static final int JIT_WARMUP_CONTEXT = 256;
 
   private Points() {}
 
   /** Runs the point; the result has no floor yet. */
-  static BenchResult run(BenchConfig c, BenchModel which, Phase phase, int length, DecoderModel model, NDManager m) {
+  static BenchResult run(
+      BenchConfig c, BenchModel which, Phase phase, int length, DecoderModel model, NDManager m) {
     Engine.getInstance().setRandomSeed((int) (c.seed() * 31 + length));
     switch (phase) {
       case DECODE:
@@ -44,7 +48,8 @@ final class Points {
   }
 
   /** Greedy next-token latency with a synthetic context of {@code context} tokens. */
-  static BenchResult decode(BenchConfig c, BenchModel which, int context, DecoderModel model, NDManager m) {
+  static BenchResult decode(
+      BenchConfig c, BenchModel which, int context, DecoderModel model, NDManager m) {
     int warmup = c.decode().warmup();
     int repeats = c.decode().repeats();
     double[] ms = new double[repeats];
@@ -52,8 +57,10 @@ final class Points {
     long token = rng.nextInt(model.config().vocabSize());
     long cacheBytes;
     BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
-    // Inside the memory window on purpose: run before it, the warm-up plus the window's System.gc() left the
-    // baseline ~0.15 GiB higher (measured: 0.64-0.68 against 0.48-0.56 GiB), while run inside it adds ~0.02 GiB.
+    // Inside the memory window on purpose: run before it, the warm-up plus the window's System.gc()
+    // left the
+    // baseline ~0.15 GiB higher (measured: 0.64-0.68 against 0.48-0.56 GiB), while run inside it
+    // adds ~0.02 GiB.
     warmJit(c.decode().warmupSeconds(), model, token, m);
     // Capacity for the context plus every step, so no KV buffer is regrown while timing.
     try (ModelCache cache = model.newCache(m, 1, context + warmup + repeats + 1)) {
@@ -70,14 +77,26 @@ final class Points {
     }
     BenchResult.MemoryWindow mem = w.end();
     Stats t = Stats.of(ms);
-    return BenchResult.measured(which, Phase.DECODE, context, t, mem, cacheBytes, weightBytes(model), 1e3 / t.median(),
-        null, null, null, java.util.Arrays.stream(ms).boxed().toList());
+    return BenchResult.measured(
+        which,
+        Phase.DECODE,
+        context,
+        t,
+        mem,
+        cacheBytes,
+        weightBytes(model),
+        1e3 / t.median(),
+        null,
+        null,
+        null,
+        java.util.Arrays.stream(ms).boxed().toList());
   }
 
   /**
-   * Greedy steps on a short, fresh context for {@code seconds}, before the measured context is built: the JIT
-   * compiles DJL's Java side of the step only after a few hundred calls, and until then a step is about 1.5x
-   * slower whatever the context. The native work does not need warming, so a short context does this cheaply.
+   * Greedy steps on a short, fresh context for {@code seconds}, before the measured context is
+   * built: the JIT compiles DJL's Java side of the step only after a few hundred calls, and until
+   * then a step is about 1.5x slower whatever the context. The native work does not need warming,
+   * so a short context does this cheaply.
    */
   static void warmJit(double seconds, DecoderModel model, long token, NDManager m) {
     long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -90,8 +109,12 @@ final class Points {
     }
   }
 
-  /** Prompt processing: a fresh cache, all prompt tokens at once, last-token logits and the greedy token. */
-  static BenchResult prefill(BenchConfig c, BenchModel which, int len, DecoderModel model, NDManager m) {
+  /**
+   * Prompt processing: a fresh cache, all prompt tokens at once, last-token logits and the greedy
+   * token.
+   */
+  static BenchResult prefill(
+      BenchConfig c, BenchModel which, int len, DecoderModel model, NDManager m) {
     int warmup = c.prefill().warmup();
     int repeats = c.prefill().repeats();
     long[] ids = randomIds(new SplittableRandom(c.seed() + len), len, model.config().vocabSize());
@@ -100,7 +123,8 @@ final class Points {
     BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
     for (int r = 0; r < warmup + repeats; r++) {
       long t0 = System.nanoTime();
-      try (ModelCache cache = model.newCache(m, 1, len); NDScope scope = new NDScope()) {
+      try (ModelCache cache = model.newCache(m, 1, len);
+          NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray idArr = m.create(ids, new Shape(1, len));
         greedy(model, prefillHidden(model, model.embed(idArr), cache));
@@ -112,20 +136,32 @@ final class Points {
       }
     }
     BenchResult.MemoryWindow mem = w.end();
-    return BenchResult.measured(which, Phase.PREFILL, len, Stats.of(ms), mem, cacheBytes, weightBytes(model), null,
-        null, null, null);
+    return BenchResult.measured(
+        which,
+        Phase.PREFILL,
+        len,
+        Stats.of(ms),
+        mem,
+        cacheBytes,
+        weightBytes(model),
+        null,
+        null,
+        null,
+        null);
   }
 
   /**
-   * Table 2 (docs/method.md §5): a prompt of {@code image_tokens} synthetic image-token embeddings (random, at the
-   * embedding table's scale) followed by {@code text_tokens} text tokens, then {@code new_tokens} greedy
-   * tokens (the first from the prefill's logits). Total time = prefill + decode.
+   * Table 2 (docs/method.md §5): a prompt of {@code image_tokens} synthetic image-token embeddings
+   * (random, at the embedding table's scale) followed by {@code text_tokens} text tokens, then
+   * {@code new_tokens} greedy tokens (the first from the prefill's logits). Total time = prefill +
+   * decode.
    */
   static BenchResult table2(BenchConfig c, BenchModel which, DecoderModel model, NDManager m) {
     BenchConfig.Table2 t2 = c.table2();
     int d = model.config().hiddenSize();
     int prompt = t2.promptLength();
-    long[] text = randomIds(new SplittableRandom(c.seed() + 2), t2.textTokens(), model.config().vocabSize());
+    long[] text =
+        randomIds(new SplittableRandom(c.seed() + 2), t2.textTokens(), model.config().vocabSize());
     double[] total = new double[t2.repeats()];
     double[] pre = new double[t2.repeats()];
     double[] dec = new double[t2.repeats()];
@@ -133,9 +169,12 @@ final class Points {
     BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
     try (NDManager inputs = m.newSubManager()) {
       // The image embeddings come from the vision side: made once, outside the timed region.
-      NDArray image = t2.imageTokens() == 0 ? null
-          : inputs.randomNormal(0, 0.02f, new Shape(1, t2.imageTokens(), d), DataType.FLOAT32)
-              .toType(model.dtype(), false);
+      NDArray image =
+          t2.imageTokens() == 0
+              ? null
+              : inputs
+                  .randomNormal(0, 0.02f, new Shape(1, t2.imageTokens(), d), DataType.FLOAT32)
+                  .toType(model.dtype(), false);
       for (int r = 0; r < t2.warmup() + t2.repeats(); r++) {
         long t0 = System.nanoTime();
         long t1;
@@ -167,11 +206,24 @@ final class Points {
     }
     BenchResult.MemoryWindow mem = w.end();
     Stats t = Stats.of(total);
-    return BenchResult.measured(which, Phase.TABLE2, prompt, t, mem, cacheBytes, weightBytes(model),
-        t2.newTokens() / (t.median() / 1e3), Stats.of(pre).median(), Stats.of(dec).median(), t2.newTokens());
+    return BenchResult.measured(
+        which,
+        Phase.TABLE2,
+        prompt,
+        t,
+        mem,
+        cacheBytes,
+        weightBytes(model),
+        t2.newTokens() / (t.median() / 1e3),
+        Stats.of(pre).median(),
+        Stats.of(dec).median(),
+        t2.newTokens());
   }
 
-  /** One greedy decode step: embed the token, run every layer on the cache, LM head, argmax to the host. */
+  /**
+   * One greedy decode step: embed the token, run every layer on the cache, LM head, argmax to the
+   * host.
+   */
   static long step(DecoderModel model, ModelCache cache, long token, NDManager m) {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
@@ -181,11 +233,12 @@ final class Points {
   }
 
   /**
-   * {@link DecoderModel#hidden} for a prompt, with one {@link NDScope} per layer: each layer's intermediates
-   * are freed before the next layer runs, and only the layer outputs are handed on. {@code hidden()} itself
-   * keeps every layer's intermediates until the caller's scope closes (about 0.1 GB per layer at 1K tokens,
-   * several GB per attention layer at 8K), which would make the prefill memory figures measure that instead.
-   * Same layer calls in the same order, so the result is identical (BenchPrefillTwinTest).
+   * {@link DecoderModel#hidden} for a prompt, with one {@link NDScope} per layer: each layer's
+   * intermediates are freed before the next layer runs, and only the layer outputs are handed on.
+   * {@code hidden()} itself keeps every layer's intermediates until the caller's scope closes
+   * (about 0.1 GB per layer at 1K tokens, several GB per attention layer at 8K), which would make
+   * the prefill memory figures measure that instead. Same layer calls in the same order, so the
+   * result is identical (BenchPrefillTwinTest).
    *
    * @param embeds (B, L, D) prompt embeddings (not closed)
    * @return (B, L, D) final-normed hidden states, registered in the caller's scope
@@ -219,17 +272,18 @@ final class Points {
   }
 
   /**
-   * Puts a synthetic context of {@code context} tokens into a fresh cache: attention layers get random keys and
-   * values (N(0, 1), appended in chunks of {@link #FILL_CHUNK} fresh random tokens so temporaries stay small);
-   * Mamba-2 layers get a random SSM state (N(0, 0.1²)) and conv state (N(0, 1)), as if the context had been
-   * folded into them.
+   * Puts a synthetic context of {@code context} tokens into a fresh cache: attention layers get
+   * random keys and values (N(0, 1), appended in chunks of {@link #FILL_CHUNK} fresh random tokens
+   * so temporaries stay small); Mamba-2 layers get a random SSM state (N(0, 0.1²)) and conv state
+   * (N(0, 1)), as if the context had been folded into them.
    */
   static void fill(ModelCache cache, DecoderModel model, int context, NDManager m) {
     DecoderConfig c = model.config();
     DataType dt = model.dtype();
     for (int i = 0; i < c.numLayers(); i++) {
       LayerCache lc = cache.layer(i);
-      try (NDManager tmp = m.newSubManager(); NDScope scope = new NDScope()) {
+      try (NDManager tmp = m.newSubManager();
+          NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         if (lc instanceof KvCache kv) {
           for (int s = 0; s < context; s += FILL_CHUNK) {
@@ -245,10 +299,18 @@ final class Points {
           }
         } else if (lc instanceof MambaCache mc) {
           Mamba2Config mm = c.mamba();
-          NDArray conv = mm.convKernel() > 1
-              ? tmp.randomNormal(new Shape(1, mm.convKernel() - 1, mm.convChannels())).toType(dt, false) : null;
-          NDArray ssm = tmp.randomNormal(0, 0.1f, new Shape(1, mm.numHeads(), mm.headDim(), mm.stateDim()),
-              DataType.FLOAT32).toType(dt, false);
+          NDArray conv =
+              mm.convKernel() > 1
+                  ? tmp.randomNormal(new Shape(1, mm.convKernel() - 1, mm.convChannels()))
+                      .toType(dt, false)
+                  : null;
+          NDArray ssm =
+              tmp.randomNormal(
+                      0,
+                      0.1f,
+                      new Shape(1, mm.numHeads(), mm.headDim(), mm.stateDim()),
+                      DataType.FLOAT32)
+                  .toType(dt, false);
           mc.update(conv, ssm);
         }
       }

@@ -5,12 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The process's resident memory from Linux {@code /proc/self}: current RSS (VmRSS) and peak RSS (VmHWM). Writing
- * "5" to {@code /proc/self/clear_refs} resets the peak to the current RSS, so a peak can be measured per
- * benchmark point. Everything falls back to -1 / false where /proc is absent or read-only.
+ * The process's resident memory from Linux {@code /proc/self}: current RSS (VmRSS) and peak RSS
+ * (VmHWM). Writing "5" to {@code /proc/self/clear_refs} resets the peak to the current RSS, so a
+ * peak can be measured per benchmark point. Everything falls back to -1 / false where /proc is
+ * absent or read-only.
  *
- * <p>Caveat: with jemalloc and decay off (the launcher's setting) freed memory stays resident, so RSS after a
- * large temporary does not fall back; that is why points run in fresh JVMs when {@code isolate} is on.
+ * <p>Caveat: with jemalloc and decay off (the launcher's setting) freed memory stays resident, so
+ * RSS after a large temporary does not fall back; that is why points run in fresh JVMs when {@code
+ * isolate} is on.
  */
 public final class ProcMemory {
   private static final Path STATUS = Path.of("/proc/self/status");

@@ -3,7 +3,8 @@ package org.mmmamba.app.bench;
 import java.util.Arrays;
 
 /**
- * Summary of repeated timings: median, min, max and quartiles (linear interpolation between order statistics).
+ * Summary of repeated timings: median, min, max and quartiles (linear interpolation between order
+ * statistics).
  *
  * @param median the reported figure
  * @param min fastest run
@@ -20,7 +21,8 @@ public record Stats(double median, double min, double max, double q1, double q3,
     }
     double[] s = xs.clone();
     Arrays.sort(s);
-    return new Stats(quantile(s, 0.5), s[0], s[s.length - 1], quantile(s, 0.25), quantile(s, 0.75), s.length);
+    return new Stats(
+        quantile(s, 0.5), s[0], s[s.length - 1], quantile(s, 0.25), quantile(s, 0.75), s.length);
   }
 
   /** Quantile q of sorted values, interpolating between neighbours. */

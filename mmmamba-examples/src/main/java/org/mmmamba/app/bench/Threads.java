@@ -4,9 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Sets the engine's intra-op thread count for a benchmark run. On a small CPU shared with other processes, one
- * thread can be much faster than two: every parallel op waits at a barrier for a thread the scheduler has
- * parked (measured here: a 2 MB elementwise op 7 ms with 2 threads under load, 0.5 ms with 1).
+ * Sets the engine's intra-op thread count for a benchmark run. On a small CPU shared with other
+ * processes, one thread can be much faster than two: every parallel op waits at a barrier for a
+ * thread the scheduler has parked (measured here: a 2 MB elementwise op 7 ms with 2 threads under
+ * load, 0.5 ms with 1).
  */
 final class Threads {
   private Threads() {}

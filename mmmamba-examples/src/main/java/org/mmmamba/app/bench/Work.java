@@ -8,16 +8,16 @@ import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 
 /**
- * The work a model must do, for the floors: bytes one decode step must move through memory and FLOPs a prefill
- * must compute. Shape glossary: D hidden, H heads, G kv heads, P head dim, N state dim, F SwiGLU width, V vocab,
- * L length, Q SSD chunk, e bytes per element.
+ * The work a model must do, for the floors: bytes one decode step must move through memory and
+ * FLOPs a prefill must compute. Shape glossary: D hidden, H heads, G kv heads, P head dim, N state
+ * dim, F SwiGLU width, V vocab, L length, Q SSD chunk, e bytes per element.
  */
 public final class Work {
   private Work() {}
 
   /**
-   * Parameter bytes one decode step reads: every weight once, except the embedding table, of which only the
-   * token's row (D elements) is read — unless the LM head is tied to it, then all of it.
+   * Parameter bytes one decode step reads: every weight once, except the embedding table, of which
+   * only the token's row (D elements) is read — unless the LM head is tied to it, then all of it.
    */
   public static long weightBytesPerStep(DecoderConfig c, int e) {
     long n = 0;
@@ -48,9 +48,9 @@ public final class Work {
   }
 
   /**
-   * Bytes one decode step at {@code context} cached tokens must move: the weights, plus per attention layer
-   * the keys and values of context+1 tokens (2·G·(context+1)·P·e, read), plus per Mamba-2 layer the SSM
-   * state H·P·N and the conv state (K-1)·C_conv, each read and written.
+   * Bytes one decode step at {@code context} cached tokens must move: the weights, plus per
+   * attention layer the keys and values of context+1 tokens (2·G·(context+1)·P·e, read), plus per
+   * Mamba-2 layer the SSM state H·P·N and the conv state (K-1)·C_conv, each read and written.
    */
   public static long decodeBytes(DecoderConfig c, long context, int e) {
     long bytes = weightBytesPerStep(c, e);
@@ -59,7 +59,9 @@ public final class Work {
         bytes += 2L * c.numKvHeads() * (context + 1) * c.headDim() * e;
       } else {
         Mamba2Config m = c.mamba();
-        long state = (long) m.numHeads() * m.headDim() * m.stateDim() + (long) (m.convKernel() - 1) * m.convChannels();
+        long state =
+            (long) m.numHeads() * m.headDim() * m.stateDim()
+                + (long) (m.convKernel() - 1) * m.convChannels();
         bytes += 2L * state * e;
       }
     }
@@ -67,10 +69,11 @@ public final class Work {
   }
 
   /**
-   * FLOPs of a prefill of L tokens with last-token logits: 2·L·(projection and MLP weights) per layer; exact
-   * causal attention 4·H·P·L(L+1)/2 (QKᵀ and AV over the L(L+1)/2 visible pairs); the chunked SSD scan
-   * 2·Q·(N+P) + 4·P·N per token and head (C·Bᵀ and its product with X inside chunks, chunk states, and the
-   * off-diagonal read-out, Q = min(chunk, L)); and the LM head 2·D·V once.
+   * FLOPs of a prefill of L tokens with last-token logits: 2·L·(projection and MLP weights) per
+   * layer; exact causal attention 4·H·P·L(L+1)/2 (QKᵀ and AV over the L(L+1)/2 visible pairs); the
+   * chunked SSD scan 2·Q·(N+P) + 4·P·N per token and head (C·Bᵀ and its product with X inside
+   * chunks, chunk states, and the off-diagonal read-out, Q = min(chunk, L)); and the LM head 2·D·V
+   * once.
    */
   public static double prefillFlops(DecoderConfig c, long len) {
     double d = c.hiddenSize();
@@ -85,10 +88,12 @@ public final class Work {
         flops += 4.0 * c.numHeads() * c.headDim() * pairs;
       } else {
         Mamba2Config m = c.mamba();
-        weights += d * (m.xChannels() + m.bChannels() + m.cChannels() + m.innerDim() + m.numHeads())
-            + (double) m.innerDim() * d;
+        weights +=
+            d * (m.xChannels() + m.bChannels() + m.cChannels() + m.innerDim() + m.numHeads())
+                + (double) m.innerDim() * d;
         double q = Math.min(m.chunkSize(), len);
-        double perTokenHead = 2 * q * (m.stateDim() + m.headDim()) + 4.0 * m.headDim() * m.stateDim();
+        double perTokenHead =
+            2 * q * (m.stateDim() + m.headDim()) + 4.0 * m.headDim() * m.stateDim();
         flops += perTokenHead * m.numHeads() * len;
       }
       flops += 2 * weights * len;

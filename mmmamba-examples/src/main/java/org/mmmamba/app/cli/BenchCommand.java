@@ -9,13 +9,21 @@ import org.mmmamba.app.bench.BenchSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code mmmamba bench}: the efficiency benchmark (Figure 1(c)(d) and Table 2 at our scale); see {@link Bench}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Decode latency and memory vs context, prefill vs length and the Table 2 recipe for teacher, "
-        + "linear and hybrid models of one size (random weights), each next to its hardware floor. Writes "
-        + "bench.json, bench.csv, bench.md and PNG plots.")
+/**
+ * {@code mmmamba bench}: the efficiency benchmark (Figure 1(c)(d) and Table 2 at our scale); see
+ * {@link Bench}.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Decode latency and memory vs context, prefill vs length and the Table 2 recipe for teacher, "
+            + "linear and hybrid models of one size (random weights), each next to its hardware floor. Writes "
+            + "bench.json, bench.csv, bench.md and PNG plots.")
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--config", defaultValue = "configs/bench/cpu.yaml",
+  @Option(
+      names = "--config",
+      defaultValue = "configs/bench/cpu.yaml",
       description = "Benchmark YAML (default ${DEFAULT-VALUE}).")
   Path config;
 
@@ -31,8 +39,12 @@ final class BenchCommand implements Callable<Integer> {
     BenchReport r = Bench.run(c, out);
     BenchSummary s = r.summary();
     if (s.speedupLinear() != null) {
-      System.out.printf(java.util.Locale.ROOT, "at %d tokens: linear %.1fx faster than teacher, peak RSS %.0f%% lower%n",
-          s.context(), s.speedupLinear(), 100 * s.peakReductionLinear());
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "at %d tokens: linear %.1fx faster than teacher, peak RSS %.0f%% lower%n",
+          s.context(),
+          s.speedupLinear(),
+          100 * s.peakReductionLinear());
     }
     System.out.println("wrote " + out.resolve("bench.md"));
     return 0;

@@ -28,7 +28,8 @@ final class LayerRanges {
         }
       }
     } catch (NumberFormatException e) {
-      throw new BadInputException("--layers " + s + ": expected ranges like 8-15 or lists like 0,2,5");
+      throw new BadInputException(
+          "--layers " + s + ": expected ranges like 8-15 or lists like 0,2,5");
     }
     return out;
   }

@@ -9,9 +9,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmmamba merge}: joins runs that trained disjoint layer subsets in stages 1-2. */
-@Command(name = "merge", mixinStandardHelpOptions = true,
-    description = "Merge the stage-1/2 results of `distill --layers` parts into OUT/stageK/mixers.safetensors; "
-        + "continue with `distill --set init.from=OUT/stage2/mixers.safetensors` and stages 1-2 disabled.")
+@Command(
+    name = "merge",
+    mixinStandardHelpOptions = true,
+    description =
+        "Merge the stage-1/2 results of `distill --layers` parts into OUT/stageK/mixers.safetensors; "
+            + "continue with `distill --set init.from=OUT/stage2/mixers.safetensors` and stages 1-2 disabled.")
 final class MergeCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output run directory.")
   Path out;

@@ -27,21 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A line chart as a PNG, drawn by JFreeChart: title, axis labels (put the unit in them, e.g. "loss (nats)"),
- * grid lines, a legend, several series, optional log₁₀ x and y axes.
+ * A line chart as a PNG, drawn by JFreeChart: title, axis labels (put the unit in them, e.g. "loss
+ * (nats)"), grid lines, a legend, several series, optional log₁₀ x and y axes.
  *
  * <pre>{@code
  * LinePlot.builder().title("Stage 1 loss").xLabel("optimizer step").yLabel("MSE × 1000").logY(true)
  *     .series("layer mean", steps, loss).build().writeIfPossible(runDir.resolve("loss.png"));
  * }</pre>
  *
- * <p>Points that are not finite, or not positive on a log axis, are skipped and break the line there.
- * Series with few points also get markers. Output is deterministic for given inputs on a given machine
- * (same fonts); the file is written atomically. Default size 800 × 500. Headless: no display needed.
+ * <p>Points that are not finite, or not positive on a log axis, are skipped and break the line
+ * there. Series with few points also get markers. Output is deterministic for given inputs on a
+ * given machine (same fonts); the file is written atomically. Default size 800 × 500. Headless: no
+ * display needed.
  *
- * <p>A machine without fonts (a bare GPU box) cannot draw text: Java2D fails in its font manager on the first
- * string. {@link #writeIfPossible} then skips the picture with a one-line warning, so a run's report never fails
- * for a plot.
+ * <p>A machine without fonts (a bare GPU box) cannot draw text: Java2D fails in its font manager on
+ * the first string. {@link #writeIfPossible} then skips the picture with a one-line warning, so a
+ * run's report never fails for a plot.
  */
 public final class LinePlot {
   static {
@@ -51,11 +52,15 @@ public final class LinePlot {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(LinePlot.class);
+
   /** tab10: distinguishable, and familiar from matplotlib. */
   private static final Color[] PALETTE = {
-    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x17becf)
   };
+
   private static final float[][] DASHES = {null, {8f, 5f}, {2f, 4f}};
   private static final int MARKER_MAX_POINTS = 40;
 
@@ -161,14 +166,17 @@ public final class LinePlot {
     }
   }
 
-  /** Renders and writes the PNG atomically (fails where Java2D cannot draw text; see {@link #writeIfPossible}). */
+  /**
+   * Renders and writes the PNG atomically (fails where Java2D cannot draw text; see {@link
+   * #writeIfPossible}).
+   */
   public void write(Path file) {
     AtomicText.writeBytes(file, toPng());
   }
 
   /**
-   * Renders and writes the PNG atomically, or, on a machine where Java2D cannot draw (no fonts, no AWT
-   * libraries), writes nothing and logs one warning.
+   * Renders and writes the PNG atomically, or, on a machine where Java2D cannot draw (no fonts, no
+   * AWT libraries), writes nothing and logs one warning.
    *
    * @return whether the file was written
    */
@@ -184,16 +192,23 @@ public final class LinePlot {
     } catch (UncheckedIOException e) {
       throw e;
     } catch (RuntimeException | LinkageError | InternalError e) {
-      LOG.warn("{}: plot skipped, this machine cannot draw text ({}: {})", file.getFileName(),
-          e.getClass().getSimpleName(), firstLine(String.valueOf(e.getMessage())));
+      LOG.warn(
+          "{}: plot skipped, this machine cannot draw text ({}: {})",
+          file.getFileName(),
+          e.getClass().getSimpleName(),
+          firstLine(String.valueOf(e.getMessage())));
       return false;
     } catch (Error e) {
       if (e instanceof VirtualMachineError) {
         throw e;
       }
-      // java.awt's font manager throws a bare Error ("Probable fatal error: No fonts found") on a font-less machine.
-      LOG.warn("{}: plot skipped, this machine cannot draw text ({}: {})", file.getFileName(),
-          e.getClass().getSimpleName(), firstLine(String.valueOf(e.getMessage())));
+      // java.awt's font manager throws a bare Error ("Probable fatal error: No fonts found") on a
+      // font-less machine.
+      LOG.warn(
+          "{}: plot skipped, this machine cannot draw text ({}: {})",
+          file.getFileName(),
+          e.getClass().getSimpleName(),
+          firstLine(String.valueOf(e.getMessage())));
       return false;
     }
   }
@@ -206,10 +221,12 @@ public final class LinePlot {
   /** The PNG bytes. */
   public byte[] toPng() {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
-    // ImageIO.write(img, fmt, OutputStream) buffers through a temp file in java.io.tmpdir (ImageIO's disk
+    // ImageIO.write(img, fmt, OutputStream) buffers through a temp file in java.io.tmpdir
+    // (ImageIO's disk
     // cache); a memory cache keeps the library from writing outside a run's directory.
     javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
-    try (javax.imageio.stream.ImageOutputStream out = new javax.imageio.stream.MemoryCacheImageOutputStream(bos)) {
+    try (javax.imageio.stream.ImageOutputStream out =
+        new javax.imageio.stream.MemoryCacheImageOutputStream(bos)) {
       w.setOutput(out);
       w.write(render());
     } catch (IOException e) {
@@ -234,9 +251,13 @@ public final class LinePlot {
       XYSeries xy = new XYSeries(s.name(), false, true);
       int drawn = 0;
       for (int k = 0; k < s.x().length; k++) {
-        boolean ok = Double.isFinite(s.x()[k]) && Double.isFinite(s.y()[k]) && (!logX || s.x()[k] > 0)
-            && (!logY || s.y()[k] > 0);
-        // A point that cannot be drawn breaks the line there (the renderer does not join across a gap).
+        boolean ok =
+            Double.isFinite(s.x()[k])
+                && Double.isFinite(s.y()[k])
+                && (!logX || s.x()[k] > 0)
+                && (!logY || s.y()[k] > 0);
+        // A point that cannot be drawn breaks the line there (the renderer does not join across a
+        // gap).
         if (ok) {
           xy.add(s.x()[k], s.y()[k]);
           drawn++;
@@ -247,8 +268,11 @@ public final class LinePlot {
       data.addSeries(xy);
       r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
       float[] dash = DASHES[(i / PALETTE.length) % DASHES.length];
-      r.setSeriesStroke(i, dash == null ? new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND)
-          : new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f));
+      r.setSeriesStroke(
+          i,
+          dash == null
+              ? new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND)
+              : new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f));
       boolean markers = drawn <= MARKER_MAX_POINTS;
       r.setSeriesShapesVisible(i, markers);
       r.setSeriesShape(i, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
@@ -275,8 +299,9 @@ public final class LinePlot {
       a.setSmallestValue(1e-12);
       // Ticks at whole decades, labelled with their values (1000, not 10^3.0).
       a.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-      a.setNumberFormatOverride(new java.text.DecimalFormat("0.######",
-          java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
+      a.setNumberFormatOverride(
+          new java.text.DecimalFormat(
+              "0.######", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
       return a;
     }
     NumberAxis a = new NumberAxis(label);

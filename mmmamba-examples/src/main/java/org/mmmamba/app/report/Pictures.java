@@ -15,9 +15,10 @@ import javax.imageio.ImageIO;
 import org.mmmamba.core.vision.RgbImage;
 
 /**
- * Images for people: an {@link RgbImage} (planar floats in [0, 1]) as a {@link BufferedImage}, enlarged with
- * nearest-neighbour so that 28-pixel task images stay crisp, and a captioned contact sheet. IJava shows a
- * {@link RenderedImage} passed to {@code display(...)} as an inline PNG. Headless: no display is needed.
+ * Images for people: an {@link RgbImage} (planar floats in [0, 1]) as a {@link BufferedImage},
+ * enlarged with nearest-neighbour so that 28-pixel task images stay crisp, and a captioned contact
+ * sheet. IJava shows a {@link RenderedImage} passed to {@code display(...)} as an inline PNG.
+ * Headless: no display is needed.
  */
 public final class Pictures {
   static {
@@ -47,7 +48,10 @@ public final class Pictures {
     BufferedImage out = new BufferedImage(w * scale, h * scale, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        int rgb = (channel(image, 0, y, x) << 16) | (channel(image, 1, y, x) << 8) | channel(image, 2, y, x);
+        int rgb =
+            (channel(image, 0, y, x) << 16)
+                | (channel(image, 1, y, x) << 8)
+                | channel(image, 2, y, x);
         for (int dy = 0; dy < scale; dy++) {
           for (int dx = 0; dx < scale; dx++) {
             out.setRGB(x * scale + dx, y * scale + dy, rgb);
@@ -59,8 +63,8 @@ public final class Pictures {
   }
 
   /**
-   * The images side by side, each enlarged by {@code scale}, with its caption below it (lines split at
-   * {@code '\n'}).
+   * The images side by side, each enlarged by {@code scale}, with its caption below it (lines split
+   * at {@code '\n'}).
    *
    * @param images at least one image
    * @param captions one caption per image (may be empty strings)
@@ -69,8 +73,12 @@ public final class Pictures {
    */
   public static BufferedImage sheet(List<RgbImage> images, List<String> captions, int scale) {
     if (images.isEmpty() || images.size() != captions.size()) {
-      throw new IllegalArgumentException("need one caption per image and at least one image, got " + images.size()
-          + " images and " + captions.size() + " captions");
+      throw new IllegalArgumentException(
+          "need one caption per image and at least one image, got "
+              + images.size()
+              + " images and "
+              + captions.size()
+              + " captions");
     }
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
     Graphics2D pg = probe.createGraphics();
@@ -89,11 +97,13 @@ public final class Pictures {
     }
     int lineH = fm.getHeight();
     int cellH = imgH + PAD + lines * lineH;
-    BufferedImage out = new BufferedImage(PAD + images.size() * (cellW + PAD), 2 * PAD + cellH,
-        BufferedImage.TYPE_INT_RGB);
+    BufferedImage out =
+        new BufferedImage(
+            PAD + images.size() * (cellW + PAD), 2 * PAD + cellH, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, out.getWidth(), out.getHeight());
       g.setFont(FONT);

@@ -13,12 +13,11 @@ import java.util.Map;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.distill.Distillation;
 import org.mmmamba.distill.eval.EvalReport;
-import org.mmmamba.app.report.LinePlot;
 import org.mmmamba.distill.train.TrainingRun;
 
 /**
- * The run report: {@code report.json} (machine-readable), {@code report.md} (the side-by-side table) and
- * {@code loss.png} (every stage's loss curve) in the run directory.
+ * The run report: {@code report.json} (machine-readable), {@code report.md} (the side-by-side
+ * table) and {@code loss.png} (every stage's loss curve) in the run directory.
  */
 public final class Reports {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,8 +27,10 @@ public final class Reports {
   /** Writes report.json, report.md and loss.png; returns report.json's content. */
   public static ObjectNode write(Distillation.Result r) throws IOException {
     ObjectNode root = JSON.createObjectNode();
-    String allocator = System.getenv("MMMAMBA_ALLOCATOR"); // set by scripts/mmmamba (allocator and its settings)
-    root.put("allocator", allocator == null ? "unknown (not started by scripts/mmmamba)" : allocator);
+    String allocator =
+        System.getenv("MMMAMBA_ALLOCATOR"); // set by scripts/mmmamba (allocator and its settings)
+    root.put(
+        "allocator", allocator == null ? "unknown (not started by scripts/mmmamba)" : allocator);
     Map<String, EvalReport> eval = r.eval();
     EvalReport teacher = eval.get("teacher");
     for (Map.Entry<String, EvalReport> e : eval.entrySet()) {
@@ -49,21 +50,28 @@ public final class Reports {
         o.put("accuracy_vs_teacher", rep.accuracy() / teacher.accuracy());
       }
       ObjectNode types = o.putObject("by_type");
-      rep.byType().forEach((k, v) -> types.putObject(k).put("n", v.n()).put("accuracy", v.accuracy()));
+      rep.byType()
+          .forEach((k, v) -> types.putObject(k).put("n", v.n()).put("accuracy", v.accuracy()));
     }
     ObjectNode training = root.putObject("training");
     summary(training, "stage1", r.stage1());
     summary(training, "stage2", r.stage2());
     for (Distillation.StudentResult s : r.students()) {
       summary(training, "stage3:" + s.name(), s.stage3());
-      ObjectNode curve = org.mmmamba.distill.eval.MidRunCurve.json(
-          r.outDir().resolve("students").resolve(s.name()).resolve("train").resolve("metrics.jsonl"));
+      ObjectNode curve =
+          org.mmmamba.distill.eval.MidRunCurve.json(
+              r.outDir()
+                  .resolve("students")
+                  .resolve(s.name())
+                  .resolve("train")
+                  .resolve("metrics.jsonl"));
       if (curve != null) {
         training.with("stage3:" + s.name()).set("eval_during_training", curve);
       }
       root.with("students").put(s.name(), s.layout());
     }
-    AtomicText.writeString(r.outDir().resolve("report.json"),
+    AtomicText.writeString(
+        r.outDir().resolve("report.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     AtomicText.writeString(r.outDir().resolve("report.md"), markdown(r));
     plotLosses(r);
@@ -74,14 +82,20 @@ public final class Reports {
     if (s == null) {
       return;
     }
-    parent.putObject(key).put("steps", s.steps()).put("final_loss", s.finalLoss())
-        .put("tokens_per_second", s.tokensPerSecond()).put("seconds", s.seconds()).put("skipped", s.skipped());
+    parent
+        .putObject(key)
+        .put("steps", s.steps())
+        .put("final_loss", s.finalLoss())
+        .put("tokens_per_second", s.tokensPerSecond())
+        .put("seconds", s.seconds())
+        .put("skipped", s.skipped());
   }
 
   /** The side-by-side table (Markdown). */
   public static String table(Distillation.Result r) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| model | layout | accuracy | vs teacher | agreement | KL/token | answer ppl | decode tok/s |\n");
+    sb.append(
+        "| model | layout | accuracy | vs teacher | agreement | KL/token | answer ppl | decode tok/s |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
     EvalReport t = r.eval().get("teacher");
     for (Map.Entry<String, EvalReport> e : r.eval().entrySet()) {
@@ -92,48 +106,73 @@ public final class Reports {
           layout = s.layout();
         }
       }
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s | %s | %.3f | %.1f |%n", e.getKey(), layout,
-          rep.accuracy(), rep == t || t == null || t.accuracy() == 0 ? "-"
-              : String.format(Locale.ROOT, "%.0f%%", 100 * rep.accuracy() / t.accuracy()),
-          rep.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", rep.agreement()),
-          rep.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", rep.kl()), rep.perplexity(),
-          rep.decodeTokensPerSecond()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.3f | %s | %s | %s | %.3f | %.1f |%n",
+              e.getKey(),
+              layout,
+              rep.accuracy(),
+              rep == t || t == null || t.accuracy() == 0
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.0f%%", 100 * rep.accuracy() / t.accuracy()),
+              rep.agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", rep.agreement()),
+              rep.kl() == null ? "-" : String.format(Locale.ROOT, "%.4f", rep.kl()),
+              rep.perplexity(),
+              rep.decodeTokensPerSecond()));
     }
     return sb.toString();
   }
 
   static String markdown(Distillation.Result r) {
     StringBuilder sb = new StringBuilder("# Distillation report\n\n");
-    sb.append("Held-out evaluation (greedy answers, exact match after normalisation). Agreement = same answer as ")
-        .append("the teacher; KL = mean KL(teacher || model) per answer token, teacher-forced.\n\n");
+    sb.append(
+            "Held-out evaluation (greedy answers, exact match after normalisation). Agreement = same answer as ")
+        .append(
+            "the teacher; KL = mean KL(teacher || model) per answer token, teacher-forced.\n\n");
     sb.append(table(r)).append('\n');
     sb.append("## Accuracy by question type\n\n");
     List<String> types = new ArrayList<>();
-    r.eval().values().forEach(e -> e.byType().keySet().forEach(k -> {
-      if (!types.contains(k)) {
-        types.add(k);
-      }
-    }));
+    r.eval()
+        .values()
+        .forEach(
+            e ->
+                e.byType()
+                    .keySet()
+                    .forEach(
+                        k -> {
+                          if (!types.contains(k)) {
+                            types.add(k);
+                          }
+                        }));
     sb.append("| model |");
     types.forEach(t -> sb.append(' ').append(t).append(" |"));
     sb.append("\n|---|");
     types.forEach(t -> sb.append("---:|"));
     sb.append('\n');
-    r.eval().forEach((name, e) -> {
-      sb.append("| ").append(name).append(" |");
-      types.forEach(t -> {
-        EvalReport.TypeScore s = e.byType().get(t);
-        sb.append(s == null ? " - |" : String.format(Locale.ROOT, " %.3f (n=%d) |", s.accuracy(), s.n()));
-      });
-      sb.append('\n');
-    });
-    sb.append("\n## Training\n\n| stage | steps | final loss | tokens/s | seconds |\n|---|---:|---:|---:|---:|\n");
+    r.eval()
+        .forEach(
+            (name, e) -> {
+              sb.append("| ").append(name).append(" |");
+              types.forEach(
+                  t -> {
+                    EvalReport.TypeScore s = e.byType().get(t);
+                    sb.append(
+                        s == null
+                            ? " - |"
+                            : String.format(Locale.ROOT, " %.3f (n=%d) |", s.accuracy(), s.n()));
+                  });
+              sb.append('\n');
+            });
+    sb.append(
+        "\n## Training\n\n| stage | steps | final loss | tokens/s | seconds |\n|---|---:|---:|---:|---:|\n");
     row(sb, "stage 1 (new params, layer MSE)", r.stage1());
     row(sb, "stage 2 (all mixer params, layer MSE)", r.stage2());
     for (Distillation.StudentResult s : r.students()) {
       row(sb, "stage 3 " + s.name() + " (" + s.layout() + ", KL)", s.stage3());
     }
-    sb.append("\nLoss curves: loss.png. Per-step metrics: stage*/train/metrics.jsonl, students/*/train/metrics.jsonl.\n");
+    sb.append(
+        "\nLoss curves: loss.png. Per-step metrics: stage*/train/metrics.jsonl, students/*/train/metrics.jsonl.\n");
     return sb.toString();
   }
 
@@ -142,20 +181,34 @@ public final class Reports {
       sb.append("| ").append(name).append(" | skipped or loaded | | | |\n");
       return;
     }
-    sb.append(String.format(Locale.ROOT, "| %s | %d | %.4g | %.0f | %.1f |%n", name, s.steps(), s.finalLoss(),
-        s.tokensPerSecond(), s.seconds()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| %s | %d | %.4g | %.0f | %.1f |%n",
+            name,
+            s.steps(),
+            s.finalLoss(),
+            s.tokensPerSecond(),
+            s.seconds()));
   }
 
   /** One PNG with every stage's loss (log y). */
   static void plotLosses(Distillation.Result r) throws IOException {
-    LinePlot.Builder b = LinePlot.builder().title("Distillation loss per stage").xLabel("optimiser step")
-        .yLabel("loss (stages 1-2: 1000 x MSE; stage 3: KL)").logY(true);
+    LinePlot.Builder b =
+        LinePlot.builder()
+            .title("Distillation loss per stage")
+            .xLabel("optimiser step")
+            .yLabel("loss (stages 1-2: 1000 x MSE; stage 3: KL)")
+            .logY(true);
     boolean any = false;
     any |= addSeries(b, "stage 1", r.outDir().resolve("stage1/train/metrics.jsonl"));
     any |= addSeries(b, "stage 2", r.outDir().resolve("stage2/train/metrics.jsonl"));
     for (Distillation.StudentResult s : r.students()) {
-      any |= addSeries(b, "stage 3 " + s.name(), r.outDir().resolve("students/" + s.name()
-          + "/train/metrics.jsonl"));
+      any |=
+          addSeries(
+              b,
+              "stage 3 " + s.name(),
+              r.outDir().resolve("students/" + s.name() + "/train/metrics.jsonl"));
     }
     if (any) {
       b.build().writeIfPossible(r.outDir().resolve("loss.png"));

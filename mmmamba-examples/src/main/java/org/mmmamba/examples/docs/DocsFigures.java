@@ -15,13 +15,15 @@ import java.util.Map;
 
 /**
  * The figures the README and docs quote, generated from committed run outputs, never typed by hand:
- * {@code docs/runs/quickstart/report.json} (the quickstart's results), {@code models/shapes-teacher/training.json}
- * (the teacher's own held-out accuracy and the text-only baseline) and {@code docs/bench/bench.json} (the
- * benchmark headline). Each block sits between {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->}
- * comments; {@link #regenerate} rewrites them, and the docs test fails when a committed block differs from what
- * the run outputs give.
+ * {@code docs/runs/quickstart/report.json} (the quickstart's results), {@code
+ * models/shapes-teacher/training.json} (the teacher's own held-out accuracy and the text-only
+ * baseline) and {@code docs/bench/bench.json} (the benchmark headline). Each block sits between
+ * {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->} comments; {@link
+ * #regenerate} rewrites them, and the docs test fails when a committed block differs from what the
+ * run outputs give.
  *
- * <p>Run {@code scripts/docs} after committing new run outputs (a new quickstart report or bench run).
+ * <p>Run {@code scripts/docs} after committing new run outputs (a new quickstart report or bench
+ * run).
  */
 public final class DocsFigures {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,16 +63,17 @@ public final class DocsFigures {
       texts.put(b.file(), replace(t, b));
     }
     List<String> changed = new ArrayList<>();
-    texts.forEach((f, t) -> {
-      if (!t.equals(readText(root.resolve(f)))) {
-        try {
-          Files.writeString(root.resolve(f), t, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        changed.add(f);
-      }
-    });
+    texts.forEach(
+        (f, t) -> {
+          if (!t.equals(readText(root.resolve(f)))) {
+            try {
+              Files.writeString(root.resolve(f), t, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            changed.add(f);
+          }
+        });
     return changed;
   }
 
@@ -113,20 +116,33 @@ public final class DocsFigures {
 
   static String quickstartResults(JsonNode r, JsonNode teacher) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| model | layout | held-out accuracy | vs teacher | agreement with teacher | KL/answer token |\n");
+    sb.append(
+        "| model | layout | held-out accuracy | vs teacher | agreement with teacher | KL/answer token |\n");
     sb.append("|---|---|---:|---:|---:|---:|\n");
-    sb.append("| teacher (HoVLE-style, attention) | 8 attention layers | ").append(f3(r.path("teacher").path("accuracy")))
+    sb.append("| teacher (HoVLE-style, attention) | 8 attention layers | ")
+        .append(f3(r.path("teacher").path("accuracy")))
         .append(" | | | |\n");
     JsonNode students = r.path("students");
     for (var it = students.fields(); it.hasNext(); ) {
       var e = it.next();
       JsonNode s = r.path(e.getKey());
       String layout = e.getValue().asText();
-      String what = layout.equals("linear") ? "mmMamba-linear student" : "mmMamba-" + e.getKey() + " student";
+      String what =
+          layout.equals("linear") ? "mmMamba-linear student" : "mmMamba-" + e.getKey() + " student";
       String lay = layout.equals("linear") ? "8 Mamba-2 layers" : layout;
-      sb.append("| ").append(what).append(" | ").append(lay).append(" | ").append(f3(s.path("accuracy")))
-          .append(" | ").append(pct(s.path("accuracy_vs_teacher").asDouble())).append(" | ")
-          .append(f3(s.path("agreement"))).append(" | ").append(f3(s.path("kl"))).append(" |\n");
+      sb.append("| ")
+          .append(what)
+          .append(" | ")
+          .append(lay)
+          .append(" | ")
+          .append(f3(s.path("accuracy")))
+          .append(" | ")
+          .append(pct(s.path("accuracy_vs_teacher").asDouble()))
+          .append(" | ")
+          .append(f3(s.path("agreement")))
+          .append(" | ")
+          .append(f3(s.path("kl")))
+          .append(" |\n");
     }
     JsonNode tr = r.path("training");
     List<String> steps = new ArrayList<>();
@@ -143,19 +159,30 @@ public final class DocsFigures {
       s3 = st.path("steps").asLong();
       JsonNode cur = st.path("eval_during_training");
       if (cur.has("best_step")) {
-        best.append(best.length() == 0 ? "" : "; ").append(n).append(": best at step ")
-            .append(cur.path("best_step").asLong()).append(" (").append(f3(cur.path("best").path("exact_match")))
+        best.append(best.length() == 0 ? "" : "; ")
+            .append(n)
+            .append(": best at step ")
+            .append(cur.path("best_step").asLong())
+            .append(" (")
+            .append(f3(cur.path("best").path("exact_match")))
             .append(")");
       }
     }
     steps.add(s3 + " per student");
     sb.append('\n');
-    sb.append("(").append(r.path("teacher").path("n").asInt()).append(" questions; distillation steps: ")
-        .append(String.join(" + ", steps)).append(". ")
+    sb.append("(")
+        .append(r.path("teacher").path("n").asInt())
+        .append(" questions; distillation steps: ")
+        .append(String.join(" + ", steps))
+        .append(". ")
         .append("The teacher's own held-out accuracy, measured when it was trained, is ")
-        .append(f3(teacher.path("test_accuracy"))).append(" on ").append(teacher.path("test_n").asInt())
-        .append(" questions (`models/shapes-teacher/training.json`); a text-only model (the most frequent answer ")
-        .append("for each question) scores ").append(f3(teacher.path("text_only_baseline")))
+        .append(f3(teacher.path("test_accuracy")))
+        .append(" on ")
+        .append(teacher.path("test_n").asInt())
+        .append(
+            " questions (`models/shapes-teacher/training.json`); a text-only model (the most frequent answer ")
+        .append("for each question) scores ")
+        .append(f3(teacher.path("text_only_baseline")))
         .append(", so the models have to read the image.");
     if (best.length() > 0) {
       sb.append(" Held-out points during stage 3 (`eval.every`): ").append(best).append('.');
@@ -168,19 +195,29 @@ public final class DocsFigures {
     JsonNode sum = b.path("summary");
     Map<String, JsonNode> at = decodeAt(b, sum.path("context").asLong());
     double[] ratio = floorRange(b, "decode", null);
-    return String.format(Locale.ROOT, "the linear student's next-token latency is flat from %s to %s tokens of%n"
-        + "context (%s ms at %s, %s %% spread) while the teacher's grows with its KV cache (%s ms at %s: the student%n"
-        + "is %s× faster), and its peak memory at %s is %s %% lower (%s vs %s GiB). The hybrid sits between them%n"
-        + "(%s ms, %s GiB). Every decode figure is within %s-%s× of the memory-bandwidth floor measured in the same%n"
-        + "run.%n",
-        k(minContext(b)), k(sum.path("context").asLong()), g3(at.get("linear").path("latency_ms").asDouble()),
-        k(sum.path("context").asLong()), Math.round(100 * sum.path("linear_decode_spread").asDouble()),
-        g3(at.get("teacher").path("latency_ms").asDouble()), k(sum.path("context").asLong()),
-        String.format(Locale.ROOT, "%.1f", sum.path("speedup_linear").asDouble()), k(sum.path("context").asLong()),
+    return String.format(
+        Locale.ROOT,
+        "the linear student's next-token latency is flat from %s to %s tokens of%n"
+            + "context (%s ms at %s, %s %% spread) while the teacher's grows with its KV cache (%s ms at %s: the student%n"
+            + "is %s× faster), and its peak memory at %s is %s %% lower (%s vs %s GiB). The hybrid sits between them%n"
+            + "(%s ms, %s GiB). Every decode figure is within %s-%s× of the memory-bandwidth floor measured in the same%n"
+            + "run.%n",
+        k(minContext(b)),
+        k(sum.path("context").asLong()),
+        g3(at.get("linear").path("latency_ms").asDouble()),
+        k(sum.path("context").asLong()),
+        Math.round(100 * sum.path("linear_decode_spread").asDouble()),
+        g3(at.get("teacher").path("latency_ms").asDouble()),
+        k(sum.path("context").asLong()),
+        String.format(Locale.ROOT, "%.1f", sum.path("speedup_linear").asDouble()),
+        k(sum.path("context").asLong()),
         Math.round(100 * sum.path("peak_reduction_linear").asDouble()),
-        gib(at.get("linear").path("peak_bytes").asLong()), gib(at.get("teacher").path("peak_bytes").asLong()),
-        g3(at.get("hybrid").path("latency_ms").asDouble()), gib(at.get("hybrid").path("peak_bytes").asLong()),
-        String.format(Locale.ROOT, "%.1f", ratio[0]), String.format(Locale.ROOT, "%.1f", ratio[1]));
+        gib(at.get("linear").path("peak_bytes").asLong()),
+        gib(at.get("teacher").path("peak_bytes").asLong()),
+        g3(at.get("hybrid").path("latency_ms").asDouble()),
+        gib(at.get("hybrid").path("peak_bytes").asLong()),
+        String.format(Locale.ROOT, "%.1f", ratio[0]),
+        String.format(Locale.ROOT, "%.1f", ratio[1]));
   }
 
   static String benchGoals(JsonNode b) {
@@ -195,26 +232,63 @@ public final class DocsFigures {
     StringBuilder sb = new StringBuilder();
     sb.append("| goal | measured | verdict |\n|---|---|---|\n");
     double spread = sum.path("linear_decode_spread").asDouble();
-    sb.append(String.format(Locale.ROOT, "| linear decode flat within 20 %% from %s to %s | %d %% (max vs min of "
-        + "the medians over every context) | %s |%n", k(minContext(b)), k(ctx), Math.round(100 * spread),
-        spread <= 0.2 ? "met" : "not met"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| linear decode flat within 20 %% from %s to %s | %d %% (max vs min of "
+                + "the medians over every context) | %s |%n",
+            k(minContext(b)),
+            k(ctx),
+            Math.round(100 * spread),
+            spread <= 0.2 ? "met" : "not met"));
     double sp = sum.path("speedup_linear").asDouble();
-    sb.append(String.format(Locale.ROOT, "| linear ≥ 10× faster than the teacher at %s | %.1f× (%s vs %s ms) | %s |%n",
-        k(ctx), sp, g3(at.get("teacher").path("latency_ms").asDouble()),
-        g3(at.get("linear").path("latency_ms").asDouble()), sp >= 10 ? "met" : "not met"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| linear ≥ 10× faster than the teacher at %s | %.1f× (%s vs %s ms) | %s |%n",
+            k(ctx),
+            sp,
+            g3(at.get("teacher").path("latency_ms").asDouble()),
+            g3(at.get("linear").path("latency_ms").asDouble()),
+            sp >= 10 ? "met" : "not met"));
     double pr = sum.path("peak_reduction_linear").asDouble();
-    sb.append(String.format(Locale.ROOT, "| linear peak memory at %s ≥ 70 %% below the teacher | %d %% lower "
-        + "process RSS (%d %% lower for engine bytes, i.e. weights + cache) | %s |%n", k(ctx), Math.round(100 * pr),
-        Math.round(100 * sum.path("engine_reduction_linear").asDouble()), pr >= 0.7 ? "met" : "not met"));
-    boolean between = sum.path("hybrid_between_latency").asBoolean() && sum.path("hybrid_between_memory").asBoolean();
-    sb.append(String.format(Locale.ROOT, "| hybrid between the two at %s | latency %s, memory %s | %s |%n", k(ctx),
-        sum.path("hybrid_between_latency").asBoolean() ? "yes" : "no",
-        sum.path("hybrid_between_memory").asBoolean() ? "yes" : "no", between ? "met" : "not met"));
-    sb.append(String.format(Locale.ROOT, "| each figure within 2× of its floor, or a reason | decode %.1f–%.1f×, "
-        + "Table 2 %.1f–%.1f×, linear prefill %.1f–%.1f×; teacher prefill up to %.1f× and hybrid prefill up to "
-        + "%.1f×: reasons below | %s |%n", dec[0], dec[1], t2[0], t2[1], lp[0], lp[1], tp[1], hp[1],
-        Math.max(Math.max(dec[1], t2[1]), Math.max(lp[1], Math.max(tp[1], hp[1]))) <= 2 ? "met"
-            : "met / explained"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| linear peak memory at %s ≥ 70 %% below the teacher | %d %% lower "
+                + "process RSS (%d %% lower for engine bytes, i.e. weights + cache) | %s |%n",
+            k(ctx),
+            Math.round(100 * pr),
+            Math.round(100 * sum.path("engine_reduction_linear").asDouble()),
+            pr >= 0.7 ? "met" : "not met"));
+    boolean between =
+        sum.path("hybrid_between_latency").asBoolean()
+            && sum.path("hybrid_between_memory").asBoolean();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| hybrid between the two at %s | latency %s, memory %s | %s |%n",
+            k(ctx),
+            sum.path("hybrid_between_latency").asBoolean() ? "yes" : "no",
+            sum.path("hybrid_between_memory").asBoolean() ? "yes" : "no",
+            between ? "met" : "not met"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| each figure within 2× of its floor, or a reason | decode %.1f–%.1f×, "
+                + "Table 2 %.1f–%.1f×, linear prefill %.1f–%.1f×; teacher prefill up to %.1f× and hybrid prefill up to "
+                + "%.1f×: reasons below | %s |%n",
+            dec[0],
+            dec[1],
+            t2[0],
+            t2[1],
+            lp[0],
+            lp[1],
+            tp[1],
+            hp[1],
+            Math.max(Math.max(dec[1], t2[1]), Math.max(lp[1], Math.max(tp[1], hp[1]))) <= 2
+                ? "met"
+                : "met / explained"));
     return sb.toString();
   }
 
@@ -227,7 +301,8 @@ public final class DocsFigures {
     }
     for (String m : List.of("teacher", "linear", "hybrid")) {
       if (!at.containsKey(m)) {
-        throw new IllegalStateException("bench.json: no decode result of " + m + " at context " + ctx);
+        throw new IllegalStateException(
+            "bench.json: no decode result of " + m + " at context " + ctx);
       }
     }
     return at;
@@ -243,12 +318,15 @@ public final class DocsFigures {
     return min;
   }
 
-  /** Min and max floor ratio of a phase (and model, or every model), each rounded to one decimal. */
+  /**
+   * Min and max floor ratio of a phase (and model, or every model), each rounded to one decimal.
+   */
   private static double[] floorRange(JsonNode b, String phase, String model) {
     double lo = Double.MAX_VALUE;
     double hi = 0;
     for (JsonNode r : b.path("results")) {
-      if (r.path("phase").asText().equals(phase) && (model == null || r.path("model").asText().equals(model))
+      if (r.path("phase").asText().equals(phase)
+          && (model == null || r.path("model").asText().equals(model))
           && r.has("floor_ratio")) {
         lo = Math.min(lo, r.path("floor_ratio").asDouble());
         hi = Math.max(hi, r.path("floor_ratio").asDouble());
@@ -304,7 +382,8 @@ public final class DocsFigures {
   }
 
   /**
-   * Regenerates the blocks ({@code --write}, the default) or only reports differences ({@code --check}, exit 1).
+   * Regenerates the blocks ({@code --write}, the default) or only reports differences ({@code
+   * --check}, exit 1).
    *
    * @param args {@code [--check|--write] [repository root]}
    */
@@ -322,6 +401,9 @@ public final class DocsFigures {
       System.exit(bad == 0 ? 0 : 1);
     }
     List<String> changed = regenerate(root);
-    System.out.println(changed.isEmpty() ? "docs: every generated block is up to date" : "docs: rewrote " + changed);
+    System.out.println(
+        changed.isEmpty()
+            ? "docs: every generated block is up to date"
+            : "docs: rewrote " + changed);
   }
 }

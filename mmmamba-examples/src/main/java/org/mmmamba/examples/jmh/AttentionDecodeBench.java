@@ -20,21 +20,24 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One decode token of attention against a long KV cache: q (1, 8, 1, 64) against k, v (1, 4, context, 64) that
- * are views of a larger buffer, laid out as {@code KvCache} hands them out. The floor is reading K and V once
- * (2 · 4 · context · 64 · 4 bytes).
+ * One decode token of attention against a long KV cache: q (1, 8, 1, 64) against k, v (1, 4,
+ * context, 64) that are views of a larger buffer, laid out as {@code KvCache} hands them out. The
+ * floor is reading K and V once (2 · 4 · context · 64 · 4 bytes).
  *
- * <p>{@link #attend} is the library path ({@link CausalAttention#attend}); {@link #foldedGqa} is the same math
- * with the r = H/G query heads of a group folded into the matmul's row axis, (1, G, r, P) × (1, G, P, context),
- * so K and V are read in place instead of being broadcast to H heads (which makes PyTorch's matmul copy them);
- * {@code AttentionDecodeVariantsTest} holds the two equal.
+ * <p>{@link #attend} is the library path ({@link CausalAttention#attend}); {@link #foldedGqa} is
+ * the same math with the r = H/G query heads of a group folded into the matmul's row axis, (1, G,
+ * r, P) × (1, G, P, context), so K and V are read in place instead of being broadcast to H heads
+ * (which makes PyTorch's matmul copy them); {@code AttentionDecodeVariantsTest} holds the two
+ * equal.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
 public class AttentionDecodeBench {
   /** Tokens in the cache. */
   @Param({"4096", "32768", "131072"})

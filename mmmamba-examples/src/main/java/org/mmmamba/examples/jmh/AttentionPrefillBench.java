@@ -20,15 +20,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Exact causal attention over a prompt, {@link CausalAttention#attend} (query-blocked, no L×L matrix), at the
- * bench model's layer size: B 1, H 8 query heads, G 4 kv heads, P 64, length L.
+ * Exact causal attention over a prompt, {@link CausalAttention#attend} (query-blocked, no L×L
+ * matrix), at the bench model's layer size: B 1, H 8 query heads, G 4 kv heads, P 64, length L.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
 public class AttentionPrefillBench {
   /** L. */
   @Param({"1024", "4096"})

@@ -16,7 +16,10 @@ final class BenchSupport {
 
   private BenchSupport() {}
 
-  /** A CPU manager with the engine seeded and its intra-op threads set ({@code threads} <= 0: default). */
+  /**
+   * A CPU manager with the engine seeded and its intra-op threads set ({@code threads} <= 0:
+   * default).
+   */
   static NDManager manager(int threads, int seed) {
     Engine e = Engine.getInstance();
     if (threads > 0) {

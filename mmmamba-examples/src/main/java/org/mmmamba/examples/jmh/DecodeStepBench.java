@@ -13,9 +13,9 @@ import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.config.LayerKind;
 import org.mmmamba.core.config.Mamba2Config;
 import org.mmmamba.core.config.ModelFamily;
+import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.model.ModelCache;
-import org.mmmamba.core.config.ParamNames;
 import org.mmmamba.core.model.RandomWeights;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,23 +32,28 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Where one decode token of the linear student goes, at the size of {@code configs/bench/cpu.yaml} (D 512, 8 Mamba-2
- * layers, 8 heads, 4 groups, P = N 64, SwiGLU 1376, vocab 4096; 118 MB of fp32 weights):
+ * Where one decode token of the linear student goes, at the size of {@code configs/bench/cpu.yaml}
+ * (D 512, 8 Mamba-2 layers, 8 heads, 4 groups, P = N 64, SwiGLU 1376, vocab 4096; 118 MB of fp32
+ * weights):
+ *
  * <ul>
  *   <li>{@link #step}: the whole greedy step as {@code mmmamba bench} times it;
- *   <li>{@link #gemvOnly}: just {@code Linear.linear} of a 1-token input with every weight matrix the step uses,
- *       the step's matrix-vector work without anything else;
+ *   <li>{@link #gemvOnly}: just {@code Linear.linear} of a 1-token input with every weight matrix
+ *       the step uses, the step's matrix-vector work without anything else;
  *   <li>{@link #readOnly}: {@code sum()} over the same matrices, the rate the engine reads them at.
  * </ul>
- * step - gemvOnly is the cost of the small ops (norms, conv, SSM step, gates: about 75 native calls per layer);
- * gemvOnly / readOnly is how far single-thread GEMV stays from streaming the weights.
+ *
+ * step - gemvOnly is the cost of the small ops (norms, conv, SSM step, gates: about 75 native calls
+ * per layer); gemvOnly / readOnly is how far single-thread GEMV stays from streaming the weights.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx2g"})
 public class DecodeStepBench {
   /** Engine intra-op threads. */
   @Param({"1"})
@@ -72,13 +77,17 @@ public class DecodeStepBench {
     for (int i = 0; i < 8; i++) {
       kinds.add(LayerKind.MAMBA2);
     }
-    DecoderConfig linear = teacher.withLayers(ModelFamily.MMMAMBA, kinds, Mamba2Config.mmMamba(8, 4, 64, 2, 128));
+    DecoderConfig linear =
+        teacher.withLayers(ModelFamily.MMMAMBA, kinds, Mamba2Config.mmMamba(8, 4, 64, 2, 128));
     model = RandomWeights.model(linear, m, DataType.FLOAT32, 0);
     cache = model.newCache(m, 1, 1);
     for (String name : model.weights().names()) {
       NDArray w = model.weights().get(name);
-      // The matrices a step multiplies by: not the embedding table (indexed) nor the conv taps (elementwise).
-      if (w.getShape().dimension() == 2 && !name.equals(ParamNames.EMBED) && !name.endsWith("conv.weight")) {
+      // The matrices a step multiplies by: not the embedding table (indexed) nor the conv taps
+      // (elementwise).
+      if (w.getShape().dimension() == 2
+          && !name.equals(ParamNames.EMBED)
+          && !name.endsWith("conv.weight")) {
         matrices.add(w);
       }
     }
@@ -97,7 +106,9 @@ public class DecodeStepBench {
     m.close();
   }
 
-  /** One greedy decode step (embed, 8 layers on the state, final norm, LM head, argmax to the host). */
+  /**
+   * One greedy decode step (embed, 8 layers on the state, final norm, LM head, argmax to the host).
+   */
   @Benchmark
   public long step() {
     if (++steps % 4096 == 0) {

@@ -20,15 +20,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@link Ssd#chunkedScan} (training / prefill form) at the bench model's mixer size: B 1, H 8, P = N 64, chunk Q,
- * length L. Inputs as a Mamba-2 layer sees them: dt in [1e-3, 0.1], A in [-8, -1].
+ * {@link Ssd#chunkedScan} (training / prefill form) at the bench model's mixer size: B 1, H 8, P =
+ * N 64, chunk Q, length L. Inputs as a Mamba-2 layer sees them: dt in [1e-3, 0.1], A in [-8, -1].
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx4g"})
 public class SsdScanBench {
   /** L. */
   @Param({"1024", "4096"})

@@ -20,16 +20,18 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One decode token of the SSM recurrence, {@code S = exp(dt A) S + dt x B^T; y = S C}, per layer (B 1, H heads,
- * P = N 64): {@link Ssd#stepInPlace} (the decode path, state updated in place) beside the functional
- * {@link Ssd#step} (allocates a new state).
+ * One decode token of the SSM recurrence, {@code S = exp(dt A) S + dt x B^T; y = S C}, per layer (B
+ * 1, H heads, P = N 64): {@link Ssd#stepInPlace} (the decode path, state updated in place) beside
+ * the functional {@link Ssd#step} (allocates a new state).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx2g"})
 public class SsdStepBench {
   /** H. */
   @Param({"8"})

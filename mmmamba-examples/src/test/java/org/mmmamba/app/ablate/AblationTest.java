@@ -17,9 +17,10 @@ import org.mmmamba.core.Offline;
 import org.mmmamba.distill.TinyRuns;
 
 /**
- * A tiny ablation end to end: rows that differ only in the student share one run, a row with its own override gets
- * its own run (and the override takes effect), every row reports its run's evaluation, the rank correlation is
- * computed from those numbers, and --resume reuses finished runs.
+ * A tiny ablation end to end: rows that differ only in the student share one run, a row with its
+ * own override gets its own run (and the override takes effect), every row reports its run's
+ * evaluation, the rank correlation is computed from those numbers, and --resume reuses finished
+ * runs.
  */
 class AblationTest {
   static {
@@ -36,19 +37,25 @@ class AblationTest {
     Path teacher = TinyRuns.teacher(tmp.resolve("t"));
     TinyRuns.distill(teacher, tmp.resolve("base"), List.of()); // writes tmp/base.yaml
     file = tmp.resolve("tiny.yaml");
-    Files.writeString(file, String.join("\n",
-        "name: tiny",
-        "title: Tiny ablation",
-        "base: base.yaml",
-        "metric: MME",
-        "set: ['stages.stage1.steps=2', 'stages.stage2.steps=2', 'stages.stage3.steps=2']",
-        "paper_teacher: {MME: 10, POPE: 4}",
-        "rows:",
-        "  - {name: all, paper: {MME: 5, POPE: 2}}",
-        "  - {name: hybrid, student: hybrid, paper: {MME: 8, POPE: 1}}",
-        "  - {name: no stage 1, set: ['stages.stage1.enabled=false'], paper: {MME: 3, POPE: 3}}",
-        "  - {name: teacher, student: teacher, paper: {MME: 10}}", ""));
-    result = Ablation.run(Ablation.load(file, List.of()), tmp.resolve("out"), new Ablation.Options(false, false));
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: tiny",
+            "title: Tiny ablation",
+            "base: base.yaml",
+            "metric: MME",
+            "set: ['stages.stage1.steps=2', 'stages.stage2.steps=2', 'stages.stage3.steps=2']",
+            "paper_teacher: {MME: 10, POPE: 4}",
+            "rows:",
+            "  - {name: all, paper: {MME: 5, POPE: 2}}",
+            "  - {name: hybrid, student: hybrid, paper: {MME: 8, POPE: 1}}",
+            "  - {name: no stage 1, set: ['stages.stage1.enabled=false'], paper: {MME: 3, POPE: 3}}",
+            "  - {name: teacher, student: teacher, paper: {MME: 10}}",
+            ""));
+    result =
+        Ablation.run(
+            Ablation.load(file, List.of()), tmp.resolve("out"), new Ablation.Options(false, false));
   }
 
   @Test
@@ -64,7 +71,9 @@ class AblationTest {
     assertEquals(shared.path("linear").path("kl").asDouble(), rows.get(0).kl());
     assertEquals("head-interleaved:1 [0]", rows.get(1).layout());
     assertEquals("teacher (all attention)", rows.get(3).layout());
-    assertEquals(List.of("all", "all", "no-stage-1", "all"), rows.stream().map(r -> r.runs().get(0)).toList());
+    assertEquals(
+        List.of("all", "all", "no-stage-1", "all"),
+        rows.stream().map(r -> r.runs().get(0)).toList());
     // The shared run trained both students; the other only the one its row names, without stage 1.
     assertTrue(Files.exists(out.resolve("runs/all/students/hybrid/model/config.json")));
     assertFalse(Files.exists(out.resolve("runs/no-stage-1/students/hybrid")));
@@ -78,12 +87,17 @@ class AblationTest {
     Path out = tmp.resolve("out");
     JsonNode j = JSON.readTree(out.resolve("ablation.json").toFile());
     double[] ours = result.rows().stream().mapToDouble(RowResult::accuracy).toArray();
-    assertEquals(Ranks.spearman(ours, new double[] {5, 8, 3, 10}), j.path("spearman").path("MME").path("rho")
-        .asDouble(Double.NaN), 1e-12);
+    assertEquals(
+        Ranks.spearman(ours, new double[] {5, 8, 3, 10}),
+        j.path("spearman").path("MME").path("rho").asDouble(Double.NaN),
+        1e-12);
     assertEquals(4, j.path("spearman").path("MME").path("n").asInt());
-    double[] negKl = result.rows().stream().mapToDouble(r -> r.kl() == null ? 0 : -r.kl()).toArray();
-    assertEquals(Ranks.spearman(negKl, new double[] {5, 8, 3, 10}), j.path("spearman").path("MME").path("rho_kl")
-        .asDouble(Double.NaN), 1e-12);
+    double[] negKl =
+        result.rows().stream().mapToDouble(r -> r.kl() == null ? 0 : -r.kl()).toArray();
+    assertEquals(
+        Ranks.spearman(negKl, new double[] {5, 8, 3, 10}),
+        j.path("spearman").path("MME").path("rho_kl").asDouble(Double.NaN),
+        1e-12);
     assertEquals(3, j.path("spearman").path("POPE").path("n").asInt());
     assertEquals(1.0, j.path("rows").get(3).path("paper_rank").path("MME").asDouble());
     assertEquals(0.5, j.path("rows").get(0).path("paper_vs_teacher").path("MME").asDouble(), 1e-12);
@@ -99,35 +113,52 @@ class AblationTest {
   @Test
   void seedsRepeatEveryRunInAChildJvmAndRowsReportTheMean() throws Exception {
     Path f = tmp.resolve("seeds.yaml");
-    Files.writeString(f, String.join("\n",
-        "name: seeds",
-        "base: base.yaml",
-        "set: ['stages.stage1.steps=2', 'stages.stage2.steps=2', 'stages.stage3.steps=2']",
-        "seeds: [1, 2]",
-        "rows:",
-        "  - {name: linear, paper: {MME: 1}}",
-        "  - {name: teacher, student: teacher, paper: {MME: 2}}", ""));
+    Files.writeString(
+        f,
+        String.join(
+            "\n",
+            "name: seeds",
+            "base: base.yaml",
+            "set: ['stages.stage1.steps=2', 'stages.stage2.steps=2', 'stages.stage3.steps=2']",
+            "seeds: [1, 2]",
+            "rows:",
+            "  - {name: linear, paper: {MME: 1}}",
+            "  - {name: teacher, student: teacher, paper: {MME: 2}}",
+            ""));
     Path out = tmp.resolve("seeds-out");
     Ablation.Result r = Ablation.run(f, out, false); // each run in a child JVM
     RowResult linear = r.rows().get(0);
     assertEquals(List.of("shared-seed1", "shared-seed2"), linear.runs());
-    double a1 = JSON.readTree(out.resolve("runs/shared-seed1/eval.json").toFile()).path("linear").path("accuracy")
-        .asDouble();
-    double a2 = JSON.readTree(out.resolve("runs/shared-seed2/eval.json").toFile()).path("linear").path("accuracy")
-        .asDouble();
+    double a1 =
+        JSON.readTree(out.resolve("runs/shared-seed1/eval.json").toFile())
+            .path("linear")
+            .path("accuracy")
+            .asDouble();
+    double a2 =
+        JSON.readTree(out.resolve("runs/shared-seed2/eval.json").toFile())
+            .path("linear")
+            .path("accuracy")
+            .asDouble();
     assertEquals(List.of(a1, a2), linear.seedAccuracies());
     assertEquals((a1 + a2) / 2, linear.accuracy(), 1e-12);
-    JsonNode cfg = new ObjectMapper(new YAMLFactory()).readTree(out.resolve("runs/shared-seed2/config.yaml").toFile());
+    JsonNode cfg =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(out.resolve("runs/shared-seed2/config.yaml").toFile());
     assertEquals(2, cfg.path("run").path("seed").asInt());
     assertEquals(2, cfg.path("data").path("shuffle_seed").asInt());
-    assertTrue(Files.readString(out.resolve("ablation.md")).contains("mean of 2 training seeds [1, 2]"));
+    assertTrue(
+        Files.readString(out.resolve("ablation.md")).contains("mean of 2 training seeds [1, 2]"));
   }
 
   @Test
   void resumeReusesFinishedRuns() throws Exception {
-    Ablation.Result again = Ablation.run(Ablation.load(file, List.of()), tmp.resolve("out"),
-        new Ablation.Options(true, false));
+    Ablation.Result again =
+        Ablation.run(
+            Ablation.load(file, List.of()), tmp.resolve("out"), new Ablation.Options(true, false));
     assertEquals(result.rows(), again.rows());
-    again.report().path("runs").forEach(r -> assertTrue(r.path("reused").asBoolean(), r.toString()));
+    again
+        .report()
+        .path("runs")
+        .forEach(r -> assertTrue(r.path("reused").asBoolean(), r.toString()));
   }
 }

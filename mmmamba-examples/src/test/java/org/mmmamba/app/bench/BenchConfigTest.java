@@ -34,24 +34,35 @@ class BenchConfigTest {
   void unknownKeyNamesFileKeyAndLine() throws Exception {
     String y = smoke().replace("  rounds: 2\nprefill:", "  rounds: 2\n  repeets: 3\nprefill:");
     int line = lineOf(y, "repeets");
-    BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
-    assertTrue(e.getMessage().startsWith("x.yaml: unknown key 'decode.repeets' at line " + line), e.getMessage());
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
+    assertTrue(
+        e.getMessage().startsWith("x.yaml: unknown key 'decode.repeets' at line " + line),
+        e.getMessage());
   }
 
   @Test
   void wrongTypeNamesKeyAndLine() throws Exception {
     String y = smoke().replace("  contexts: [16, 64]", "  contexts: [16, abc]");
-    BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
-    assertTrue(e.getMessage().startsWith("x.yaml: bad value for key 'decode.contexts[1]' at line "
-        + lineOf(y, "abc")), e.getMessage());
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "x.yaml: bad value for key 'decode.contexts[1]' at line " + lineOf(y, "abc")),
+        e.getMessage());
   }
 
   @Test
   void floatForIntQuotedNumberAndNullAreRejected() throws Exception {
-    for (String bad : List.of("  d_model: 32.5", "  d_model: \"32\"", "  d_model: null", "  d_model: ~")) {
+    for (String bad :
+        List.of("  d_model: 32.5", "  d_model: \"32\"", "  d_model: null", "  d_model: ~")) {
       String y = smoke().replace("  d_model: 32", bad);
-      BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"), bad);
-      assertTrue(e.getMessage().contains("'model.d_model'") && e.getMessage().contains("line " + lineOf(y, "d_model")),
+      BadInputException e =
+          assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"), bad);
+      assertTrue(
+          e.getMessage().contains("'model.d_model'")
+              && e.getMessage().contains("line " + lineOf(y, "d_model")),
           bad + " -> " + e.getMessage());
     }
   }
@@ -59,20 +70,28 @@ class BenchConfigTest {
   @Test
   void missingKeyAndBadModelName() throws Exception {
     String missing = smoke().replace("seed: 0\n", "");
-    BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(missing, "x.yaml"));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> BenchConfig.parse(missing, "x.yaml"));
     assertTrue(e.getMessage().startsWith("x.yaml: missing key 'seed'"), e.getMessage());
-    String badModel = smoke().replace("models: [teacher, linear, hybrid]", "models: [teacher, mamba]");
+    String badModel =
+        smoke().replace("models: [teacher, linear, hybrid]", "models: [teacher, mamba]");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(badModel, "x.yaml"));
-    assertTrue(e.getMessage().contains("'models[1]'") && e.getMessage().contains("line " + lineOf(badModel, "mamba")),
+    assertTrue(
+        e.getMessage().contains("'models[1]'")
+            && e.getMessage().contains("line " + lineOf(badModel, "mamba")),
         e.getMessage());
   }
 
   @Test
   void validationNamesTheKey() throws Exception {
-    String y = smoke().replace("hybrid_attention_layers: [0, 2]", "hybrid_attention_layers: [0, 9]");
-    BadInputException e = assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
+    String y =
+        smoke().replace("hybrid_attention_layers: [0, 2]", "hybrid_attention_layers: [0, 9]");
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> BenchConfig.parse(y, "x.yaml"));
     assertTrue(e.getMessage().contains("hybrid_attention_layers[1] = 9"), e.getMessage());
-    String z = smoke().replace("  repeats: 1\n  rounds: 2\nprefill:", "  repeats: 0\n  rounds: 2\nprefill:");
+    String z =
+        smoke()
+            .replace("  repeats: 1\n  rounds: 2\nprefill:", "  repeats: 0\n  rounds: 2\nprefill:");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(z, "x.yaml"));
     assertTrue(e.getMessage().contains("decode.repeats must be > 0"), e.getMessage());
     String dup = smoke().replace("  contexts: [16, 64]", "  contexts: [16, 64, 16]");
@@ -83,7 +102,8 @@ class BenchConfigTest {
     assertTrue(e.getMessage().contains("decode.rounds must be > 0"), e.getMessage());
     String w = smoke().replace("  warmup_seconds: 0.05", "  warmup_seconds: -1.0");
     e = assertThrows(BadInputException.class, () -> BenchConfig.parse(w, "x.yaml"));
-    assertTrue(e.getMessage().contains("decode.warmup_seconds must be a finite number >= 0, got -1.0"),
+    assertTrue(
+        e.getMessage().contains("decode.warmup_seconds must be a finite number >= 0, got -1.0"),
         e.getMessage());
     assertThrows(BadInputException.class, () -> BenchConfig.load(Path.of("no/such.yaml")));
   }

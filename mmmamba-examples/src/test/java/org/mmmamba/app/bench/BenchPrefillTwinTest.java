@@ -16,8 +16,8 @@ import org.mmmamba.core.model.ModelCache;
 import org.mmmamba.core.model.RandomWeights;
 
 /**
- * The benchmark's layer-scoped prefill ({@link Points#prefillHidden}) against its obviously correct twin,
- * {@link DecoderModel#hidden}: same hidden states, and caches that continue identically.
+ * The benchmark's layer-scoped prefill ({@link Points#prefillHidden}) against its obviously correct
+ * twin, {@link DecoderModel#hidden}: same hidden states, and caches that continue identically.
  */
 class BenchPrefillTwinTest {
   static {
@@ -30,7 +30,8 @@ class BenchPrefillTwinTest {
     BenchConfig c = BenchConfig.load(BenchSmokeTest.repoFile("configs/bench/smoke.yaml"));
     long[] ids = Points.randomIds(new java.util.SplittableRandom(3), 37, c.model().vocab());
     try (NDManager m = NDManager.newBaseManager();
-        DecoderModel model = RandomWeights.model(BenchModels.config(c, which), m, DataType.FLOAT32, 1);
+        DecoderModel model =
+            RandomWeights.model(BenchModels.config(c, which), m, DataType.FLOAT32, 1);
         ModelCache a = model.newCache(m, 1, 40);
         ModelCache b = model.newCache(m, 1, 40);
         NDScope scope = new NDScope()) {

@@ -11,10 +11,21 @@ class BenchRoundsTest {
   @Test
   void roundsAlternateTheContextOrder() {
     BenchConfig c = BenchConfig.load(BenchSmokeTest.repoFile("configs/bench/smoke.yaml"));
-    List<String> order = Bench.points(c, BenchModel.LINEAR).stream()
-        .map(p -> p.phase().id() + " " + p.length()).toList();
-    assertEquals(List.of("decode 16", "decode 64", "decode 64", "decode 16", "prefill 16", "prefill 64",
-        "prefill 128", "table2 16"), order);
+    List<String> order =
+        Bench.points(c, BenchModel.LINEAR).stream()
+            .map(p -> p.phase().id() + " " + p.length())
+            .toList();
+    assertEquals(
+        List.of(
+            "decode 16",
+            "decode 64",
+            "decode 64",
+            "decode 16",
+            "prefill 16",
+            "prefill 64",
+            "prefill 128",
+            "table2 16"),
+        order);
   }
 
   @Test
@@ -31,12 +42,25 @@ class BenchRoundsTest {
     assertEquals(500, p.peakBytes());
     assertEquals(90, p.baselineBytes());
     assertEquals(400.0, p.tokensPerS(), 1e-9);
-    assertThrows(IllegalArgumentException.class, () -> BenchResult.pooled(List.of(a, decode(16, List.of(1.0), 1, 1))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> BenchResult.pooled(List.of(a, decode(16, List.of(1.0), 1, 1))));
   }
 
   private static BenchResult decode(int context, List<Double> samples, long peak, long baseline) {
     Stats t = Stats.of(samples.stream().mapToDouble(Double::doubleValue).toArray());
-    return BenchResult.measured(BenchModel.LINEAR, Phase.DECODE, context, t,
-        new BenchResult.MemoryWindow(baseline, peak, true), 1000, 2000, 1e3 / t.median(), null, null, null, samples);
+    return BenchResult.measured(
+        BenchModel.LINEAR,
+        Phase.DECODE,
+        context,
+        t,
+        new BenchResult.MemoryWindow(baseline, peak, true),
+        1000,
+        2000,
+        1e3 / t.median(),
+        null,
+        null,
+        null,
+        samples);
   }
 }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.Offline;
 
-/** Runs the tiny configs/bench/smoke.yaml end to end and checks the outputs' structure (no timing assertions). */
+/**
+ * Runs the tiny configs/bench/smoke.yaml end to end and checks the outputs' structure (no timing
+ * assertions).
+ */
 class BenchSmokeTest {
   static {
     Offline.init();
@@ -38,15 +41,23 @@ class BenchSmokeTest {
   @Test
   void smokeRunWritesEveryOutput(@TempDir Path out) throws Exception {
     BenchConfig c = BenchConfig.load(repoFile("configs/bench/smoke.yaml"));
-    BenchReport report = Bench.run(c, out, s -> { });
+    BenchReport report = Bench.run(c, out, s -> {});
 
-    for (String f : List.of("bench.json", "bench.csv", "bench.md", "decode_latency.png", "decode_memory.png",
-        "prefill_latency.png", "prefill_memory.png")) {
+    for (String f :
+        List.of(
+            "bench.json",
+            "bench.csv",
+            "bench.md",
+            "decode_latency.png",
+            "decode_memory.png",
+            "prefill_latency.png",
+            "prefill_memory.png")) {
       assertTrue(Files.size(out.resolve(f)) > 0, f);
     }
     assertFalse(Files.exists(out.resolve(Bench.PARTIAL)), "partial file removed at the end");
     try (var s = Files.list(out)) {
-      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no temp files left");
+      assertTrue(
+          s.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no temp files left");
     }
 
     JsonNode root = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
@@ -59,9 +70,11 @@ class BenchSmokeTest {
     JsonNode results = root.get("results");
     Set<String> seen = new HashSet<>();
     for (JsonNode r : results) {
-      String key = r.get("model").asText() + "/" + r.get("phase").asText() + "/" + r.get("context").asInt();
+      String key =
+          r.get("model").asText() + "/" + r.get("phase").asText() + "/" + r.get("context").asInt();
       seen.add(key);
-      for (String k : List.of("latency_ms", "latency_min_ms", "latency_max_ms", "floor_ms", "floor_ratio")) {
+      for (String k :
+          List.of("latency_ms", "latency_min_ms", "latency_max_ms", "floor_ms", "floor_ratio")) {
         double v = r.get(k).asDouble();
         assertTrue(Double.isFinite(v) && v > 0, key + " " + k + " = " + v);
       }
@@ -92,16 +105,19 @@ class BenchSmokeTest {
     assertEquals(3 * 5 + 2, results.size());
 
     // The teacher's KV cache grows with context; the linear student's state does not.
-    assertTrue(report.find(BenchModel.TEACHER, Phase.DECODE, 64).orElseThrow().cacheBytes()
-        > report.find(BenchModel.TEACHER, Phase.DECODE, 16).orElseThrow().cacheBytes());
-    assertEquals(report.find(BenchModel.LINEAR, Phase.DECODE, 64).orElseThrow().cacheBytes(),
+    assertTrue(
+        report.find(BenchModel.TEACHER, Phase.DECODE, 64).orElseThrow().cacheBytes()
+            > report.find(BenchModel.TEACHER, Phase.DECODE, 16).orElseThrow().cacheBytes());
+    assertEquals(
+        report.find(BenchModel.LINEAR, Phase.DECODE, 64).orElseThrow().cacheBytes(),
         report.find(BenchModel.LINEAR, Phase.DECODE, 16).orElseThrow().cacheBytes());
 
     List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
     assertEquals(results.size() + 1, csv.size());
     assertEquals(BenchOutputs.CSV_COLUMNS.size(), csv.get(1).split(",", -1).length);
     String md = Files.readString(out.resolve("bench.md"));
-    for (String s : List.of("## Reading", "## Decode: next-token latency", "## Prefill", "## Table 2 recipe")) {
+    for (String s :
+        List.of("## Reading", "## Decode: next-token latency", "## Prefill", "## Table 2 recipe")) {
       assertTrue(md.contains(s), s);
     }
     BufferedImage img = ImageIO.read(out.resolve("decode_latency.png").toFile());
@@ -115,6 +131,7 @@ class BenchSmokeTest {
     assertEquals(BenchModel.HYBRID, r.model());
     assertEquals(64, r.context());
     assertTrue(r.latencyMs() > 0 && r.cacheBytes() > 0 && r.weightsBytes() > 0);
-    assertEquals(List.of(r.latencyMs()), r.samplesMs(), "the child's step times come back with its result");
+    assertEquals(
+        List.of(r.latencyMs()), r.samplesMs(), "the child's step times come back with its result");
   }
 }

@@ -58,14 +58,30 @@ class ConvertCommandTest {
   void convertWritesAStudentThatLogitsRuns(@TempDir Path tmp) throws Exception {
     Path t = teacher(tmp.resolve("teacher"));
     Path s = tmp.resolve("student");
-    Object[] r = run("convert", "--teacher", t.toString(), "--layout", "head-interleaved:2", "--init",
-        "inherit_mimic", "--seed", "5", "--conv-kernel", "3", "--chunk-size", "4", "--out", s.toString());
+    Object[] r =
+        run(
+            "convert",
+            "--teacher",
+            t.toString(),
+            "--layout",
+            "head-interleaved:2",
+            "--init",
+            "inherit_mimic",
+            "--seed",
+            "5",
+            "--conv-kernel",
+            "3",
+            "--chunk-size",
+            "4",
+            "--out",
+            s.toString());
     assertEquals(0, r[0], (String) r[1]);
 
     ObjectMapper om = new ObjectMapper();
     JsonNode cfg = om.readTree(Files.readAllBytes(s.resolve("config.json")));
     assertEquals("mmmamba", cfg.get("model_type").asText());
-    assertEquals("[\"mha\",\"mamba2\",\"mha\",\"mamba2\"]", cfg.get("layers_block_type").toString());
+    assertEquals(
+        "[\"mha\",\"mamba2\",\"mha\",\"mamba2\"]", cfg.get("layers_block_type").toString());
     assertEquals(3, cfg.get("d_conv").asInt());
     assertEquals(4, cfg.get("chunk_size").asInt());
     JsonNode seeding = om.readTree(Files.readAllBytes(s.resolve("seeding.json")));
@@ -77,25 +93,45 @@ class ConvertCommandTest {
     // the CLI's student is the API's student
     try (NDManager m = NDManager.newBaseManager();
         DecoderModel teacher = ModelIo.load(t, m, DataType.FLOAT32);
-        DecoderModel want = Seeder.seed(teacher.config(), teacher.weights(), HybridLayout.parse("head-interleaved:2"),
-            InitStrategy.INHERIT_MIMIC, 5, 3, 4, m);
+        DecoderModel want =
+            Seeder.seed(
+                teacher.config(),
+                teacher.weights(),
+                HybridLayout.parse("head-interleaved:2"),
+                InitStrategy.INHERIT_MIMIC,
+                5,
+                3,
+                4,
+                m);
         DecoderModel got = ModelIo.load(s, m, DataType.FLOAT32)) {
       assertEquals(want.config(), got.config());
-      assertEquals(List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
+      assertEquals(
+          List.of(LayerKind.ATTENTION, LayerKind.MAMBA2, LayerKind.ATTENTION, LayerKind.MAMBA2),
           got.config().layerKinds());
       for (String n : want.weights().names()) {
-        assertArrayEquals(want.weights().get(n).toFloatArray(), got.weights().get(n).toFloatArray(), n);
+        assertArrayEquals(
+            want.weights().get(n).toFloatArray(), got.weights().get(n).toFloatArray(), n);
       }
 
       // mmmamba logits on the student
       Path ids = tmp.resolve("ids.json");
       Files.writeString(ids, "{\"input_ids\": [[1, 5, 9, 40, 0, 3, 7], [2, 2, 8, 13, 21, 34, 1]]}");
       Path logits = tmp.resolve("logits.safetensors");
-      r = run("logits", "--model", s.toString(), "--input-ids", ids.toString(), "--out", logits.toString(),
-          "--device", "cpu");
+      r =
+          run(
+              "logits",
+              "--model",
+              s.toString(),
+              "--input-ids",
+              ids.toString(),
+              "--out",
+              logits.toString(),
+              "--device",
+              "cpu");
       assertEquals(0, r[0], (String) r[1]);
-      float[] expected = got.forward(got.ids(m, new long[][] {{1, 5, 9, 40, 0, 3, 7}, {2, 2, 8, 13, 21, 34, 1}}))
-          .toFloatArray();
+      float[] expected =
+          got.forward(got.ids(m, new long[][] {{1, 5, 9, 40, 0, 3, 7}, {2, 2, 8, 13, 21, 34, 1}}))
+              .toFloatArray();
       try (CheckpointReader rd = CheckpointReader.open(logits)) {
         assertArrayEquals(new long[] {2, 7, 41}, rd.info("logits").shape());
         float[] actual = rd.readFloats("logits");
@@ -119,7 +155,16 @@ class ConvertCommandTest {
     assertEquals(2, r[0]);
     assertTrue(((String) r[1]).contains("not empty"), (String) r[1]);
     assertTrue(Files.notExists(s.resolve("config.json")));
-    r = run("convert", "--teacher", t.toString(), "--out", s.toString(), "--force", "--init", "inherit");
+    r =
+        run(
+            "convert",
+            "--teacher",
+            t.toString(),
+            "--out",
+            s.toString(),
+            "--force",
+            "--init",
+            "inherit");
     assertEquals(0, r[0], (String) r[1]);
     assertTrue(Files.exists(s.resolve("model.safetensors")));
     assertEquals("keep me", Files.readString(s.resolve("notes.txt")));
@@ -131,17 +176,46 @@ class ConvertCommandTest {
   @Test
   void badLayoutInitOrTeacherExitWithTwo(@TempDir Path tmp) throws Exception {
     Path t = teacher(tmp.resolve("teacher"));
-    Object[] r = run("convert", "--teacher", t.toString(), "--layout", "head-interleaved:9", "--out",
-        tmp.resolve("a").toString());
+    Object[] r =
+        run(
+            "convert",
+            "--teacher",
+            t.toString(),
+            "--layout",
+            "head-interleaved:9",
+            "--out",
+            tmp.resolve("a").toString());
     assertEquals(2, r[0]);
     assertTrue(((String) r[1]).contains("layout 'head-interleaved:9'"), (String) r[1]);
-    r = run("convert", "--teacher", t.toString(), "--layout", "[1,1]", "--out", tmp.resolve("b").toString());
+    r =
+        run(
+            "convert",
+            "--teacher",
+            t.toString(),
+            "--layout",
+            "[1,1]",
+            "--out",
+            tmp.resolve("b").toString());
     assertEquals(2, r[0]);
     assertTrue(((String) r[1]).contains("listed twice"), (String) r[1]);
-    r = run("convert", "--teacher", t.toString(), "--init", "mimic", "--out", tmp.resolve("c").toString());
+    r =
+        run(
+            "convert",
+            "--teacher",
+            t.toString(),
+            "--init",
+            "mimic",
+            "--out",
+            tmp.resolve("c").toString());
     assertEquals(2, r[0]);
     assertTrue(((String) r[1]).contains("init 'mimic'"), (String) r[1]);
-    r = run("convert", "--teacher", tmp.resolve("nope").toString(), "--out", tmp.resolve("d").toString());
+    r =
+        run(
+            "convert",
+            "--teacher",
+            tmp.resolve("nope").toString(),
+            "--out",
+            tmp.resolve("d").toString());
     assertEquals(2, r[0]);
     assertTrue(((String) r[1]).contains("teacher directory not found"), (String) r[1]);
     assertTrue(Files.notExists(tmp.resolve("a")) && Files.notExists(tmp.resolve("b")));

@@ -61,18 +61,29 @@ class LinePlotTest {
   @Test
   void logLogBenchmarkStyleAndEdgeCases() throws IOException {
     double[] tokens = {1024, 4096, 8192, 16384, 32768, 65536, 105472, 131072};
-    double[] attn = {3.1, 9.8, 18.0, 35.5, 70.2, 141.0, 142.65, Double.NaN}; // NaN: OOM, line breaks
+    double[] attn = {
+      3.1, 9.8, 18.0, 35.5, 70.2, 141.0, 142.65, Double.NaN
+    }; // NaN: OOM, line breaks
     double[] mamba = {6.9, 6.9, 6.9, 6.9, 6.9, 6.9, 6.94, 6.95};
-    LinePlot p = LinePlot.builder().title("Decode latency").xLabel("context length (tokens)")
-        .yLabel("latency per token (ms)").logX(true).logY(true)
-        .series("attention", tokens, attn).series("mamba-2", tokens, mamba).series("bad", new double[] {-1, 0}, new double[] {1, 2})
-        .build();
+    LinePlot p =
+        LinePlot.builder()
+            .title("Decode latency")
+            .xLabel("context length (tokens)")
+            .yLabel("latency per token (ms)")
+            .logX(true)
+            .logY(true)
+            .series("attention", tokens, attn)
+            .series("mamba-2", tokens, mamba)
+            .series("bad", new double[] {-1, 0}, new double[] {1, 2})
+            .build();
     Path out = Path.of("target", "test-plots");
     Files.createDirectories(out);
     p.write(out.resolve("latency-loglog.png"));
     BufferedImage empty = LinePlot.builder().title("nothing").build().render();
     assertEquals(800, empty.getWidth());
-    assertThrows(IllegalArgumentException.class, () -> LinePlot.builder().series("s", new double[2], new double[3]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> LinePlot.builder().series("s", new double[2], new double[3]));
     assertThrows(IllegalArgumentException.class, () -> LinePlot.builder().size(10, 10));
     // a constant series still gets a usable axis
     LinePlot.builder().series("flat", new double[] {1, 2}, new double[] {3, 3}).build().render();
@@ -82,23 +93,44 @@ class LinePlotTest {
   void aMachineWithoutFontsSkipsThePlotAndTheRunGoesOn(@org.junit.jupiter.api.io.TempDir Path tmp) {
     // What the JDK throws on a machine without fonts, from its font manager on the first text call.
     Path png = tmp.resolve("loss.png");
-    assertFalse(LinePlot.writeIfPossible(png, () -> {
-      throw new InternalError("java.lang.reflect.InvocationTargetException at sun.font.SunFontManager");
-    }));
-    assertFalse(LinePlot.writeIfPossible(png, () -> {
-      throw new Error("Probable fatal error: No fonts found.");
-    }));
-    assertFalse(LinePlot.writeIfPossible(png, () -> {
-      throw new NullPointerException("Cannot load from short array because \"sun.awt.FontConfiguration.head\" is null");
-    }));
+    assertFalse(
+        LinePlot.writeIfPossible(
+            png,
+            () -> {
+              throw new InternalError(
+                  "java.lang.reflect.InvocationTargetException at sun.font.SunFontManager");
+            }));
+    assertFalse(
+        LinePlot.writeIfPossible(
+            png,
+            () -> {
+              throw new Error("Probable fatal error: No fonts found.");
+            }));
+    assertFalse(
+        LinePlot.writeIfPossible(
+            png,
+            () -> {
+              throw new NullPointerException(
+                  "Cannot load from short array because \"sun.awt.FontConfiguration.head\" is null");
+            }));
     assertFalse(Files.exists(png), "nothing written");
     // Real failures are not hidden: an I/O error or running out of memory still surfaces.
-    assertThrows(java.io.UncheckedIOException.class, () -> LinePlot.writeIfPossible(png, () -> {
-      throw new java.io.UncheckedIOException(new IOException("disk full"));
-    }));
-    assertThrows(OutOfMemoryError.class, () -> LinePlot.writeIfPossible(png, () -> {
-      throw new OutOfMemoryError();
-    }));
+    assertThrows(
+        java.io.UncheckedIOException.class,
+        () ->
+            LinePlot.writeIfPossible(
+                png,
+                () -> {
+                  throw new java.io.UncheckedIOException(new IOException("disk full"));
+                }));
+    assertThrows(
+        OutOfMemoryError.class,
+        () ->
+            LinePlot.writeIfPossible(
+                png,
+                () -> {
+                  throw new OutOfMemoryError();
+                }));
     // Where fonts exist, the same call writes the picture.
     assertTrue(lossCurves(true).writeIfPossible(png));
     assertTrue(Files.exists(png));

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.mmmamba.app.cli.InputIds;
 import org.mmmamba.core.Devices;
 import org.mmmamba.core.api.InputLimits;
 import org.mmmamba.core.api.Models;
@@ -17,17 +18,18 @@ import org.mmmamba.core.generate.Generator;
 import org.mmmamba.core.model.DecoderModel;
 import org.mmmamba.core.seed.InitStrategy;
 import org.mmmamba.distill.Distillation;
-import org.mmmamba.app.cli.InputIds;
 import org.mmmamba.distill.eval.Evaluation;
 import org.mmmamba.distill.recipe.Recipes;
 import org.mmmamba.distill.teacher.TeacherTraining;
 
 /**
- * Calls the public Java API a notebook would use for the same inputs as a CLI command line (the command's
- * options mapped to API arguments), so each bad-input case is checked at both entry points.
+ * Calls the public Java API a notebook would use for the same inputs as a CLI command line (the
+ * command's options mapped to API arguments), so each bad-input case is checked at both entry
+ * points.
  */
 final class ApiMirror {
-  private static final Set<String> FLAGS = Set.of("--resume", "--force", "--greedy", "--no-stop", "--verbose");
+  private static final Set<String> FLAGS =
+      Set.of("--resume", "--force", "--greedy", "--no-stop", "--verbose");
 
   private ApiMirror() {}
 
@@ -70,7 +72,8 @@ final class ApiMirror {
       case "logits", "generate" -> {
         long[][] ids = InputIds.read(o.path("--input-ids"));
         try (NDManager m = Devices.newManager(o.get("--device", "auto"));
-            DecoderModel dm = Models.load(o.path("--model"), m, Devices.dtype(o.get("--dtype", "float32")))) {
+            DecoderModel dm =
+                Models.load(o.path("--model"), m, Devices.dtype(o.get("--dtype", "float32")))) {
           int maxLength = Integer.parseInt(o.get("--max-length", "0"));
           if (args.get(0).equals("logits")) {
             InputLimits.check(o.path("--input-ids").toString(), dm.config(), ids, 0, maxLength);
@@ -78,28 +81,57 @@ final class ApiMirror {
           } else {
             int n = Integer.parseInt(o.get("--max-new-tokens", "32"));
             String t = o.get("--temperature", null);
-            GenerationConfig g = new GenerationConfig(n, t == null, t == null ? 1.0 : Double.parseDouble(t),
-                Double.parseDouble(o.get("--top-p", "1.0")), 0, Set.of());
+            GenerationConfig g =
+                new GenerationConfig(
+                    n,
+                    t == null,
+                    t == null ? 1.0 : Double.parseDouble(t),
+                    Double.parseDouble(o.get("--top-p", "1.0")),
+                    0,
+                    Set.of());
             InputLimits.check(o.path("--input-ids").toString(), dm.config(), ids, n, maxLength);
             Generator.generate(dm, ids, g);
           }
         }
       }
-      case "convert" -> Students.convert(o.path("--teacher"), HybridLayout.parse(o.get("--layout", "linear")),
-          InitStrategy.parse(o.get("--init", "inherit_mimic")), Long.parseLong(o.get("--seed", "0")),
-          Integer.parseInt(o.get("--conv-kernel", "2")), Integer.parseInt(o.get("--chunk-size", "128")),
-          o.path("--out"), o.has("--force"));
+      case "convert" ->
+          Students.convert(
+              o.path("--teacher"),
+              HybridLayout.parse(o.get("--layout", "linear")),
+              InitStrategy.parse(o.get("--init", "inherit_mimic")),
+              Long.parseLong(o.get("--seed", "0")),
+              Integer.parseInt(o.get("--conv-kernel", "2")),
+              Integer.parseInt(o.get("--chunk-size", "128")),
+              o.path("--out"),
+              o.has("--force"));
       case "distill" -> {
         String layers = o.get("--layers", null);
-        Distillation.run(Recipes.load(o.path("--config"), o.sets()), new Distillation.Options(o.has("--resume"),
-            layers == null ? null : List.of(Integer.parseInt(layers)), List.of(), o.has("--force")));
+        Distillation.run(
+            Recipes.load(o.path("--config"), o.sets()),
+            new Distillation.Options(
+                o.has("--resume"),
+                layers == null ? null : List.of(Integer.parseInt(layers)),
+                List.of(),
+                o.has("--force")));
       }
-      case "eval" -> Evaluation.run(o.path("--model"), o.path("--teacher"), new Evaluation.Options(
-          o.get("--data", null), Long.parseLong(o.get("--seed", "1")), Integer.parseInt(o.get("--n", "500")),
-          Integer.parseInt(o.get("--limit", "0")), Integer.parseInt(o.get("--max-new-tokens", "8")),
-          o.get("--device", "auto"), o.get("--dtype", "float32")), o.path("--out"));
-      case "train-teacher" -> TeacherTraining.run(TeacherTraining.load(o.path("--config"), o.sets()),
-          o.has("--resume"), o.has("--force"));
+      case "eval" ->
+          Evaluation.run(
+              o.path("--model"),
+              o.path("--teacher"),
+              new Evaluation.Options(
+                  o.get("--data", null),
+                  Long.parseLong(o.get("--seed", "1")),
+                  Integer.parseInt(o.get("--n", "500")),
+                  Integer.parseInt(o.get("--limit", "0")),
+                  Integer.parseInt(o.get("--max-new-tokens", "8")),
+                  o.get("--device", "auto"),
+                  o.get("--dtype", "float32")),
+              o.path("--out"));
+      case "train-teacher" ->
+          TeacherTraining.run(
+              TeacherTraining.load(o.path("--config"), o.sets()),
+              o.has("--resume"),
+              o.has("--force"));
       default -> throw new IllegalArgumentException("no API mirror for " + args.get(0));
     }
   }

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code mmmamba} in a child JVM on the test classpath, the way the launcher would (DJL offline, one
- * intra-op thread so that runs are bitwise reproducible and do not fight the test JVM for the cores).
+ * Runs {@code mmmamba} in a child JVM on the test classpath, the way the launcher would (DJL
+ * offline, one intra-op thread so that runs are bitwise reproducible and do not fight the test JVM
+ * for the cores).
  */
 final class CliProcess {
   private CliProcess() {}
@@ -24,9 +25,17 @@ final class CliProcess {
 
   /** The java command line for {@code mmmamba args}. */
   static List<String> command(List<String> jvmFlags, List<String> args) {
-    List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Dai.djl.pytorch.num_threads=1"));
+    List<String> c =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-XX:MaxDirectMemorySize=1g",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dai.djl.offline=true",
+                "-DOPT_OUT_TRACKING=true",
+                "-Dai.djl.pytorch.num_threads=1"));
     c.addAll(jvmFlags);
     c.addAll(List.of("-cp", classpath(), "org.mmmamba.app.cli.Main"));
     c.addAll(args);
@@ -34,10 +43,11 @@ final class CliProcess {
   }
 
   /**
-   * A process builder for {@code prefix... java ... mmmamba args} with stdout and stderr into {@code log} and
-   * {@code log}.err; {@code prefix} wraps the JVM (e.g. unshare).
+   * A process builder for {@code prefix... java ... mmmamba args} with stdout and stderr into
+   * {@code log} and {@code log}.err; {@code prefix} wraps the JVM (e.g. unshare).
    */
-  static ProcessBuilder builder(List<String> prefix, List<String> jvmFlags, List<String> args, Path log) {
+  static ProcessBuilder builder(
+      List<String> prefix, List<String> jvmFlags, List<String> args, Path log) {
     List<String> c = new ArrayList<>(prefix);
     c.addAll(command(jvmFlags, args));
     ProcessBuilder pb = new ProcessBuilder(c);
@@ -52,7 +62,10 @@ final class CliProcess {
 
   /** Exit code, stdout and stderr of a finished child. */
   record Result(int code, String out, String err) {
-    /** The lines the CLI itself printed about the failure ("mmmamba: ..."), logs and progress excluded. */
+    /**
+     * The lines the CLI itself printed about the failure ("mmmamba: ..."), logs and progress
+     * excluded.
+     */
     List<String> errorLines() {
       return err.lines().filter(l -> l.startsWith("mmmamba: ")).toList();
     }
@@ -69,7 +82,8 @@ final class CliProcess {
       Process p = pb.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
-        throw new AssertionError("child did not finish in " + timeoutSeconds + " s: " + pb.command());
+        throw new AssertionError(
+            "child did not finish in " + timeoutSeconds + " s: " + pb.command());
       }
       return result(pb, p.exitValue());
     } catch (IOException e) {

@@ -34,20 +34,21 @@ import org.mmmamba.distill.data.DatasetStats;
 import org.mmmamba.distill.data.LlavaDataset;
 
 /**
- * Mutated LLaVA JSON Lines (character edits, structure-aware replacement of any value by a hostile one,
- * truncation) read by {@link LlavaDataset}: with SKIP every line is counted exactly once as ok or broken; with
- * FAIL every read returns a sample or throws {@link BadInputException} naming the file and line. No other
- * exception, no hang.
+ * Mutated LLaVA JSON Lines (character edits, structure-aware replacement of any value by a hostile
+ * one, truncation) read by {@link LlavaDataset}: with SKIP every line is counted exactly once as ok
+ * or broken; with FAIL every read returns a sample or throws {@link BadInputException} naming the
+ * file and line. No other exception, no hang.
  */
 class DatasetFuzzTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final List<String> GOOD = List.of(
-      "{\"id\": \"ok-1\", \"image\": \"images/red.png\", \"conversations\": [{\"from\": \"human\", \"value\": "
-          + "\"<image>\\nwhat color ?\"}, {\"from\": \"gpt\", \"value\": \"red\"}]}",
-      "{\"id\": \"text\", \"conversations\": [{\"from\": \"system\", \"value\": \"be brief\"}, {\"from\": \"human\", "
-          + "\"value\": \"hello\"}, {\"from\": \"gpt\", \"value\": \"hi\"}]}",
-      "{\"id\": 7, \"image\": \"images/wide.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"what ?\"}, "
-          + "{\"from\": \"gpt\", \"value\": \"blue\"}], \"question_type\": \"color\"}");
+  static final List<String> GOOD =
+      List.of(
+          "{\"id\": \"ok-1\", \"image\": \"images/red.png\", \"conversations\": [{\"from\": \"human\", \"value\": "
+              + "\"<image>\\nwhat color ?\"}, {\"from\": \"gpt\", \"value\": \"red\"}]}",
+          "{\"id\": \"text\", \"conversations\": [{\"from\": \"system\", \"value\": \"be brief\"}, {\"from\": \"human\", "
+              + "\"value\": \"hello\"}, {\"from\": \"gpt\", \"value\": \"hi\"}]}",
+          "{\"id\": 7, \"image\": \"images/wide.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"what ?\"}, "
+              + "{\"from\": \"gpt\", \"value\": \"blue\"}], \"question_type\": \"color\"}");
 
   static Path root;
 
@@ -57,7 +58,9 @@ class DatasetFuzzTest {
     Files.createDirectories(root.resolve("images"));
     for (String img : List.of("red.png", "wide.png", "corrupt.png")) {
       // A stream, not a path: the test data comes from mmmamba-distill's test jar.
-      try (java.io.InputStream in = Objects.requireNonNull(DatasetFuzzTest.class.getResourceAsStream("/data/images/" + img))) {
+      try (java.io.InputStream in =
+          Objects.requireNonNull(
+              DatasetFuzzTest.class.getResourceAsStream("/data/images/" + img))) {
         Files.copy(in, root.resolve("images").resolve(img));
       }
     }
@@ -68,11 +71,18 @@ class DatasetFuzzTest {
     Fx.deleteQuietly(root);
   }
 
-  /** Replace the {@code which}-th node (depth-first, modulo the count) of a line's JSON by raw JSON {@code value}. */
+  /**
+   * Replace the {@code which}-th node (depth-first, modulo the count) of a line's JSON by raw JSON
+   * {@code value}.
+   */
   record NodeEdit(int which, String value) {
     @Override
     public String toString() {
-      return "NodeEdit[" + which + ", " + (value.length() > 60 ? value.substring(0, 60) + "..." : value) + "]";
+      return "NodeEdit["
+          + which
+          + ", "
+          + (value.length() > 60 ? value.substring(0, 60) + "..." : value)
+          + "]";
     }
   }
 
@@ -81,40 +91,74 @@ class DatasetFuzzTest {
 
   @Provide
   Arbitrary<String> hostile() {
-    return Arbitraries.of("null", "3", "-1.5e308", "1e999999", "true", "[]", "{}", "\"\"", "\"\\u0000\"",
-        "\"images/\\u0000.png\"", "\"../../../../etc/passwd\"", "\"/dev/zero\"", "\"/proc/self\"",
-        "\"images/\"", "\"images/corrupt.png\"", "\"<image><image>\"", "\"<image>\"", "\"human\"", "\"gpt\"",
-        "\"robot\"", "\"" + "x".repeat(100_000) + "\"", "\"\\ud800\"", "\"C:\\\\images\\\\a.png\"",
-        "[".repeat(2000) + "]".repeat(2000), "{\"from\": \"human\"}", "[{\"from\": \"gpt\", \"value\": \"a\"}]",
-        "{\"a\": 1, \"a\": 2}", "123456789012345678901234567890");
+    return Arbitraries.of(
+        "null",
+        "3",
+        "-1.5e308",
+        "1e999999",
+        "true",
+        "[]",
+        "{}",
+        "\"\"",
+        "\"\\u0000\"",
+        "\"images/\\u0000.png\"",
+        "\"../../../../etc/passwd\"",
+        "\"/dev/zero\"",
+        "\"/proc/self\"",
+        "\"images/\"",
+        "\"images/corrupt.png\"",
+        "\"<image><image>\"",
+        "\"<image>\"",
+        "\"human\"",
+        "\"gpt\"",
+        "\"robot\"",
+        "\"" + "x".repeat(100_000) + "\"",
+        "\"\\ud800\"",
+        "\"C:\\\\images\\\\a.png\"",
+        "[".repeat(2000) + "]".repeat(2000),
+        "{\"from\": \"human\"}",
+        "[{\"from\": \"gpt\", \"value\": \"a\"}]",
+        "{\"a\": 1, \"a\": 2}",
+        "123456789012345678901234567890");
   }
 
   @Provide
   Arbitrary<List<NodeEdit>> nodeEdits() {
-    return Combinators.combine(Arbitraries.integers().between(0, 1000), hostile()).as(NodeEdit::new).list()
+    return Combinators.combine(Arbitraries.integers().between(0, 1000), hostile())
+        .as(NodeEdit::new)
+        .list()
         .ofMaxSize(3);
   }
 
   @Provide
   Arbitrary<List<CharEdit>> charEdits() {
-    Arbitrary<String> insert = Arbitraries.oneOf(
-        Arbitraries.of("{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "\n", "\r", "\t", "\uFEFF",
-            "\u0000", "null", "1e99999", "-", "0x", " ", ""),
-        Arbitraries.strings().ofMaxLength(4));
-    return Combinators.combine(Arbitraries.integers().between(0, 10_000), Arbitraries.integers().between(0, 8),
-        insert).as(CharEdit::new).list().ofMaxSize(3);
+    Arbitrary<String> insert =
+        Arbitraries.oneOf(
+            Arbitraries.of(
+                "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "\n", "\r", "\t",
+                "\uFEFF", "\u0000", "null", "1e99999", "-", "0x", " ", ""),
+            Arbitraries.strings().ofMaxLength(4));
+    return Combinators.combine(
+            Arbitraries.integers().between(0, 10_000), Arbitraries.integers().between(0, 8), insert)
+        .as(CharEdit::new)
+        .list()
+        .ofMaxSize(3);
   }
 
   @Property(tries = 300)
-  void mutatedLinesAreCountedOrRefusedCleanly(@ForAll("nodeEdits") List<NodeEdit> nodes,
-      @ForAll("charEdits") List<CharEdit> chars, @ForAll("lineChoice") int pick, @ForAll("cut") int cut)
+  void mutatedLinesAreCountedOrRefusedCleanly(
+      @ForAll("nodeEdits") List<NodeEdit> nodes,
+      @ForAll("charEdits") List<CharEdit> chars,
+      @ForAll("lineChoice") int pick,
+      @ForAll("cut") int cut)
       throws Exception {
     String line = mutate(GOOD.get(pick % GOOD.size()), nodes, chars, cut);
     List<String> lines = new ArrayList<>(GOOD);
     lines.add(1, line);
     Path file = root.resolve("fuzz.jsonl");
     Files.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-    String outcome = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> check(file, GOOD.size()));
+    String outcome =
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> check(file, GOOD.size()));
     Statistics.label("mutated line").collect(outcome);
   }
 
@@ -171,10 +215,12 @@ class DatasetFuzzTest {
 
   @Provide
   Arbitrary<Integer> cut() {
-    return Arbitraries.oneOf(Arbitraries.just(-1), Arbitraries.just(-1), Arbitraries.integers().between(0, 400));
+    return Arbitraries.oneOf(
+        Arbitraries.just(-1), Arbitraries.just(-1), Arbitraries.integers().between(0, 400));
   }
 
-  static String mutate(String line, List<NodeEdit> nodes, List<CharEdit> chars, int cut) throws IOException {
+  static String mutate(String line, List<NodeEdit> nodes, List<CharEdit> chars, int cut)
+      throws IOException {
     String s = line;
     if (!nodes.isEmpty()) {
       JsonNode root = JSON.readTree(line);
@@ -196,7 +242,9 @@ class DatasetFuzzTest {
       }
       s = JSON.writeValueAsString(root);
       for (int i = 0; i < marks.size(); i++) {
-        s = s.replace("\"@@" + i + "@@\"", marks.get(i)); // a replaced node's marker may be gone: no-op
+        s =
+            s.replace(
+                "\"@@" + i + "@@\"", marks.get(i)); // a replaced node's marker may be gone: no-op
       }
     }
     for (CharEdit e : chars) {
@@ -206,16 +254,20 @@ class DatasetFuzzTest {
     if (cut >= 0) {
       s = s.substring(0, Math.min(s.length(), cut));
     }
-    return s.isBlank() ? "x" : s; // a blank line is skipped by the index, which would shift the counts
+    return s.isBlank()
+        ? "x"
+        : s; // a blank line is skipped by the index, which would shift the counts
   }
 
   /** (container, key or index) of every value below {@code n}. */
   static void collect(JsonNode n, List<Object[]> out) {
     if (n instanceof ObjectNode o) {
-      o.fieldNames().forEachRemaining(k -> {
-        out.add(new Object[] {o, k});
-        collect(o.get(k), out);
-      });
+      o.fieldNames()
+          .forEachRemaining(
+              k -> {
+                out.add(new Object[] {o, k});
+                collect(o.get(k), out);
+              });
     } else if (n instanceof ArrayNode a) {
       for (int i = 0; i < a.size(); i++) {
         out.add(new Object[] {a, i});

@@ -1,6 +1,5 @@
 package org.mmmamba.app.robust;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,14 +17,15 @@ import org.mmmamba.core.io.TensorInfo;
 import org.mmmamba.distill.checkpoint.TrainingCheckpoint;
 
 /**
- * A tiny distillation for fault tests (12 steps per stage, one hybrid student, a checkpoint after every step
- * so that kills and a full disk meet checkpoint writes), one uninterrupted reference run of it in a child JVM,
- * and the checks shared by the kill and disk-full tests.
+ * A tiny distillation for fault tests (12 steps per stage, one hybrid student, a checkpoint after
+ * every step so that kills and a full disk meet checkpoint writes), one uninterrupted reference run
+ * of it in a child JVM, and the checks shared by the kill and disk-full tests.
  */
 final class FaultRuns {
   static final int STEPS_PER_STAGE = 12;
   static final int TOTAL_STEPS = 3 * STEPS_PER_STAGE;
-  static final List<String> TRAIN_DIRS = List.of("stage1/train", "stage2/train", "students/hybrid/train");
+  static final List<String> TRAIN_DIRS =
+      List.of("stage1/train", "stage2/train", "students/hybrid/train");
 
   private static Path reference;
 
@@ -33,7 +33,8 @@ final class FaultRuns {
 
   static String yaml(Path teacher, Path out) {
     String sched = "schedule: {type: wsd, warmup: 2, stable: 8, decay: 2}";
-    return String.join("\n",
+    return String.join(
+        "\n",
         "run: {name: faults, out_dir: " + out + ", seed: 5, device: cpu}",
         "teacher: {path: " + teacher + "}",
         "data: {batch_size: 4, synthetic: {seed: 2, train: 48, test: 8}}",
@@ -44,7 +45,8 @@ final class FaultRuns {
         "  stage2: {steps: " + STEPS_PER_STAGE + ", " + sched + "}",
         "  stage3: {steps: " + STEPS_PER_STAGE + ", lr: 1.0e-3, " + sched + "}",
         "checkpoint: {every: 1, keep: 2}",
-        "eval: {enabled: false}", "");
+        "eval: {enabled: false}",
+        "");
   }
 
   /** Writes {@code dir/cfg.yaml} for output {@code dir/out}; returns the config file. */
@@ -57,8 +59,14 @@ final class FaultRuns {
     if (reference == null) {
       Path dir = Fx.sharedRoot().resolve("fault-reference");
       Path cfg = config(dir);
-      CliProcess.Result r = CliProcess.run(CliProcess.builder(List.of(), List.of(),
-          List.of("distill", "--config", cfg.toString()), dir.resolve("log")), 300);
+      CliProcess.Result r =
+          CliProcess.run(
+              CliProcess.builder(
+                  List.of(),
+                  List.of(),
+                  List.of("distill", "--config", cfg.toString()),
+                  dir.resolve("log")),
+              300);
       assertEquals(0, r.code(), r.toString());
       reference = dir.resolve("out");
     }
@@ -84,9 +92,9 @@ final class FaultRuns {
   }
 
   /**
-   * Every {@code ckpt-<step>} directory is complete and fully readable (state, every tensor of the weights and
-   * the optimiser state), {@code latest} names one of them, and no temp files of a save are left behind
-   * ({@code allowTemp}: a kill can leave them; the next save removes them).
+   * Every {@code ckpt-<step>} directory is complete and fully readable (state, every tensor of the
+   * weights and the optimiser state), {@code latest} names one of them, and no temp files of a save
+   * are left behind ({@code allowTemp}: a kill can leave them; the next save removes them).
    *
    * @return the number of checkpoints checked
    */
@@ -117,7 +125,8 @@ final class FaultRuns {
       Path latest = dir.resolve(TrainingCheckpoint.LATEST);
       if (Files.exists(latest)) {
         Path named = dir.resolve(Files.readString(latest).strip());
-        assertTrue(complete.contains(named), "latest names " + named + ", not a complete checkpoint");
+        assertTrue(
+            complete.contains(named), "latest names " + named + ", not a complete checkpoint");
       }
     }
     return checked;
@@ -136,7 +145,10 @@ final class FaultRuns {
     }
   }
 
-  /** The final results of two runs are equal bit for bit: metrics losses, stage mixers, student model. */
+  /**
+   * The final results of two runs are equal bit for bit: metrics losses, stage mixers, student
+   * model.
+   */
   static void assertSameResults(Path expected, Path actual) throws IOException {
     if (System.getProperty("robustness.debugDir") != null) { // keep both runs for inspection
       Path dbg = Path.of(System.getProperty("robustness.debugDir"));
@@ -152,8 +164,11 @@ final class FaultRuns {
       assertEquals(a.size(), b.size(), d + "/metrics.jsonl lines");
     }
     List<String> diffs = new ArrayList<>();
-    for (String f : List.of("stage1/mixers.safetensors", "stage2/mixers.safetensors",
-        "students/hybrid/model/model.safetensors")) {
+    for (String f :
+        List.of(
+            "stage1/mixers.safetensors",
+            "stage2/mixers.safetensors",
+            "students/hybrid/model/model.safetensors")) {
       Map<String, float[]> a = floats(expected.resolve(f));
       Map<String, float[]> b = floats(actual.resolve(f));
       assertEquals(a.keySet(), b.keySet(), f);

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.mmmamba.app.cli.Main;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.config.DecoderConfig;
 import org.mmmamba.core.io.CheckpointReader;
@@ -31,19 +32,21 @@ import org.mmmamba.core.model.ModelIo;
 import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.core.model.Weights;
 import org.mmmamba.distill.TinyRuns;
-import org.mmmamba.app.cli.Main;
 import picocli.CommandLine;
 
 /**
- * Fixtures of the robustness tests: tiny models written in milliseconds, one tiny trained VLM teacher per JVM,
- * file corruptions, directory snapshots and an in-process CLI runner.
+ * Fixtures of the robustness tests: tiny models written in milliseconds, one tiny trained VLM
+ * teacher per JVM, file corruptions, directory snapshots and an in-process CLI runner.
  */
 public final class Fx {
   static {
     Offline.init();
   }
 
-  /** The tiny Llama every text-model case uses: vocab 41, width 32, 4 layers, max_position_embeddings 4096. */
+  /**
+   * The tiny Llama every text-model case uses: vocab 41, width 32, 4 layers,
+   * max_position_embeddings 4096.
+   */
   public static final DecoderConfig LLAMA = DecoderConfig.llama(41, 32, 4, 4, 2, 8, 48);
 
   private static Path sharedRoot;
@@ -65,7 +68,9 @@ public final class Fx {
     return sharedRoot;
   }
 
-  /** The tiny trained VLM teacher of {@link TinyRuns#teacher}, trained once per JVM (a few seconds). */
+  /**
+   * The tiny trained VLM teacher of {@link TinyRuns#teacher}, trained once per JVM (a few seconds).
+   */
   public static synchronized Path teacher() {
     if (teacher == null) {
       try {
@@ -77,7 +82,10 @@ public final class Fx {
     return teacher;
   }
 
-  /** Writes a random {@link #LLAMA} checkpoint (config.json + model.safetensors + a placeholder tokenizer). */
+  /**
+   * Writes a random {@link #LLAMA} checkpoint (config.json + model.safetensors + a placeholder
+   * tokenizer).
+   */
   public static Path llama(Path dir) {
     return model(dir, LLAMA);
   }
@@ -149,8 +157,8 @@ public final class Fx {
   public record Tensor(String name, long[] shape, float[] values) {}
 
   /**
-   * Rewrites a float32 safetensors file through {@code edit} (which may drop, add or reshape tensors); the
-   * metadata {@code format: pt} is kept.
+   * Rewrites a float32 safetensors file through {@code edit} (which may drop, add or reshape
+   * tensors); the metadata {@code format: pt} is kept.
    */
   public static Path rewrite(Path file, UnaryOperator<List<Tensor>> edit) {
     List<Tensor> ts = new ArrayList<>();
@@ -181,7 +189,9 @@ public final class Fx {
     }
   }
 
-  /** Relative path -> SHA-256 of every regular file under {@code root} (empty if it does not exist). */
+  /**
+   * Relative path -> SHA-256 of every regular file under {@code root} (empty if it does not exist).
+   */
   public static Map<String, String> snapshot(Path root) {
     Map<String, String> out = new TreeMap<>();
     if (!Files.exists(root)) {
@@ -232,19 +242,23 @@ public final class Fx {
       return;
     }
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc)
+                throws IOException {
+              Files.deleteIfExists(dir);
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException | UncheckedIOException e) {
       // best effort
     }

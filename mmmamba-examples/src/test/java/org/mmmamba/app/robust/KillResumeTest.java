@@ -16,11 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mmmamba.core.Offline;
 
 /**
- * {@code kill -9} of a child JVM running a distillation, three times at random points (after a random number of
- * steps plus a random delay, so kills land inside steps and inside checkpoint writes), each followed by
- * {@code --resume}: after every kill each checkpoint on disk is complete and readable, and the final student,
- * the stage results and the metrics equal an uninterrupted run's bit for bit. The points come from
- * {@code -Drobustness.killSeed} (default: a fresh seed, printed, so a failure can be replayed).
+ * {@code kill -9} of a child JVM running a distillation, three times at random points (after a
+ * random number of steps plus a random delay, so kills land inside steps and inside checkpoint
+ * writes), each followed by {@code --resume}: after every kill each checkpoint on disk is complete
+ * and readable, and the final student, the stage results and the metrics equal an uninterrupted
+ * run's bit for bit. The points come from {@code -Drobustness.killSeed} (default: a fresh seed,
+ * printed, so a failure can be replayed).
  */
 @Tag("slow")
 class KillResumeTest {
@@ -59,14 +60,33 @@ class KillResumeTest {
       int at = FaultRuns.progress(out);
       p.destroyForcibly(); // SIGKILL
       int code = p.waitFor();
-      assertEquals(137, code, "the child was not killed (it ended by itself?): " + CliProcess.result(pb, code));
+      assertEquals(
+          137,
+          code,
+          "the child was not killed (it ended by itself?): " + CliProcess.result(pb, code));
       int checked = FaultRuns.assertCheckpointsLoadable(out, true);
-      report.add("kill " + (i + 1) + " at ~" + at + "/" + FaultRuns.TOTAL_STEPS + " steps (target " + target
-          + "): " + checked + " checkpoints readable");
+      report.add(
+          "kill "
+              + (i + 1)
+              + " at ~"
+              + at
+              + "/"
+              + FaultRuns.TOTAL_STEPS
+              + " steps (target "
+              + target
+              + "): "
+              + checked
+              + " checkpoints readable");
       i++;
     }
-    CliProcess.Result last = CliProcess.run(CliProcess.builder(List.of(), List.of(),
-        List.of("distill", "--config", cfg.toString(), "--resume"), tmp.resolve("log-final")), 300);
+    CliProcess.Result last =
+        CliProcess.run(
+            CliProcess.builder(
+                List.of(),
+                List.of(),
+                List.of("distill", "--config", cfg.toString(), "--resume"),
+                tmp.resolve("log-final")),
+            300);
     assertEquals(0, last.code(), last.toString());
     report.forEach(r -> System.out.println("KillResumeTest: " + r));
     FaultRuns.assertCheckpointsLoadable(out, false);

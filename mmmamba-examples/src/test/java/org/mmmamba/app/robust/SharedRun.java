@@ -8,8 +8,9 @@ import org.mmmamba.distill.Distillation;
 import org.mmmamba.distill.recipe.Recipes;
 
 /**
- * One finished tiny distillation per JVM ({@link BadInputCases#distillYaml}: one step per stage, checkpoints
- * {@code ckpt-1} in every stage, one student "linear"), for cases that damage a copy of a real run.
+ * One finished tiny distillation per JVM ({@link BadInputCases#distillYaml}: one step per stage,
+ * checkpoints {@code ckpt-1} in every stage, one student "linear"), for cases that damage a copy of
+ * a real run.
  */
 final class SharedRun {
   private static Path dir;

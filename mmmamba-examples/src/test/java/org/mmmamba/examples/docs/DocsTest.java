@@ -15,16 +15,20 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The docs stay true: every generated block of README.md and docs/ equals what the committed run outputs give
- * ({@link DocsFigures}; {@code scripts/docs} rewrites them), and no relative link in README.md or docs/**.md
- * points at a missing file.
+ * The docs stay true: every generated block of README.md and docs/ equals what the committed run
+ * outputs give ({@link DocsFigures}; {@code scripts/docs} rewrites them), and no relative link in
+ * README.md or docs/**.md points at a missing file.
  */
 class DocsTest {
   /** The repository root (tests run in the module directory). */
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-  /** Markdown links and images: {@code [text](target)} and {@code ![alt](target)}; also {@code <a href="...">}. */
-  private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)|href=\"([^\"]+)\"");
+  /**
+   * Markdown links and images: {@code [text](target)} and {@code ![alt](target)}; also {@code <a
+   * href="...">}.
+   */
+  private static final Pattern LINK =
+      Pattern.compile("\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)|href=\"([^\"]+)\"");
 
   @Test
   void generatedBlocksEqualTheCommittedRunOutputs() throws IOException {
@@ -34,11 +38,20 @@ class DocsTest {
     for (DocsFigures.Block b : blocks) {
       String text = Files.readString(ROOT.resolve(b.file()), StandardCharsets.UTF_8);
       if (!DocsFigures.committed(text, b.name()).equals(b.text())) {
-        bad.add(b.file() + " block '" + b.name() + "':\n--- committed\n" + DocsFigures.committed(text, b.name())
-            + "--- from the run outputs\n" + b.text());
+        bad.add(
+            b.file()
+                + " block '"
+                + b.name()
+                + "':\n--- committed\n"
+                + DocsFigures.committed(text, b.name())
+                + "--- from the run outputs\n"
+                + b.text());
       }
     }
-    assertEquals(List.of(), bad, "README/docs figures differ from the committed run outputs; run scripts/docs");
+    assertEquals(
+        List.of(),
+        bad,
+        "README/docs figures differ from the committed run outputs; run scripts/docs");
   }
 
   @Test
@@ -68,7 +81,10 @@ class DocsTest {
           continue;
         }
         checked++;
-        Path resolved = f.getParent().resolve(java.net.URLDecoder.decode(path, StandardCharsets.UTF_8)).normalize();
+        Path resolved =
+            f.getParent()
+                .resolve(java.net.URLDecoder.decode(path, StandardCharsets.UTF_8))
+                .normalize();
         if (!Files.exists(resolved)) {
           dangling.add(ROOT.relativize(f) + ": " + target);
         }
@@ -80,8 +96,10 @@ class DocsTest {
 
   @Test
   void theLinkCheckerSeesADanglingLink() {
-    assertEquals(List.of("docs/missing.md", "a.png", "x.md#part"),
-        links("see [m](docs/missing.md) and ![i](a.png \"title\") and <a href=\"x.md#part\">x</a>"));
+    assertEquals(
+        List.of("docs/missing.md", "a.png", "x.md#part"),
+        links(
+            "see [m](docs/missing.md) and ![i](a.png \"title\") and <a href=\"x.md#part\">x</a>"));
   }
 
   /** Every link target of a Markdown text, code spans and fenced blocks left out. */
