@@ -39,6 +39,7 @@ import org.mmmamba.distill.stage.Mixers;
 import org.mmmamba.distill.stage.ResumeCheck;
 import org.mmmamba.distill.stage.Stage;
 import org.mmmamba.distill.stage.StageContext;
+import org.mmmamba.distill.train.RunHooks;
 import org.mmmamba.distill.train.TrainingRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,12 +71,31 @@ public final class Distillation {
    * @param commandLine recorded in the manifest
    * @param force a fresh run may start in a non-empty output directory (see {@link
    *     RunDirectory#checkFresh})
+   * @param onStep called after every optimiser step of every stage (progress observers, memory
+   *     probes); null for none
    */
   public record Options(
-      boolean resume, List<Integer> layers, List<String> commandLine, boolean force) {
+      boolean resume,
+      List<Integer> layers,
+      List<String> commandLine,
+      boolean force,
+      RunHooks.StepListener onStep) {
+    /** Without a step listener. */
+    public Options(boolean resume, List<Integer> layers, List<String> commandLine, boolean force) {
+      this(resume, layers, commandLine, force, null);
+    }
+
     /** Without {@code force}. */
     public Options(boolean resume, List<Integer> layers, List<String> commandLine) {
       this(resume, layers, commandLine, false);
+    }
+
+    /**
+     * @param listener called after every optimiser step of every stage
+     * @return these options with {@code listener}
+     */
+    public Options withStepListener(RunHooks.StepListener listener) {
+      return new Options(resume, layers, commandLine, force, listener);
     }
 
     /** Fresh run, all layers. */
@@ -231,7 +251,8 @@ public final class Distillation {
                   root,
                   dt,
                   o.resume(),
-                  MidRunEvaluation.forRun(c, td, teacher));
+                  MidRunEvaluation.forRun(c, td, teacher),
+                  o.onStep());
           TrainingRun.Summary s1 = stage1.train(ctx, all, layers);
           TrainingRun.Summary s2 = stage2.train(ctx, all, layers);
           List<StudentResult> students = new ArrayList<>();

@@ -120,12 +120,13 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
                   return loss.loss(ctx.embeds(b), mask, next);
                 },
                 ctx.resume(),
-                ctx.midRun() == null
-                    ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
-                    : new org.mmmamba.distill.train.RunHooks(
-                        ctx.tensorBoard(st.name()),
-                        c.eval().every(),
-                        step -> ctx.midRun().figures(st.name(), vlm)));
+                (ctx.midRun() == null
+                        ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
+                        : new org.mmmamba.distill.train.RunHooks(
+                            ctx.tensorBoard(st.name()),
+                            c.eval().every(),
+                            step -> ctx.midRun().figures(st.name(), vlm)))
+                    .withStepListener(ctx.onStep()));
       } finally {
         Mixers.freeze(trainable);
       }

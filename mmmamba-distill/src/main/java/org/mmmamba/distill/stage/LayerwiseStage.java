@@ -94,7 +94,8 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
                 }
               },
               ctx.resume(),
-              org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(label())));
+              org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(label()))
+                  .withStepListener(ctx.onStep()));
       if (cache != null) {
         log.info("{}: teacher cache {} hits, {} misses", label(), cache.hits(), cache.misses());
       }

@@ -29,6 +29,7 @@ import org.mmmamba.distill.train.TrainingRun;
  * @param root the root manager every stage allocates under
  * @param dtype the floating-point type of the run
  * @param resume whether each stage restarts from its last checkpoint
+ * @param onStep called after every optimiser step of every stage (null for none)
  * @param midRun the held-out evaluation of {@code eval.every} during stage 3, or null when it is
  *     off
  */
@@ -40,7 +41,8 @@ public record StageContext(
     NDManager root,
     DataType dtype,
     boolean resume,
-    org.mmmamba.distill.eval.MidRunEvaluation midRun) {
+    org.mmmamba.distill.eval.MidRunEvaluation midRun,
+    org.mmmamba.distill.train.RunHooks.StepListener onStep) {
 
   /**
    * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the

@@ -25,7 +25,7 @@ import org.mmmamba.distill.optim.NonFinite;
  * <ol>
  *   <li>opens one {@code NDScope} (every array created in the step is freed at its end) and one
  *       {@code GradientCollector} (one per JVM; gradients accumulate across its backward calls);
- *   <li>per micro-batch i: {@code loss_i = fn.compute(i)}, backward of {@code loss_i / k};
+ *   <li>per micro-batch i: {@code loss_i = fn.loss(i)}, backward of {@code loss_i / k};
  *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it),
  *       measures the global norm and clips it to {@code maxGradNorm} (torch's {@code
  *       clip_grad_norm_});
@@ -150,7 +150,7 @@ public final class GradientStep {
    *
    * @throws IllegalArgumentException if {@code microBatches} &lt; 1 or a loss is not a scalar
    */
-  public StepOutcome run(int microBatches, MicroBatchLoss fn) {
+  public StepOutcome run(int microBatches, Loss<Integer> fn) {
     if (microBatches < 1) {
       throw new IllegalArgumentException("microBatches must be >= 1, got " + microBatches);
     }
@@ -165,7 +165,7 @@ public final class GradientStep {
       try {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           for (int i = 0; i < microBatches; i++) {
-            NDArray loss = fn.compute(i);
+            NDArray loss = fn.loss(i);
             if (loss.size() != 1) {
               throw new IllegalArgumentException(
                   "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());

@@ -119,15 +119,6 @@ public final class TrainingRun {
   public static final int DEFAULT_MAX_CONSECUTIVE_SKIPS = 100;
 
   /**
-   * The loss of one micro-batch, built from the trainable parameters (see {@link MicroBatchLoss}).
-   */
-  @FunctionalInterface
-  public interface BatchLoss {
-    /** Scalar loss for {@code batch}. */
-    NDArray loss(Batch batch);
-  }
-
-  /**
    * What the run did.
    *
    * @param steps optimiser steps completed in total (including before a resume)
@@ -167,12 +158,6 @@ public final class TrainingRun {
     }
   }
 
-  /**
-   * Test hook (soak tests): called after every optimiser step, its checkpoint included, with label
-   * and step.
-   */
-  static volatile java.util.function.ObjLongConsumer<String> afterStep = (label, step) -> {};
-
   private TrainingRun() {}
 
   /**
@@ -187,14 +172,14 @@ public final class TrainingRun {
       Settings s,
       Map<String, NDArray> trainable,
       BatchStream data,
-      BatchLoss fn,
+      Loss<Batch> fn,
       boolean resume)
       throws java.io.IOException {
     return run(dir, s, trainable, data, fn, resume, RunHooks.none());
   }
 
   /**
-   * As {@link #run(Path, Settings, Map, BatchStream, BatchLoss, boolean)}, also writing TensorBoard
+   * As {@link #run(Path, Settings, Map, BatchStream, Loss, boolean)}, also writing TensorBoard
    * event files and running mid-run evaluations as {@code hooks} say.
    */
   public static Summary run(
@@ -202,7 +187,7 @@ public final class TrainingRun {
       Settings s,
       Map<String, NDArray> trainable,
       BatchStream data,
-      BatchLoss fn,
+      Loss<Batch> fn,
       boolean resume,
       RunHooks hooks)
       throws java.io.IOException {
@@ -356,7 +341,9 @@ public final class TrainingRun {
                 new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(), meta);
             TrainingCheckpoint.save(dir, st, saved, opt, s.keep());
           }
-          afterStep.accept(s.label(), step + 1);
+          if (hooks.onStep() != null) {
+            hooks.onStep().afterStep(s.label(), step + 1);
+          }
         }
         bar.finish();
       }

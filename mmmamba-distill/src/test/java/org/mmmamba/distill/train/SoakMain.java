@@ -19,12 +19,14 @@ public final class SoakMain {
   public static void main(String[] args) throws Exception {
     Offline.init();
     Path cfg = Path.of(args[0]);
-    TrainingRun.afterStep =
-        (label, step) ->
-            System.out.println(
-                "SOAK " + label + " " + step + " " + LiveArrays.count() + " " + rssKib());
     int before = LiveArrays.count();
-    Distillation.run(Recipes.load(cfg, List.of()), Distillation.Options.defaults());
+    Distillation.run(
+        Recipes.load(cfg, List.of()),
+        Distillation.Options.defaults()
+            .withStepListener(
+                (label, step) ->
+                    System.out.println(
+                        "SOAK " + label + " " + step + " " + LiveArrays.count() + " " + rssKib())));
     System.out.println("SOAK-END " + before + " " + LiveArrays.count() + " " + rssKib());
   }
 
