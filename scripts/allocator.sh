@@ -8,9 +8,17 @@
 # dataset, OOM after ~600 steps (docs/robustness.md).
 #   MALLOC_CONF=...        your own jemalloc settings (kept as given)
 #   MMMAMBA_NO_JEMALLOC=1  glibc malloc (then GLIBC_TUNABLES / MALLOC_*_ apply and are recorded)
+# Per command (measured on the idle VM, docs/benchmarks.md#allocator): training and evaluation commands get
+# the bounded setting above (decay off grew 300-420 MiB per 100 steps of the varied-shape recipe there; the
+# bounded setting costs 10-25 % of training throughput against it). The inference commands bench, generate and
+# logits are short-lived processes over few tensor shapes (bench runs every point in a child JVM of its own), so
+# they keep decay off: 1.35-1.9x faster prefill at 2K tokens, the same decode.
 # Usage: mmmamba_allocator <command>
 mmmamba_default_malloc_conf() {
-  echo "oversize_threshold:0,dirty_decay_ms:1000,muzzy_decay_ms:1000"
+  case "${1:-}" in
+    bench|generate|logits) echo "dirty_decay_ms:-1,muzzy_decay_ms:-1" ;;
+    *) echo "oversize_threshold:0,dirty_decay_ms:1000,muzzy_decay_ms:1000" ;;
+  esac
 }
 
 mmmamba_allocator() {
