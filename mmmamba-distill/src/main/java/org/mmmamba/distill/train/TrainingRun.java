@@ -246,9 +246,12 @@ public final class TrainingRun {
                   : MetricsWriter.create(metricsFile);
           TrainingBoard board = TrainingBoard.open(hooks.tensorBoard(), start)) {
         ProgressBar bar = ProgressBar.console(s.label(), s.steps(), 10.0);
+        org.mmmamba.distill.metrics.OpProfile profile =
+            org.mmmamba.distill.metrics.OpProfile.fromEnvironment();
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
+          profile.before(step + 1);
           long stepStart = System.nanoTime();
           StepOutcome r =
               gs.run(
@@ -259,6 +262,18 @@ public final class TrainingRun {
                     return fn.loss(b);
                   });
           tokens += stepTokens[0];
+          Map<String, Object> ops = profile.after(step + 1, dir);
+          if (ops != null) {
+            LOG.info(
+                "{}: step {} profiled: {} top-level ops, {} ms wall, {} ms in libtorch (caller"
+                    + " thread); {}",
+                s.label(),
+                step + 1,
+                ops.get("top_level_ops"),
+                ops.get("wall_ms"),
+                ops.get("in_libtorch_ms"),
+                dir.resolve("profile"));
+          }
           Map<String, Object> rec = new LinkedHashMap<>();
           rec.put("loss", r.loss());
           rec.put("grad_norm", r.gradNorm());

@@ -1,0 +1,58 @@
+package org.mmmamba.distill.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.mmmamba.core.BadInputException;
+
+class OpProfileTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static String ev(String name, long tid, double ts, double dur) {
+    return String.format(
+        "{\"name\":\"%s\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"tid\":%d}", name, ts, dur, tid);
+  }
+
+  @Test
+  void onlyEventsNotEnclosedOnTheirThreadAreTopLevel() throws Exception {
+    // Thread 1: linear [0,10) encloses t [0,2) and matmul [2,10) which encloses mm [3,9); then add
+    // [10,12) starts exactly at linear's end (not enclosed). Thread 2: a backward node [5,8).
+    String trace =
+        "["
+            + String.join(
+                ",",
+                ev("aten::linear", 1, 0, 10),
+                ev("aten::t", 1, 0, 2),
+                ev("aten::matmul", 1, 2, 8),
+                ev("aten::mm", 1, 3, 6),
+                ev("aten::add", 1, 10, 2),
+                ev("autograd::MmBackward0", 2, 5, 3))
+            + ",{\"name\":\"no duration\"}]";
+    JsonNode t = JSON.readTree(trace);
+    Map<String, Object> s = OpProfile.summarize(t, 0.05, "main");
+    assertEquals(6, s.get("events"));
+    assertEquals(3, s.get("top_level_ops"));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> byName = (Map<String, Map<String, Object>>) s.get("by_name");
+    assertEquals(
+        List.of("aten::add", "aten::linear", "autograd::MmBackward0"),
+        List.copyOf(byName.keySet()));
+    assertEquals(0.01, byName.get("aten::linear").get("host_ms"));
+    // The caller is the thread with the most top-level host time (thread 1: 12 us).
+    assertEquals(0.012, s.get("in_libtorch_ms"));
+    assertEquals(0.038, s.get("outside_libtorch_ms"));
+  }
+
+  @Test
+  void environmentValueIsValidated() {
+    assertThrows(BadInputException.class, () -> OpProfile.parse("three"));
+    assertThrows(BadInputException.class, () -> OpProfile.parse("-1"));
+    OpProfile.parse(null).before(1); // off: starts nothing
+    OpProfile.parse("0").before(0);
+  }
+}
