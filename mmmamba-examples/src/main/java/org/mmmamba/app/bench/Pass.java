@@ -76,6 +76,13 @@ final class Pass {
         done.accept(r);
       }
       end = HardwareFloors.measure(config.floors(), config.model().dModel(), m, dtype);
+    } finally {
+      // Hand libtorch's cached blocks back to the driver: a later pass may run in a child JVM,
+      // which
+      // would otherwise find the device full of this process's reservations (and count them).
+      if (!"cpu".equals(config.device())) {
+        ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+      }
     }
     return new Result(
         p.key(),
