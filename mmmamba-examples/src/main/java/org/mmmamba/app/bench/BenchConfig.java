@@ -10,8 +10,9 @@ import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
  * What {@code mmmamba bench} measures, bound from YAML ({@code configs/bench/cpu.yaml} is the
- * default and the documentation of every key). Every key is required; unknown keys, nulls and wrong
- * types are errors naming the file, the key and the line.
+ * default and the documentation of every key). Every key is required except the GPU bench's {@code
+ * device}, {@code precision}, {@code inference_precision} and {@code training} ({@link #OPTIONAL});
+ * unknown keys, nulls and wrong types are errors naming the file, the key and the line.
  *
  * <p>Shape glossary: D = {@code model.d_model}, H heads, G kv heads, P head dim, F = {@code
  * model.ffn}, V vocab.
@@ -216,7 +217,75 @@ public record BenchConfig(
 
   /** Parses and validates YAML text; {@code where} names its source in errors. */
   public static BenchConfig parse(String yaml, String where) {
-    return YamlConfigs.bindComplete(yaml, where, BenchConfig.class).validate(where);
+    return YamlConfigs.bindComplete(withOptionalKeys(yaml), where, BenchConfig.class)
+        .validate(where);
+  }
+
+  /**
+   * The keys added with the GPU bench, and their values when a config leaves them out (configs
+   * written before them stay valid: a CPU run in fp32 without training phases). Every other key is
+   * required.
+   */
+  static final java.util.Map<String, String> OPTIONAL =
+      java.util.Map.of(
+          "device", "cpu",
+          "precision", "fp32",
+          "training", "{points: [], stages: [stage1, stage2, stage3], warmup: 1, steps: 2}");
+
+  /**
+   * {@code yaml} with the {@link #OPTIONAL} keys it lacks appended (after the last line, so the
+   * line numbers of errors stay those of the file); {@code inference_precision} defaults to {@code
+   * precision}. Text that does not parse as a mapping is returned as it is (the binder reports it).
+   */
+  static String withOptionalKeys(String yaml) {
+    com.fasterxml.jackson.databind.JsonNode tree;
+    try {
+      tree =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+                  new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+              .readTree(yaml);
+    } catch (IOException | RuntimeException e) {
+      return yaml;
+    }
+    if (tree == null || !tree.isObject()) {
+      return yaml;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode o =
+        (com.fasterxml.jackson.databind.node.ObjectNode) tree;
+    java.util.Map<String, String> add = new java.util.LinkedHashMap<>();
+    for (String k : List.of("device", "precision", "training")) {
+      if (!o.has(k)) {
+        add.put(k, OPTIONAL.get(k));
+      }
+    }
+    if (!o.has("inference_precision")) {
+      add.put(
+          "inference_precision",
+          o.has("precision") ? o.get("precision").toString() : OPTIONAL.get("precision"));
+    }
+    if (add.isEmpty()) {
+      return yaml;
+    }
+    if (yaml.strip().startsWith("{")) {
+      // A flow mapping (JSON): merge in the tree.
+      com.fasterxml.jackson.databind.ObjectMapper y =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+              new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+      try {
+        for (java.util.Map.Entry<String, String> e : add.entrySet()) {
+          o.set(e.getKey(), y.readTree(e.getValue()));
+        }
+        return o.toString();
+      } catch (IOException e) {
+        return yaml;
+      }
+    }
+    StringBuilder sb = new StringBuilder(yaml);
+    if (!yaml.endsWith("\n")) {
+      sb.append('\n');
+    }
+    add.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+    return sb.toString();
   }
 
   /** Checks every field; the message names {@code where} and the key. */

@@ -170,6 +170,34 @@ class BenchGpuSmokeTest {
     assertEquals(List.of("fp32"), one.precision());
   }
 
+  /**
+   * Configs written before the GPU keys stay valid (a CPU fp32 run without training phases):
+   * configs/bench/smoke.yaml and the config recorded in the committed docs/bench/bench.json.
+   */
+  @Test
+  void configsWithoutTheGpuKeysStayValid() throws Exception {
+    BenchConfig smoke = BenchConfig.load(BenchSmokeTest.repoFile("configs/bench/smoke.yaml"));
+    assertFalse(
+        Files.readString(BenchSmokeTest.repoFile("configs/bench/smoke.yaml")).contains("device:"));
+    assertEquals("cpu", smoke.device());
+    assertEquals(List.of("fp32"), smoke.precision());
+    assertEquals(List.of("fp32"), smoke.inferencePrecision());
+    assertTrue(smoke.training().points().isEmpty());
+    JsonNode old =
+        new ObjectMapper()
+            .readTree(BenchSmokeTest.repoFile("docs/bench/bench.json").toFile())
+            .get("config");
+    assertFalse(old.has("device"));
+    BenchConfig c = BenchConfig.parse(old.toString(), "docs/bench/bench.json");
+    assertEquals(List.of(1024, 4096, 16384, 65536, 131072), c.decode().contexts());
+    assertEquals("cpu", c.device());
+    // A list of precisions without inference_precision: inference runs in all of them.
+    String y =
+        Files.readString(BenchSmokeTest.repoFile("configs/bench/smoke.yaml"))
+            + "precision: [fp32, fp16]\n";
+    assertEquals(List.of("fp32", "fp16"), BenchConfig.parse(y, "s.yaml").inferencePrecision());
+  }
+
   private static Set<String> names(JsonNode n) {
     Set<String> out = new HashSet<>();
     n.fieldNames().forEachRemaining(out::add);
