@@ -25,6 +25,17 @@ public final class ChildJvm {
    *     killed)
    */
   public static int run(Class<?> main, List<String> args, String label) throws IOException {
+    return run(main, args, label, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #run(Class, List, String)}, with the environment changed by {@code env}: each entry
+   * sets a variable, an empty value removes it (e.g. a variable a native library reads when it
+   * loads, which the running JVM cannot change for itself).
+   */
+  public static int run(
+      Class<?> main, List<String> args, String label, java.util.Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(jvmOptions());
@@ -32,7 +43,16 @@ public final class ChildJvm {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+    env.forEach(
+        (k, v) -> {
+          if (v.isEmpty()) {
+            pb.environment().remove(k);
+          } else {
+            pb.environment().put(k, v);
+          }
+        });
+    Process p = pb.start();
     try {
       return p.waitFor();
     } catch (InterruptedException e) {

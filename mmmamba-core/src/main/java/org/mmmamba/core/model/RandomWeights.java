@@ -95,6 +95,54 @@ public final class RandomWeights {
     }
   }
 
+  /**
+   * As {@link #create}, but every plain matrix (the N(0, std^2) tensors: projections, MLPs,
+   * embeddings, LM head) is drawn by the engine's RNG on the manager's device (seeded with {@code
+   * seed}); the small special tensors (norms, Mamba-2 scalars, conv, biases) follow {@link
+   * #create}'s rules from a Java stream. Seconds instead of minutes at HoVLE-2.6B's size (2.6 G
+   * values), for benchmarks; the values differ from {@link #create}'s for the same seed.
+   */
+  public static Weights createOnEngine(
+      DecoderConfig c, NDManager parent, DataType dtype, long seed, double std) {
+    Weights w = new Weights(parent, dtype);
+    SplittableRandom rng = new SplittableRandom(seed);
+    ai.djl.engine.Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
+    for (Map.Entry<String, long[]> e : canonicalShapes(c).entrySet()) {
+      String name = e.getKey();
+      if (special(name)) {
+        w.put(name, init(w.manager(), name, e.getValue(), rng, std, dtype));
+      } else {
+        NDArray f =
+            w.manager().randomNormal(0f, (float) std, new Shape(e.getValue()), DataType.FLOAT32);
+        NDArray out = f.toType(dtype, false);
+        if (out != f) {
+          f.close();
+        }
+        w.put(name, out);
+      }
+    }
+    return w;
+  }
+
+  /** A random model of config {@code c} (std 0.02) with {@link #createOnEngine}. */
+  public static DecoderModel modelOnEngine(
+      DecoderConfig c, NDManager parent, DataType dtype, long seed) {
+    return new DecoderModel(c, createOnEngine(c, parent, dtype, seed, 0.02));
+  }
+
+  /** True for the tensors {@link #init} does not draw from N(0, std^2). */
+  static boolean special(String name) {
+    String role = name.substring(name.lastIndexOf('.') + 1);
+    return name.endsWith("norm.weight")
+        || name.equals(ParamNames.FINAL_NORM)
+        || name.endsWith("A_log")
+        || name.endsWith("dt_bias")
+        || role.equals("D")
+        || name.endsWith("conv.weight")
+        || role.startsWith("b_")
+        || name.endsWith("conv.bias");
+  }
+
   /** A random model of config {@code c} (std 0.02). */
   public static DecoderModel model(DecoderConfig c, NDManager parent, DataType dtype, long seed) {
     return new DecoderModel(c, create(c, parent, dtype, seed, 0.02));

@@ -52,6 +52,13 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     return config.training();
   }
 
+  /**
+   * The stage's loss of {@code student} against {@code teacher} (its temperature and CE weight).
+   */
+  public EndToEndLoss loss(DecoderModel teacher, DecoderModel student) {
+    return new EndToEndLoss(teacher, student, config.temperature(), config.ceWeight());
+  }
+
   /** The student's directory in the run directory. */
   public Path dir(Path runDir, String student) {
     return runDir.resolve("students").resolve(student);
@@ -101,7 +108,7 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
       ctx.releaseCachedGpuMemory();
       Map<String, NDArray> trainable =
           Mixers.trainable(student.weights(), trainableNames(student.config(), null));
-      EndToEndLoss loss = new EndToEndLoss(tdec, student, config.temperature(), config.ceWeight());
+      EndToEndLoss loss = loss(tdec, student);
       boolean answerOnly = config.answerOnly();
       try {
         sum =

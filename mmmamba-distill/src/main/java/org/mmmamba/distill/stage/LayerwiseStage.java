@@ -45,6 +45,20 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
   }
 
   /**
+   * The stage's loss on {@code layers} of {@code student} against {@code teacher} (its loss scale
+   * and target, the mean over the student's layer count).
+   */
+  default LayerwiseLoss loss(DecoderModel teacher, DecoderModel student, List<Integer> layers) {
+    return new LayerwiseLoss(
+        teacher,
+        student,
+        layers,
+        config().lossScale(),
+        config().target() == LayerTarget.AFTER_WO,
+        student.config().numLayers());
+  }
+
+  /**
    * Trains {@code layers} of {@code all} in place and saves the result; null when the stage is off.
    *
    * @param all the all-Mamba student holding every stage's result
@@ -62,14 +76,7 @@ public sealed interface LayerwiseStage extends Stage permits DistilTheNew, Disti
     ctx.releaseCachedGpuMemory();
     Map<String, NDArray> trainable =
         Mixers.trainable(all.weights(), trainableNames(all.config(), layers));
-    LayerwiseLoss loss =
-        new LayerwiseLoss(
-            ctx.teacher().decoder(),
-            all,
-            layers,
-            config().lossScale(),
-            config().target() == LayerTarget.AFTER_WO,
-            all.config().numLayers());
+    LayerwiseLoss loss = loss(ctx.teacher().decoder(), all, layers);
     String cacheDir = ctx.config().teacher().cacheDir();
     TeacherCache cache =
         cacheDir == null ? null : new TeacherCache(Path.of(cacheDir), ctx.root(), ctx.dtype());

@@ -79,6 +79,15 @@ public record StageContext(
    * The training loop's settings; {@code perLayerClip} clips each layer's gradient norm on its own.
    */
   public TrainingRun.Settings settings(String label, StageTraining s, boolean perLayerClip) {
+    return settings(config, label, s, perLayerClip);
+  }
+
+  /**
+   * The training loop's settings of stage settings {@code s} in run config {@code config} (what
+   * {@link #settings(String, StageTraining, boolean)} gives, without a context).
+   */
+  public static TrainingRun.Settings settings(
+      RunConfig config, String label, StageTraining s, boolean perLayerClip) {
     return new TrainingRun.Settings(
         label,
         s.steps(),

@@ -194,18 +194,13 @@ public final class TrainingRun {
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
     boolean mixed = s.precision().mixed();
-    try (MasterWeights mw = mixed ? new MasterWeights(trainable) : null;
-        AdamW opt = new AdamW(mixed ? mw.masters() : trainable, s.adamw(), s.decays())) {
+    try (Optimisation optimisation = Optimisation.open(s, trainable)) {
+      MasterWeights mw = optimisation.masters();
+      AdamW opt = optimisation.optimizer();
       // With mixed precision, checkpoints hold (and resume restores) the float32 masters.
-      Map<String, NDArray> saved = mixed ? mw.masters() : trainable;
-      LossScaler scaler = mixed ? new LossScaler(s.initialLossScale(), 2.0, 0.5, 2000) : null;
-      GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
-      if (mixed) {
-        gs.mixedPrecision(mw, scaler);
-      }
-      if (s.clipGroup() != null) {
-        gs.clipPerGroup(s.clipGroup());
-      }
+      Map<String, NDArray> saved = optimisation.saved(trainable);
+      LossScaler scaler = optimisation.scaler();
+      GradientStep gs = optimisation.step();
       long start = 0;
       Optional<Path> latest = resume ? TrainingCheckpoint.latest(dir) : Optional.empty();
       if (latest.isPresent()) {

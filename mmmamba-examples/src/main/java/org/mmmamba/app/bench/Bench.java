@@ -1,20 +1,15 @@
 package org.mmmamba.app.bench;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.mmmamba.core.Devices;
 import org.mmmamba.core.io.AtomicText;
-import org.mmmamba.core.model.DecoderModel;
-import org.mmmamba.core.model.RandomWeights;
 
 /**
  * The efficiency benchmark (the paper's Figure 1(c)(d) and Table 2 at our scale): teacher, linear
@@ -22,6 +17,10 @@ import org.mmmamba.core.model.RandomWeights;
  * latency and memory against synthetic contexts, prefill latency at growing lengths, and the Table
  * 2 recipe, each next to its hardware floor measured in the same run. The CLI ({@code mmmamba
  * bench}) and notebooks call {@link #run} alike.
+ *
+ * <p>On a GPU ({@code device: gpu}) and per precision ({@code precision}: one pass each, see {@link
+ * Pass}) it also times optimiser steps of the three distillation stages ({@link TrainingPoints}).
+ * Every record carries its device and precision.
  *
  * <p>Outputs in the out dir, each written atomically: {@code bench.json}, {@code bench.csv}, {@code
  * bench.md}, {@code decode_latency.png}, {@code decode_memory.png}, {@code prefill_latency.png},
@@ -44,18 +43,16 @@ public final class Bench {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + outDir, e);
     }
-    DataType dtype = Devices.dtype(config.dtype());
     int previousThreads = Threads.apply(config.threads());
     try {
-      return runWithThreads(config, outDir, log, dtype);
+      return runWithThreads(config, outDir, log);
     } finally {
       Threads.restore(previousThreads);
     }
   }
 
-  private static BenchReport runWithThreads(
-      BenchConfig config, Path outDir, Consumer<String> log, DataType dtype) {
-    Map<String, Object> machine = MachineInfo.collect(config.isolate());
+  private static BenchReport runWithThreads(BenchConfig config, Path outDir, Consumer<String> log) {
+    Map<String, Object> machine = MachineInfo.collect(config.isolate(), config.device());
     log.accept(
         "bench: "
             + machine.get("cpu_model")
@@ -63,59 +60,73 @@ public final class Bench {
             + machine.get("torch_threads")
             + " threads, allocator: "
             + machine.get("allocator")
+            + ", device "
+            + config.device()
+            + (machine.get("gpu") == null ? "" : " (" + machine.get("gpu") + ")")
+            + ", precision "
+            + config.precision()
             + (config.isolate() ? ", one JVM per point" : ", in-process"));
     List<BenchResult> results = new ArrayList<>();
-    HardwareFloors start;
-    HardwareFloors end;
-    try (NDManager m = Devices.newManager("cpu")) {
-      start = HardwareFloors.measure(config.floors(), config.model().dModel(), m, dtype);
-      log.accept(
-          String.format(
-              "bench: floors: bandwidth %.1f GB/s (copy %.1f, read %.1f), matmul %.1f GFLOP/s",
-              start.bandwidthGBps(), start.copyGBps(), start.readGBps(), start.matmulGflops()));
-      for (BenchModel which : config.models()) {
-        DecoderModel model =
-            config.isolate()
-                ? null
-                : RandomWeights.model(BenchModels.config(config, which), m, dtype, config.seed());
-        try {
-          Map<Integer, List<BenchResult>> rounds = new TreeMap<>();
-          for (Point p : points(config, which)) {
-            BenchResult r =
-                config.isolate()
-                    ? BenchWorker.runIsolated(config, which, p.phase(), p.length(), outDir)
-                    : Points.run(config, which, p.phase(), p.length(), model, m);
-            if (p.phase() != Phase.DECODE || config.decode().rounds() == 1) {
-              done(results, r, start, config, outDir, machine, log);
-              continue;
-            }
-            List<BenchResult> got = rounds.computeIfAbsent(p.length(), k -> new ArrayList<>());
-            got.add(r);
-            line(
-                r,
-                start,
+    Map<String, HardwareFloors> floorsBy = new LinkedHashMap<>();
+    Map<String, String> tf32Env = new LinkedHashMap<>();
+    HardwareFloors firstStart = null;
+    HardwareFloors firstEnd = null;
+    for (BenchPrecision p : config.precisions()) {
+      List<BenchResult> partial = new ArrayList<>(results);
+      Pass.Result pr;
+      if (p.runsHere()) {
+        pr =
+            Pass.run(
                 config,
+                p,
+                outDir,
                 log,
-                " (round " + got.size() + " of " + config.decode().rounds() + ")");
-            if (got.size() == config.decode().rounds()) {
-              done(results, BenchResult.pooled(got), start, config, outDir, machine, log);
-            }
-          }
-        } finally {
-          if (model != null) {
-            model.close();
-          }
-        }
+                r -> {
+                  partial.add(r);
+                  line(r, log, "");
+                  writePartial(machine, r, config, outDir, partial);
+                });
+      } else {
+        log.accept(
+            "bench: "
+                + p.key()
+                + ": in a child JVM with "
+                + org.mmmamba.distill.precision.Precision.TF32_ENV
+                + (p.needsTf32Env() ? "=1" : " unset")
+                + " (libtorch reads it when it loads)");
+        pr = BenchWorker.runPass(config, p, outDir);
       }
-      end = HardwareFloors.measure(config.floors(), config.model().dModel(), m, dtype);
+      if (firstStart == null) {
+        firstStart = pr.start();
+        firstEnd = pr.end();
+      }
+      floorsBy.put(pr.precision(), pr.floors());
+      tf32Env.put(pr.precision(), String.valueOf(pr.tf32Env()));
+      machine.put("pass_tf32_env", new LinkedHashMap<>(tf32Env));
+      for (BenchResult r : pr.results()) {
+        results.add(Floors.apply(r, config, pr.floors()));
+      }
+      BenchReport soFar =
+          new BenchReport(
+              machine,
+              floorsBy.values().iterator().next(),
+              firstStart,
+              firstEnd,
+              config,
+              results,
+              floorsBy);
+      AtomicText.writeString(outDir.resolve(PARTIAL), BenchOutputs.json(soFar));
     }
     machine.put("load_avg_end", MachineInfo.loadAvg());
-    HardwareFloors floors = start.best(end);
-    List<BenchResult> withFloors = new ArrayList<>();
-    for (BenchResult r : results) {
-      withFloors.add(Floors.apply(r, config, floors));
-    }
-    BenchReport report = new BenchReport(machine, floors, start, end, config, withFloors);
+    BenchReport report =
+        new BenchReport(
+            machine,
+            floorsBy.get(config.precision().get(0)),
+            firstStart,
+            firstEnd,
+            config,
+            results,
+            floorsBy);
     BenchOutputs.write(report, outDir);
     try {
       Files.deleteIfExists(outDir.resolve(PARTIAL));
@@ -128,42 +139,39 @@ public final class Bench {
 
   static final String PARTIAL = "bench.partial.json";
 
-  private static void done(
-      List<BenchResult> results,
-      BenchResult r,
-      HardwareFloors floors,
+  private static void writePartial(
+      Map<String, Object> machine,
+      BenchResult last,
       BenchConfig config,
       Path outDir,
-      Map<String, Object> machine,
-      Consumer<String> log) {
-    results.add(r);
-    line(
-        r,
-        floors,
-        config,
-        log,
-        config.decode().rounds() > 1 && r.phase() == Phase.DECODE ? " (all rounds)" : "");
-    BenchReport partial = new BenchReport(machine, floors, floors, floors, config, results);
-    AtomicText.writeString(outDir.resolve(PARTIAL), BenchOutputs.json(partial));
+      List<BenchResult> partial) {
+    HardwareFloors none = null;
+    BenchReport r =
+        new BenchReport(machine, none, none, none, config, partial, new LinkedHashMap<>());
+    AtomicText.writeString(outDir.resolve(PARTIAL), BenchOutputs.json(r));
   }
 
-  private static void line(
-      BenchResult r, HardwareFloors floors, BenchConfig config, Consumer<String> log, String note) {
-    BenchResult f = Floors.apply(r, config, floors);
+  /** One progress line of a result with its floor. */
+  static void line(BenchResult f, Consumer<String> log, String note) {
     log.accept(
         String.format(
-            "bench: %-7s %-7s %7d: %10.2f ms [%.2f..%.2f] floor %.2f ms (x%.1f), peak RSS %s, "
-                + "cache %s%s",
-            r.model().id(),
-            r.phase().id(),
-            r.context(),
-            r.latencyMs(),
-            r.latencyMinMs(),
-            r.latencyMaxMs(),
+            "bench: %-7s %-7s %-4s %7d%s: %10.2f ms [%.2f..%.2f] floor %.2f ms (x%.1f), peak %s, "
+                + "cache %s%s%s",
+            f.model().id(),
+            f.phase().id(),
+            f.precision(),
+            f.context(),
+            f.batch() == null ? "" : "x" + f.batch(),
+            f.latencyMs(),
+            f.latencyMinMs(),
+            f.latencyMaxMs(),
             f.floorMs(),
             f.floorRatio(),
-            BenchOutputs.gib(r.peakBytes()),
-            BenchOutputs.gib(r.cacheBytes()),
+            BenchOutputs.gib(f.peakBytes()),
+            BenchOutputs.gib(f.cacheBytes()),
+            f.tokensPerS() == null || !f.phase().training()
+                ? ""
+                : String.format(", %.0f tokens/s", f.tokensPerS()),
             note));
   }
 

@@ -10,8 +10,9 @@ import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
  * What {@code mmmamba bench} measures, bound from YAML ({@code configs/bench/cpu.yaml} is the
- * default and the documentation of every key). Every key is required; unknown keys, nulls and wrong
- * types are errors naming the file, the key and the line.
+ * default and the documentation of every key). Every key is required except the GPU bench's {@code
+ * device}, {@code precision}, {@code inference_precision} and {@code training} ({@link #OPTIONAL});
+ * unknown keys, nulls and wrong types are errors naming the file, the key and the line.
  *
  * <p>Shape glossary: D = {@code model.d_model}, H heads, G kv heads, P head dim, F = {@code
  * model.ffn}, V vocab.
@@ -28,6 +29,15 @@ import org.mmmamba.distill.recipe.YamlConfigs;
  * @param seed seed of the random weights and synthetic data
  * @param isolate run every measured point in a fresh JVM so peak RSS is not inflated by earlier
  *     points
+ * @param device where the models run: cpu, gpu or gpuN
+ * @param precision one pass per entry (fp32, tf32, fp16; one value or a list): the floors and the
+ *     training steps run in every pass; tf32 needs {@code TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1}
+ *     before libtorch loads, so a pass whose setting differs from this process's runs in a child
+ *     JVM with the variable set (or removed)
+ * @param inferencePrecision the passes (a subset of {@code precision}) that also run decode,
+ *     prefill and Table 2
+ * @param training the training-step phases (stage1, stage2, stage3) through the distillation
+ *     library
  */
 public record BenchConfig(
     Dims model,
@@ -40,10 +50,20 @@ public record BenchConfig(
     Floors floors,
     int threads,
     long seed,
-    boolean isolate) {
+    boolean isolate,
+    String device,
+    @com.fasterxml.jackson.annotation.JsonFormat(
+            with = com.fasterxml.jackson.annotation.JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        List<String> precision,
+    @com.fasterxml.jackson.annotation.JsonFormat(
+            with = com.fasterxml.jackson.annotation.JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        List<String> inferencePrecision,
+    Training training) {
 
   /** Defensive copies. */
   public BenchConfig {
+    precision = precision == null ? null : List.copyOf(precision);
+    inferencePrecision = inferencePrecision == null ? null : List.copyOf(inferencePrecision);
     models = models == null ? null : List.copyOf(models);
     hybridAttentionLayers =
         hybridAttentionLayers == null ? null : List.copyOf(hybridAttentionLayers);
@@ -140,6 +160,48 @@ public record BenchConfig(
    */
   public record Floors(int copyMb, int matmulN, int repeats) {}
 
+  /**
+   * Training-step phases: for each stage and point, {@code warmup} untimed then {@code steps} timed
+   * optimiser steps of the distillation library's stage step ({@link
+   * org.mmmamba.distill.stage.StageStep}) on random weights at the config's dims (teacher and an
+   * all-Mamba student), with the distillation defaults' stage settings and the pass's precision.
+   *
+   * @param points tokens per sample x samples per step (empty: no training phases)
+   * @param stages which of stage1, stage2, stage3
+   * @param warmup untimed steps per point
+   * @param steps timed steps per point
+   */
+  public record Training(List<TrainPoint> points, List<String> stages, int warmup, int steps) {
+    /** Defensive copies. */
+    public Training {
+      points = points == null ? null : List.copyOf(points);
+      stages = stages == null ? null : List.copyOf(stages);
+    }
+  }
+
+  /**
+   * One training-step point.
+   *
+   * @param context tokens per sample (L)
+   * @param batch samples per step (B)
+   */
+  public record TrainPoint(int context, int batch) {}
+
+  /** The passes, typed. */
+  public List<BenchPrecision> precisions() {
+    return precision.stream().map(BenchPrecision::parse).toList();
+  }
+
+  /** Whether pass {@code p} runs decode, prefill and Table 2. */
+  public boolean infers(BenchPrecision p) {
+    return inferencePrecision.contains(p.key());
+  }
+
+  /** The training phases, typed, in stage order. */
+  public List<Phase> trainingPhases() {
+    return training.stages().stream().map(Phase::parse).sorted().toList();
+  }
+
   /** Reads and validates a YAML file. */
   public static BenchConfig load(Path file) {
     String text;
@@ -155,7 +217,75 @@ public record BenchConfig(
 
   /** Parses and validates YAML text; {@code where} names its source in errors. */
   public static BenchConfig parse(String yaml, String where) {
-    return YamlConfigs.bindComplete(yaml, where, BenchConfig.class).validate(where);
+    return YamlConfigs.bindComplete(withOptionalKeys(yaml), where, BenchConfig.class)
+        .validate(where);
+  }
+
+  /**
+   * The keys added with the GPU bench, and their values when a config leaves them out (configs
+   * written before them stay valid: a CPU run in fp32 without training phases). Every other key is
+   * required.
+   */
+  static final java.util.Map<String, String> OPTIONAL =
+      java.util.Map.of(
+          "device", "cpu",
+          "precision", "fp32",
+          "training", "{points: [], stages: [stage1, stage2, stage3], warmup: 1, steps: 2}");
+
+  /**
+   * {@code yaml} with the {@link #OPTIONAL} keys it lacks appended (after the last line, so the
+   * line numbers of errors stay those of the file); {@code inference_precision} defaults to {@code
+   * precision}. Text that does not parse as a mapping is returned as it is (the binder reports it).
+   */
+  static String withOptionalKeys(String yaml) {
+    com.fasterxml.jackson.databind.JsonNode tree;
+    try {
+      tree =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+                  new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+              .readTree(yaml);
+    } catch (IOException | RuntimeException e) {
+      return yaml;
+    }
+    if (tree == null || !tree.isObject()) {
+      return yaml;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode o =
+        (com.fasterxml.jackson.databind.node.ObjectNode) tree;
+    java.util.Map<String, String> add = new java.util.LinkedHashMap<>();
+    for (String k : List.of("device", "precision", "training")) {
+      if (!o.has(k)) {
+        add.put(k, OPTIONAL.get(k));
+      }
+    }
+    if (!o.has("inference_precision")) {
+      add.put(
+          "inference_precision",
+          o.has("precision") ? o.get("precision").toString() : OPTIONAL.get("precision"));
+    }
+    if (add.isEmpty()) {
+      return yaml;
+    }
+    if (yaml.strip().startsWith("{")) {
+      // A flow mapping (JSON): merge in the tree.
+      com.fasterxml.jackson.databind.ObjectMapper y =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+              new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+      try {
+        for (java.util.Map.Entry<String, String> e : add.entrySet()) {
+          o.set(e.getKey(), y.readTree(e.getValue()));
+        }
+        return o.toString();
+      } catch (IOException e) {
+        return yaml;
+      }
+    }
+    StringBuilder sb = new StringBuilder(yaml);
+    if (!yaml.endsWith("\n")) {
+      sb.append('\n');
+    }
+    add.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+    return sb.toString();
   }
 
   /** Checks every field; the message names {@code where} and the key. */
@@ -246,6 +376,64 @@ public record BenchConfig(
     positive(where, "floors.matmul_n", floors.matmulN());
     positive(where, "floors.repeats", floors.repeats());
     nonNegative(where, "threads", threads);
+    if (device == null || !device.matches("cpu|gpu|gpu[0-9]+")) {
+      throw new BadInputException(
+          where + ": device must be cpu, gpu or gpuN, got '" + device + "'");
+    }
+    if (precision.isEmpty()) {
+      throw new BadInputException(where + ": precision must list at least one of fp32, tf32, fp16");
+    }
+    for (int i = 0; i < precision.size(); i++) {
+      try {
+        BenchPrecision.parse(precision.get(i));
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(where + ": precision[" + i + "]: " + e.getMessage());
+      }
+      if (precision.subList(0, i).contains(precision.get(i))) {
+        throw new BadInputException(
+            where + ": precision[" + i + "] = " + precision.get(i) + " is listed twice");
+      }
+    }
+    if (!precision.contains("fp32") && !"float32".equals(dtype)) {
+      throw new BadInputException(where + ": dtype must be float32 unless precision is fp32");
+    }
+    for (int i = 0; i < inferencePrecision.size(); i++) {
+      if (!precision.contains(inferencePrecision.get(i))) {
+        throw new BadInputException(
+            where
+                + ": inference_precision["
+                + i
+                + "] = "
+                + inferencePrecision.get(i)
+                + " is not one of precision "
+                + precision);
+      }
+    }
+    if (training.stages().size() != training.stages().stream().distinct().count()) {
+      throw new BadInputException(where + ": training.stages has duplicates: " + training.stages());
+    }
+    for (int i = 0; i < training.stages().size(); i++) {
+      String st = training.stages().get(i);
+      if (!List.of("stage1", "stage2", "stage3").contains(st)) {
+        throw new BadInputException(
+            where
+                + ": training.stages["
+                + i
+                + "] must be stage1, stage2 or stage3, got '"
+                + st
+                + "'");
+      }
+    }
+    for (int i = 0; i < training.points().size(); i++) {
+      TrainPoint tp = training.points().get(i);
+      if (tp.context() < 2) {
+        throw new BadInputException(
+            where + ": training.points[" + i + "].context must be >= 2, got " + tp.context());
+      }
+      positive(where, "training.points[" + i + "].batch", tp.batch());
+    }
+    nonNegative(where, "training.warmup", training.warmup());
+    positive(where, "training.steps", training.steps());
     return this;
   }
 

@@ -89,11 +89,57 @@ final class BenchMarkdown {
             f.gemvD(),
             4 * f.gemvD(),
             f.gemvGflops()));
-    reading(sb, r);
-    decode(sb, r);
-    prefill(sb, r);
-    table2(sb, r);
-    return sb.toString();
+    if (!"cpu".equals(c.device())) {
+      sb.append("Device: ")
+          .append(c.device())
+          .append(" (")
+          .append(BenchOutputs.str(m, "gpu"))
+          .append("); peak memory = the device's used memory during the point (")
+          .append(BenchOutputs.str(m, "gpu_memory_source"))
+          .append(", sampled every ")
+          .append(DeviceMemory.PERIOD_MS)
+          .append(
+              " ms after libtorch's cache was emptied: the process's whole footprint on the "
+                  + "device, CUDA context and cached blocks included).\n\n");
+    }
+    if (r.floorsByPrecision().size() > 1
+        || (r.floorsByPrecision().size() == 1 && !r.floorsByPrecision().containsKey("fp32"))) {
+      sb.append("Floors per precision pass (better of the pass's start and end):\n\n");
+      row(sb, List.of("precision", "matmul GFLOP/s", "matmul n", "bandwidth GB/s", "copy GB/s"));
+      row(sb, List.of("---", "---:", "---:", "---:", "---:"));
+      r.floorsByPrecision()
+          .forEach(
+              (p, x) ->
+                  row(
+                      sb,
+                      List.of(
+                          p,
+                          fmt(x.matmulGflops(), 0),
+                          Integer.toString(x.matmulN()),
+                          fmt(x.bandwidthGBps(), 0),
+                          fmt(x.copyGBps(), 0))));
+      sb.append('\n');
+    }
+    List<String> inf = c.inferencePrecision();
+    for (String p : inf) {
+      BenchReport v = r.only(p);
+      if (inf.size() > 1 || !"fp32".equals(p)) {
+        sb.append("\n# Inference, ").append(p).append("\n\n");
+      }
+      reading(sb, v);
+      decode(sb, v);
+      prefill(sb, v);
+      table2(sb, v);
+    }
+    training(sb, r);
+    String out = sb.toString();
+    if (!"cpu".equals(c.device())) {
+      out =
+          out.replace("Peak process memory (RSS)", "Peak GPU memory")
+              .replace("Peak process RSS", "Peak GPU memory")
+              .replace("peak RSS", "peak GPU memory");
+    }
+    return out;
   }
 
   private static String params(BenchConfig c) {
@@ -156,6 +202,9 @@ final class BenchMarkdown {
           .append(".\n");
     }
     for (Phase p : Phase.values()) {
+      if (p.training()) {
+        continue;
+      }
       for (BenchModel bm : BenchModel.values()) {
         List<BenchResult> xs = r.series(bm, p);
         if (xs.isEmpty()) {
@@ -282,6 +331,56 @@ final class BenchMarkdown {
     sb.append(
         "\nPaper (RTX 4090, 2.7B-class models): HoVLE 33.03 tokens/s (7.75 s), mmMamba-linear 132.43 (1.93 s), "
             + "mmMamba-hybrid 134.77 (1.90 s).\n");
+  }
+
+  private static void training(StringBuilder sb, BenchReport r) {
+    List<BenchResult> xs =
+        r.results().stream()
+            .filter(x -> x.phase().training())
+            .sorted(
+                java.util.Comparator.comparing((BenchResult x) -> x.phase())
+                    .thenComparing(x -> -x.context())
+                    .thenComparing(x -> r.config().precision().indexOf(x.precision())))
+            .toList();
+    if (xs.isEmpty()) {
+      return;
+    }
+    BenchConfig.Training t = r.config().training();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "## Training steps\n\nOptimiser steps of the distillation stages (mmmamba-distill's "
+                + "StageStep: the stage's trainable set, loss and AdamW as `mmmamba distill` builds them; "
+                + "the distillation defaults' settings; fp16 = fp16-mixed) on the teacher and an "
+                + "all-Mamba student of these dims, random token ids; %d untimed then %d timed steps "
+                + "per point, median step time; tokens/s = tokens x batch / step time; x floor against "
+                + "the pass's matmul rate (FLOPs: teacher forward + 3x the student's trained part).\n\n",
+            t.warmup(),
+            t.steps()));
+    row(
+        sb,
+        List.of(
+            "phase",
+            "tokens x batch",
+            "precision",
+            "step ms [min–max]",
+            "tokens/s",
+            "x floor",
+            "peak GB"));
+    row(sb, List.of("---", "---", "---", "---:", "---:", "---:", "---:"));
+    for (BenchResult x : xs) {
+      row(
+          sb,
+          List.of(
+              x.phase().id(),
+              x.context() + " x " + x.batch(),
+              String.valueOf(x.precision()),
+              latency(x),
+              fmt(x.tokensPerS(), 0),
+              fmt(x.floorRatio(), 1),
+              x.peakBytes() < 0 ? "n/a" : fmt(x.peakBytes() / 1e9, 1)));
+    }
+    sb.append('\n');
   }
 
   private static void header(

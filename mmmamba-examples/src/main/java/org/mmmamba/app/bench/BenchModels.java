@@ -34,4 +34,21 @@ public final class BenchModels {
         Mamba2Config.mmMamba(d.heads(), d.kvHeads(), d.headDim(), d.convKernel(), d.chunkSize());
     return teacher.withLayers(ModelFamily.MMMAMBA, kinds, m);
   }
+
+  /**
+   * Builds {@code which} with random weights (std 0.02) on {@code m}'s device: on the CPU with
+   * {@link org.mmmamba.core.model.RandomWeights#model} (the figures so far), elsewhere with the
+   * engine's RNG ({@link org.mmmamba.core.model.RandomWeights#modelOnEngine}: seconds at HoVLE's
+   * size, where drawing 2.6 G values in Java takes minutes).
+   */
+  public static org.mmmamba.core.model.DecoderModel build(
+      BenchConfig c,
+      BenchModel which,
+      ai.djl.ndarray.NDManager m,
+      ai.djl.ndarray.types.DataType dt) {
+    DecoderConfig dc = config(c, which);
+    return m.getDevice().isGpu()
+        ? org.mmmamba.core.model.RandomWeights.modelOnEngine(dc, m, dt, c.seed())
+        : org.mmmamba.core.model.RandomWeights.model(dc, m, dt, c.seed());
+  }
 }

@@ -60,7 +60,10 @@ final class BenchOutputs {
           "weights_bytes",
           "tokens_per_s",
           "prefill_ms",
-          "decode_ms");
+          "decode_ms",
+          "device",
+          "precision",
+          "batch");
 
   static String csv(List<BenchResult> results) {
     StringBuilder sb = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
@@ -83,7 +86,10 @@ final class BenchOutputs {
         x.weightsBytes(),
         x.tokensPerS(),
         x.prefillMs(),
-        x.decodeMs()
+        x.decodeMs(),
+        x.device(),
+        x.precision(),
+        x.batch()
       };
       for (int i = 0; i < row.length; i++) {
         if (i > 0) {

@@ -14,10 +14,12 @@ final class BenchPlots {
   private BenchPlots() {}
 
   /** Writes the four PNGs into {@code dir}. */
-  static void write(BenchReport r, Path dir) {
+  static void write(BenchReport all, Path dir) {
+    BenchReport r = all.only(all.primaryPrecision());
     String dims = dimsLabel(r.config());
     String ctx = "context (K tokens, log scale)";
     String len = "prompt length (K tokens, log scale)";
+    String mem = "cpu".equals(r.config().device()) ? "process RSS" : "GPU memory";
     chart(
             r,
             Phase.DECODE,
@@ -31,7 +33,7 @@ final class BenchPlots {
             r,
             Phase.DECODE,
             true,
-            "Decode peak memory (process RSS) vs context (" + dims + ")",
+            "Decode peak memory (" + mem + ") vs context (" + dims + ")",
             ctx,
             "peak memory (GiB)",
             false)
@@ -49,7 +51,7 @@ final class BenchPlots {
             r,
             Phase.PREFILL,
             true,
-            "Prefill peak memory (process RSS) vs prompt length (" + dims + ")",
+            "Prefill peak memory (" + mem + ") vs prompt length (" + dims + ")",
             len,
             "peak memory (GiB)",
             false)
@@ -81,6 +83,15 @@ final class BenchPlots {
 
   private static String dimsLabel(BenchConfig c) {
     BenchConfig.Dims d = c.model();
-    return "D=" + d.dModel() + ", " + d.layers() + " layers";
+    return "D="
+        + d.dModel()
+        + ", "
+        + d.layers()
+        + " layers"
+        + ("cpu".equals(c.device()) ? "" : ", " + c.device())
+        + (c.precision().size() > 1 || !"fp32".equals(c.precision().get(0))
+            ? ", "
+                + (c.inferencePrecision().isEmpty() ? c.precision() : c.inferencePrecision()).get(0)
+            : "");
   }
 }

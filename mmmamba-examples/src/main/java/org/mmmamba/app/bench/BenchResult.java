@@ -30,7 +30,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param prefillMs table2: median prefill time (first token included)
  * @param decodeMs table2: median time of the remaining decode steps
  * @param newTokens table2: tokens generated
- * @param samplesMs decode: every timed step, in run order (all rounds)
+ * @param samplesMs decode: every timed step, in run order (all rounds); training steps: every timed
+ *     step
+ * @param device where it ran (cpu, gpu, gpuN); null in outputs of older runs
+ * @param precision the pass's precision (fp32, tf32, fp16); null in outputs of older runs
+ * @param batch training steps: samples per step (context = tokens per sample); else null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BenchResult(
@@ -56,7 +60,10 @@ public record BenchResult(
     Double prefillMs,
     Double decodeMs,
     Integer newTokens,
-    java.util.List<Double> samplesMs) {
+    java.util.List<Double> samplesMs,
+    String device,
+    String precision,
+    Integer batch) {
 
   /** Defensive copy. */
   public BenchResult {
@@ -128,7 +135,76 @@ public record BenchResult(
         prefillMs,
         decodeMs,
         newTokens,
-        samplesMs);
+        samplesMs,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * A training-step result: {@code context} tokens per sample x {@code batch} samples per step;
+   * tokens/s = context x batch / median step time.
+   */
+  static BenchResult trainingStep(
+      Phase phase, int context, int batch, Stats t, MemoryWindow mem, java.util.List<Double> ms) {
+    return new BenchResult(
+        BenchModel.LINEAR,
+        phase,
+        context,
+        t.n(),
+        t.median(),
+        t.min(),
+        t.max(),
+        t.q1(),
+        t.q3(),
+        mem.peakBytes(),
+        mem.baselineBytes(),
+        0,
+        0,
+        mem.reset(),
+        null,
+        null,
+        null,
+        null,
+        (double) context * batch / (t.median() / 1e3),
+        null,
+        null,
+        null,
+        ms,
+        null,
+        null,
+        batch);
+  }
+
+  /** This result with its device and precision. */
+  BenchResult tagged(String device, String precision) {
+    return new BenchResult(
+        model,
+        phase,
+        context,
+        repeats,
+        latencyMs,
+        latencyMinMs,
+        latencyMaxMs,
+        latencyQ1Ms,
+        latencyQ3Ms,
+        peakBytes,
+        baselineBytes,
+        cacheBytes,
+        weightsBytes,
+        peakReset,
+        floorMs,
+        floorRatio,
+        floorBasis,
+        floorWork,
+        tokensPerS,
+        prefillMs,
+        decodeMs,
+        newTokens,
+        samplesMs,
+        device,
+        precision,
+        batch);
   }
 
   /**
@@ -193,7 +269,10 @@ public record BenchResult(
         null,
         null,
         null,
-        all);
+        all,
+        first.device,
+        first.precision,
+        first.batch);
   }
 
   /** This result with its floor. */
@@ -221,7 +300,10 @@ public record BenchResult(
         prefillMs,
         decodeMs,
         newTokens,
-        samplesMs);
+        samplesMs,
+        device,
+        precision,
+        batch);
   }
 
   /**
@@ -232,6 +314,17 @@ public record BenchResult(
    * @param reset whether the reset worked
    */
   record MemoryWindow(long baselineBytes, long peakBytes, boolean reset) {
+    /**
+     * Opens a window on {@code device}: device memory on a GPU ({@link DeviceMemory}), process RSS
+     * on the CPU.
+     */
+    static Start start(ai.djl.Device device) {
+      if (device.isGpu()) {
+        return DeviceMemory.start(device);
+      }
+      return start();
+    }
+
     /** Resets the peak and records the baseline. */
     static Start start() {
       // Give back Java heap garbage (e.g. from building random weights) so it does not count as the
@@ -241,10 +334,17 @@ public record BenchResult(
       return new Start(ProcMemory.rssBytes(), ok);
     }
 
-    /** An open window. */
-    record Start(long baselineBytes, boolean reset) {
+    /** An open window ({@code gpu}: the device sampler, null for process RSS). */
+    record Start(long baselineBytes, boolean reset, DeviceMemory.Sampler gpu) {
+      Start(long baselineBytes, boolean reset) {
+        this(baselineBytes, reset, null);
+      }
+
       /** Closes the window: reads the peak. */
       MemoryWindow end() {
+        if (gpu != null) {
+          return new MemoryWindow(baselineBytes, gpu.stop(), reset);
+        }
         return new MemoryWindow(baselineBytes, ProcMemory.peakBytes(), reset);
       }
     }

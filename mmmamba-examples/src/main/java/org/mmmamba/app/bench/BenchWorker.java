@@ -11,7 +11,6 @@ import org.mmmamba.core.Devices;
 import org.mmmamba.core.Offline;
 import org.mmmamba.core.io.AtomicText;
 import org.mmmamba.core.model.DecoderModel;
-import org.mmmamba.core.model.RandomWeights;
 import org.mmmamba.distill.recipe.YamlConfigs;
 
 /**
@@ -20,7 +19,14 @@ import org.mmmamba.distill.recipe.YamlConfigs;
  * the config as JSON and reads the result back as JSON; the child inherits the parent's environment
  * (allocator) and heap options.
  *
- * <p>Usage (internal): {@code BenchWorker CONFIG.json MODEL PHASE LENGTH OUT.json}.
+ * <p>It also runs a whole precision pass ({@link Pass}) whose {@code
+ * TORCH_ALLOW_TF32_CUBLAS_OVERRIDE} setting differs from the parent's: libtorch reads that variable
+ * when it loads, so only a new process can change it. The child is the same java binary and jar (or
+ * classpath) with the parent's heap and {@code -D} options and environment, that one variable set
+ * or removed.
+ *
+ * <p>Usage (internal): {@code BenchWorker CONFIG.json MODEL PHASE LENGTH OUT.json PRECISION} (one
+ * point) or {@code BenchWorker --pass CONFIG.json PRECISION OUT.json} (one pass).
  */
 public final class BenchWorker {
   static {
@@ -32,14 +38,33 @@ public final class BenchWorker {
   /** Child entry point. Exit code 0 on success, 1 on any failure (the message goes to stderr). */
   public static void main(String[] args) {
     try {
-      if (args.length != 5) {
+      if (args.length == 4 && args[0].equals("--pass")) {
+        BenchConfig c =
+            YamlConfigs.completeJsonMapper()
+                .readValue(Path.of(args[1]).toFile(), BenchConfig.class);
+        Pass.Result r =
+            Pass.run(
+                c,
+                BenchPrecision.parse(args[2]),
+                Path.of(args[3]).getParent(),
+                System.err::println,
+                x -> Bench.line(x, System.err::println, ""));
+        AtomicText.writeString(Path.of(args[3]), BenchOutputs.mapper().writeValueAsString(r));
+        System.exit(0);
+      }
+      if (args.length != 6) {
         throw new IllegalArgumentException(
-            "usage: BenchWorker CONFIG.json MODEL PHASE LENGTH OUT.json");
+            "usage: BenchWorker CONFIG.json MODEL PHASE LENGTH OUT.json PRECISION");
       }
       BenchConfig c =
           YamlConfigs.completeJsonMapper().readValue(Path.of(args[0]).toFile(), BenchConfig.class);
       BenchResult r =
-          runHere(c, BenchModel.parse(args[1]), Phase.parse(args[2]), Integer.parseInt(args[3]));
+          runHere(
+              c,
+              BenchModel.parse(args[1]),
+              Phase.parse(args[2]),
+              Integer.parseInt(args[3]),
+              BenchPrecision.parse(args[5]));
       AtomicText.writeString(Path.of(args[4]), BenchOutputs.mapper().writeValueAsString(r));
     } catch (Exception | Error e) {
       System.err.println("bench worker: " + e);
@@ -50,19 +75,19 @@ public final class BenchWorker {
   }
 
   /** Builds the model and measures one point in this JVM. */
-  static BenchResult runHere(BenchConfig c, BenchModel which, Phase phase, int length) {
-    DataType dtype = Devices.dtype(c.dtype());
+  static BenchResult runHere(
+      BenchConfig c, BenchModel which, Phase phase, int length, BenchPrecision p) {
+    DataType dtype = p.dtype(c.dtype());
     Threads.apply(c.threads());
-    try (NDManager m = Devices.newManager("cpu");
-        DecoderModel model =
-            RandomWeights.model(BenchModels.config(c, which), m, dtype, c.seed())) {
+    try (NDManager m = Devices.newManager(c.device());
+        DecoderModel model = BenchModels.build(c, which, m, dtype)) {
       return Points.run(c, which, phase, length, model, m);
     }
   }
 
   /** Runs the point in a child JVM with this JVM's classpath, heap options and environment. */
   static BenchResult runIsolated(
-      BenchConfig c, BenchModel which, Phase phase, int length, Path outDir) {
+      BenchConfig c, BenchModel which, Phase phase, int length, BenchPrecision p, Path outDir) {
     Path tmp = null;
     try {
       tmp = Files.createTempDirectory(outDir.toAbsolutePath(), ".bench-worker");
@@ -74,7 +99,12 @@ public final class BenchWorker {
           ChildJvm.run(
               BenchWorker.class,
               List.of(
-                  cfg.toString(), which.id(), phase.id(), Integer.toString(length), out.toString()),
+                  cfg.toString(),
+                  which.id(),
+                  phase.id(),
+                  Integer.toString(length),
+                  out.toString(),
+                  p.key()),
               label);
       if (rc != 0 || !Files.exists(out)) {
         throw new IllegalStateException(
@@ -92,6 +122,38 @@ public final class BenchWorker {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(
           "bench worker I/O for " + which.id() + " " + phase.id() + " " + length, e);
+    } finally {
+      if (tmp != null) {
+        deleteTree(tmp);
+      }
+    }
+  }
+
+  /**
+   * Runs precision pass {@code p} in a child JVM whose environment has {@code
+   * TORCH_ALLOW_TF32_CUBLAS_OVERRIDE} set to 1 (tf32) or removed (fp32, fp16).
+   */
+  static Pass.Result runPass(BenchConfig c, BenchPrecision p, Path outDir) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempDirectory(outDir.toAbsolutePath(), ".bench-pass");
+      Path cfg = tmp.resolve("config.json");
+      Path out = tmp.resolve("pass.json");
+      Files.writeString(cfg, YamlConfigs.completeJsonMapper().writeValueAsString(c));
+      int rc =
+          ChildJvm.run(
+              BenchWorker.class,
+              List.of("--pass", cfg.toString(), p.key(), out.toString()),
+              "bench pass " + p.key(),
+              java.util.Map.of(
+                  org.mmmamba.distill.precision.Precision.TF32_ENV, p.needsTf32Env() ? "1" : ""));
+      if (rc != 0 || !Files.exists(out)) {
+        throw new IllegalStateException(
+            "bench pass " + p.key() + " failed (exit " + rc + "); see its messages above");
+      }
+      return BenchOutputs.mapper().readValue(out.toFile(), Pass.Result.class);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("bench pass I/O for " + p.key(), e);
     } finally {
       if (tmp != null) {
         deleteTree(tmp);

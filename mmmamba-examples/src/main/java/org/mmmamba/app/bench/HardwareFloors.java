@@ -52,14 +52,20 @@ public record HardwareFloors(
       NDArray src = m.randomNormal(new Shape(n)).toType(dtype, false);
       NDArray dst = m.zeros(new Shape(n), dtype);
       NDIndex all = new NDIndex(":");
-      copy = time(f.repeats(), () -> dst.set(all, src));
+      copy =
+          time(
+              f.repeats(),
+              () -> {
+                dst.set(all, src);
+                sync(dst);
+              });
       read =
           time(
               f.repeats(),
               () -> {
                 try (NDScope s = new NDScope()) {
                   s.suppressNotUsedWarning();
-                  src.sum().getFloat();
+                  sync(src.sum());
                 }
               });
       src.close();
@@ -73,7 +79,7 @@ public record HardwareFloors(
               () -> {
                 try (NDScope s = new NDScope()) {
                   s.suppressNotUsedWarning();
-                  a.matMul(b).getFloat(0, 0);
+                  sync(a.matMul(b));
                 }
               });
       NDArray x = m.randomNormal(new Shape(1, gemvD)).toType(dtype, false);
@@ -88,7 +94,7 @@ public record HardwareFloors(
                       for (int i = 0; i < gemvBatch; i++) {
                         y = Linear.linear(x, w).singletonOrThrow();
                       }
-                      y.getFloat(0, 0);
+                      sync(y);
                     }
                   })
               / gemvBatch;
@@ -136,6 +142,17 @@ public record HardwareFloors(
   /** Prefill floor: FLOPs over the matmul rate, in ms. */
   public double flopsMs(double flops) {
     return flops / (matmulGflops * 1e9) * 1e3;
+  }
+
+  /**
+   * Waits for {@code a}: reads one element to the host (on a GPU the ops before it have then
+   * finished; any dtype).
+   */
+  static void sync(NDArray a) {
+    try (NDScope s = new NDScope()) {
+      s.suppressNotUsedWarning();
+      a.flatten().get(new NDIndex("0:1")).toType(DataType.FLOAT32, false).toFloatArray();
+    }
   }
 
   /** Median milliseconds of {@code repeats} runs after one warm-up. */

@@ -20,6 +20,49 @@ final class MachineInfo {
 
   /** A snapshot (an ordered map, written as the JSON object "machine"). */
   static Map<String, Object> collect(boolean isolated) {
+    return collect(isolated, "cpu");
+  }
+
+  /**
+   * A snapshot for a run on {@code device}; on a GPU also its name, memory and driver (nvidia-smi)
+   * and how device memory is read ({@link DeviceMemory#source}).
+   */
+  static Map<String, Object> collect(boolean isolated, String device) {
+    Map<String, Object> m = collectCpu(isolated);
+    m.put("device", device);
+    if (!"cpu".equals(device)) {
+      ai.djl.Device d = org.mmmamba.core.Devices.resolve(device);
+      m.put("gpu_count", Engine.getInstance().getGpuCount());
+      m.put("gpu", nvidiaSmi(d.getDeviceId()));
+      m.put("gpu_memory_source", DeviceMemory.source(d));
+      m.put("tf32_override_env", env(org.mmmamba.distill.precision.Precision.TF32_ENV));
+      m.put("pytorch_cuda_alloc_conf", env("PYTORCH_CUDA_ALLOC_CONF"));
+    }
+    return m;
+  }
+
+  private static String nvidiaSmi(int id) {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "nvidia-smi",
+                  "--query-gpu=name,memory.total,driver_version",
+                  "--format=csv,noheader",
+                  "-i",
+                  Integer.toString(Math.max(id, 0)))
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      return p.waitFor() == 0 ? out : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static Map<String, Object> collectCpu(boolean isolated) {
     Engine engine =
         Engine.getInstance(); // loads the native library before the thread queries below
     Map<String, Object> m = new LinkedHashMap<>();

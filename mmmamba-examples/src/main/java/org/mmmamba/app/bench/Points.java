@@ -56,7 +56,7 @@ final class Points {
     SplittableRandom rng = new SplittableRandom(c.seed() + context);
     long token = rng.nextInt(model.config().vocabSize());
     long cacheBytes;
-    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
+    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start(m.getDevice());
     // Inside the memory window on purpose: run before it, the warm-up plus the window's System.gc()
     // left the
     // baseline ~0.15 GiB higher (measured: 0.64-0.68 against 0.48-0.56 GiB), while run inside it
@@ -120,7 +120,7 @@ final class Points {
     long[] ids = randomIds(new SplittableRandom(c.seed() + len), len, model.config().vocabSize());
     double[] ms = new double[repeats];
     long cacheBytes = 0;
-    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
+    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start(m.getDevice());
     for (int r = 0; r < warmup + repeats; r++) {
       long t0 = System.nanoTime();
       try (ModelCache cache = model.newCache(m, 1, len);
@@ -166,7 +166,7 @@ final class Points {
     double[] pre = new double[t2.repeats()];
     double[] dec = new double[t2.repeats()];
     long cacheBytes = 0;
-    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start();
+    BenchResult.MemoryWindow.Start w = BenchResult.MemoryWindow.start(m.getDevice());
     try (NDManager inputs = m.newSubManager()) {
       // The image embeddings come from the vision side: made once, outside the timed region.
       NDArray image =

@@ -100,4 +100,35 @@ public final class Work {
     }
     return flops;
   }
+
+  /**
+   * Matmul FLOPs of one training step of {@code phase} on {@code batch} samples of {@code len}
+   * tokens, counting forward as {@link #prefillFlops} with the LM head over every position, and a
+   * backward pass as twice its forward (input and weight gradients):
+   *
+   * <ul>
+   *   <li>stage 3: teacher forward + student forward and backward = F_t + 3 F_s;
+   *   <li>stages 1-2: the teacher's layers forward (no LM head) + the student's mixers forward and
+   *       backward = T_layers + 3 M_s, where M_s leaves out the MLPs (the mixers alone run).
+   * </ul>
+   */
+  public static double trainStepFlops(
+      DecoderConfig teacher, DecoderConfig student, Phase phase, long len, long batch) {
+    double head = 2.0 * teacher.hiddenSize() * teacher.vocabSize();
+    double ft = prefillFlops(teacher, len) - head;
+    double fs = prefillFlops(student, len) - head;
+    if (phase == Phase.STAGE3) {
+      return batch * (ft + head * len + 3 * (fs + head * len));
+    }
+    double mlp =
+        student.hasMlp()
+            ? 2.0
+                * 3
+                * student.hiddenSize()
+                * student.intermediateSize()
+                * len
+                * student.numLayers()
+            : 0;
+    return batch * (ft + 3 * (fs - mlp));
+  }
 }

@@ -127,7 +127,8 @@ class BenchSmokeTest {
   @Test
   void isolatedPointRunsInAChildJvm(@TempDir Path out) {
     BenchConfig c = BenchConfig.load(repoFile("configs/bench/smoke.yaml"));
-    BenchResult r = BenchWorker.runIsolated(c, BenchModel.HYBRID, Phase.DECODE, 64, out);
+    BenchResult r =
+        BenchWorker.runIsolated(c, BenchModel.HYBRID, Phase.DECODE, 64, BenchPrecision.FP32, out);
     assertEquals(BenchModel.HYBRID, r.model());
     assertEquals(64, r.context());
     assertTrue(r.latencyMs() > 0 && r.cacheBytes() > 0 && r.weightsBytes() > 0);
