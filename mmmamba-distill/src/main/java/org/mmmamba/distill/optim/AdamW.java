@@ -47,6 +47,16 @@ import org.mmmamba.core.io.TensorIo;
  * <p>Saved state: tensors {@code optim.m.<name>}, {@code optim.v.<name>} (parameter dtype) and
  * {@code optim.t.<name>} (I64, shape [1]), plus metadata {@code optim.steps} (calls to {@link
  * #step}) and the hyperparameters for the record. Not thread-safe.
+ *
+ * <p><b>Multi-tensor fast path</b> (like torch's {@code foreach} implementation, on the GPU an op
+ * count matter: each op costs a launch and a JNI call). When every parameter has the same dtype,
+ * the moments of all parameters live in one flat buffer each, and each parameter's m and v are
+ * views into it. A step in which every parameter has a gradient and all update counts are equal
+ * (the usual case) concatenates the gradients once and runs the moment and update arithmetic on the
+ * flat buffers: about 4 ops per parameter plus 15, instead of about 14 per parameter. The
+ * arithmetic is element-wise and in the same order, so the result is bitwise that of the
+ * per-parameter path, which stays as the slow twin ({@link #perParameter}) and serves every other
+ * step.
  */
 public final class AdamW implements AutoCloseable {
   /** Prefix of every tensor this optimiser saves. */
@@ -56,6 +66,16 @@ public final class AdamW implements AutoCloseable {
   private final NDManager stateManager;
   private final Map<String, Slot> slots = new LinkedHashMap<>();
   private long steps;
+
+  /** Flat moments (null when the parameters' dtypes differ); the slots' m and v are views. */
+  private NDArray flatM;
+
+  private NDArray flatV;
+
+  /** Split points of the flat buffers between consecutive parameters (slot order). */
+  private long[] splits;
+
+  private boolean multiTensor = true;
 
   /** Per-parameter state. */
   private static final class Slot {
@@ -91,6 +111,20 @@ public final class AdamW implements AutoCloseable {
     Device device = params.values().iterator().next().getDevice();
     this.stateManager = NDManager.newBaseManager(device);
     try {
+      DataType common = params.values().iterator().next().getDataType();
+      long total = 0;
+      for (NDArray p : params.values()) {
+        common = p.getDataType() == common ? common : null;
+        total += p.getShape().size();
+      }
+      if (common != null && common.isFloating()) {
+        flatM = stateManager.zeros(new ai.djl.ndarray.types.Shape(total), common);
+        flatV = stateManager.zeros(new ai.djl.ndarray.types.Shape(total), common);
+        NDScope.unregister(flatM, flatV);
+        splits = new long[params.size() - 1];
+      }
+      long offset = 0;
+      int index = 0;
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         String name = e.getKey();
         NDArray p = Objects.requireNonNull(e.getValue(), name);
@@ -101,8 +135,23 @@ public final class AdamW implements AutoCloseable {
         if (!p.getDataType().isFloating()) {
           throw new IllegalArgumentException("parameter '" + name + "' is " + p.getDataType());
         }
-        NDArray m = stateManager.zeros(p.getShape(), p.getDataType());
-        NDArray v = stateManager.zeros(p.getShape(), p.getDataType());
+        NDArray m;
+        NDArray v;
+        if (flatM != null) {
+          long n = p.getShape().size();
+          ai.djl.ndarray.index.NDIndex range =
+              new ai.djl.ndarray.index.NDIndex("{}:{}", offset, offset + n);
+          m = flatM.get(range).reshape(p.getShape());
+          v = flatV.get(range).reshape(p.getShape());
+          offset += n;
+          if (index < splits.length) {
+            splits[index] = offset;
+          }
+          index++;
+        } else {
+          m = stateManager.zeros(p.getShape(), p.getDataType());
+          v = stateManager.zeros(p.getShape(), p.getDataType());
+        }
         NDScope.unregister(m, v);
         slots.put(name, new Slot(p, m, v, decays.test(name)));
       }
@@ -179,6 +228,75 @@ public final class AdamW implements AutoCloseable {
                 + s.p.getShape());
       }
     }
+    if (multiTensor && flatM != null && allPresentInStep(grads)) {
+      multiTensorStep(grads, lr);
+    } else {
+      perParameter(grads, lr);
+    }
+    steps++;
+  }
+
+  /**
+   * Turns the multi-tensor fast path on (the default) or off; off, every step takes the
+   * per-parameter path (the slow twin; results are bitwise equal).
+   */
+  public AdamW multiTensor(boolean on) {
+    this.multiTensor = on;
+    return this;
+  }
+
+  /** Every parameter has a gradient and all update counts are equal. */
+  private boolean allPresentInStep(Map<String, NDArray> grads) {
+    long t = -1;
+    for (Map.Entry<String, Slot> e : slots.entrySet()) {
+      if (grads.get(e.getKey()) == null) {
+        return false;
+      }
+      if (t >= 0 && e.getValue().t != t) {
+        return false;
+      }
+      t = e.getValue().t;
+    }
+    return true;
+  }
+
+  /** The fast path: one concatenated gradient, flat moments, one split of the update. */
+  private void multiTensorStep(Map<String, NDArray> grads, double lr) {
+    double b1 = config.beta1();
+    double b2 = config.beta2();
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      Scalars c = new Scalars();
+      DataType dt = flatM.getDataType();
+      ai.djl.ndarray.NDList flat = new ai.djl.ndarray.NDList(slots.size());
+      long t = 0;
+      for (Map.Entry<String, Slot> e : slots.entrySet()) {
+        flat.add(grads.get(e.getKey()).reshape(-1));
+        t = ++e.getValue().t;
+      }
+      NDArray g = flat.size() == 1 ? flat.get(0) : ai.djl.ndarray.NDArrays.concat(flat);
+      double bc1 = 1 - Math.pow(b1, t);
+      double bc2 = 1 - Math.pow(b2, t);
+      double stepSize = lr / bc1;
+      double bc2Sqrt = Math.sqrt(bc2);
+      flatM.addi(flatM.sub(g).muli(c.of(-(1 - b1), dt)));
+      flatV.muli(c.of(b2, dt)).addi(c.of(1 - b2, dt).mul(g).muli(g));
+      NDArray denom = flatV.sqrt().divi(c.of(bc2Sqrt, dt)).addi(c.of(config.eps(), dt));
+      NDArray update = flatM.div(denom).muli(c.of(-stepSize, dt));
+      ai.djl.ndarray.NDList parts =
+          splits.length == 0 ? new ai.djl.ndarray.NDList(update) : update.split(splits);
+      int i = 0;
+      for (Slot s : slots.values()) {
+        if (s.decays && config.weightDecay() != 0) {
+          s.p.muli(c.of(1 - lr * config.weightDecay(), dt));
+        }
+        s.p.addi(parts.get(i++).reshape(s.p.getShape()));
+      }
+    }
+  }
+
+  /** The per-parameter path (torch's single-tensor AdamW), the fast path's slow twin. */
+  private void perParameter(Map<String, NDArray> grads, double lr) {
     double b1 = config.beta1();
     double b2 = config.beta2();
     try (NDScope scope = new NDScope()) {
@@ -211,7 +329,6 @@ public final class AdamW implements AutoCloseable {
         s.p.addi(s.m.div(denom).muli(c.of(-stepSize, dt)));
       }
     }
-    steps++;
   }
 
   /** Adds the state tensors and metadata to a writer (bytes are read when the writer writes). */

@@ -43,8 +43,15 @@ public final class GradClip {
     if (Double.isFinite(total) && coef < 1) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
+        // One 0-d factor per (device, dtype), not one per gradient: on a GPU each create() is a
+        // host-to-device copy.
+        java.util.Map<String, NDArray> factors = new java.util.HashMap<>();
         for (NDArray g : grads) {
-          g.muli(g.getManager().create(coef).toType(g.getDataType(), false));
+          NDArray f =
+              factors.computeIfAbsent(
+                  g.getDevice() + ":" + g.getDataType(),
+                  k -> g.getManager().create(coef).toType(g.getDataType(), false));
+          g.muli(f);
         }
       }
     }
