@@ -210,16 +210,15 @@ public record RunConfig(
       String bad = run.devices().problem();
       require(at, "run.devices", bad == null, bad);
       String d = lower(run.device());
+      String first = run.devices().isAll() ? "gpu0" : run.devices().names().get(0);
       require(
           at,
           "run.devices",
           d.isEmpty()
               || d.equals("auto")
-              || (!run.devices().isAll() && d.equals(run.devices().names().get(0)))
-              || (!run.devices().isAll()
-                  && d.equals("cpu")
-                  && run.devices().names().get(0).startsWith("cpu"))
-              || (run.devices().isAll() && (d.equals("gpu") || d.equals("gpu0"))),
+              || d.equals(first)
+              || (d.equals("gpu") && first.equals("gpu0"))
+              || (d.equals("cpu") && first.startsWith("cpu")),
           "disagrees with run.device '"
               + run.device()
               + "' (leave run.device at auto, or make it the first of run.devices)");
