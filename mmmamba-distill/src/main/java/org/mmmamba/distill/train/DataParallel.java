@@ -40,13 +40,13 @@ import org.mmmamba.core.nn.Scalars;
  * adding (wider types stay as they are), on replica 0's device, in replica order.
  *
  * <p><b>Where AdamW lives: once, on replica 0's device.</b> The optimiser state (float32 masters
- * under fp16-mixed, both moments) exists once, next to replica 0. Sharding it (ZeRO-1) would save
- * (N-1)/N of it on device 0 (about 7 GB for HoVLE's stage-3 trainable set of ~0.6 B parameters at
- * 12 bytes each, against 141 GB of an H200), but without a collective library every byte moves as
- * an explicit device-to-device copy from Java: a sharded update moves the same gradient and
- * parameter bytes as this one (each device sends (N-1)/N of its gradient and receives (N-1)/N of
- * the parameters), in N(N-1) copies instead of 2(N-1), and the update itself is ~1 % of a stage-3
- * step. One copy keeps a checkpoint exactly the one-device checkpoint and resume unchanged.
+ * under fp16-mixed, both moments: 12 bytes per trainable parameter) exists once, next to replica 0.
+ * Sharding it (ZeRO-1) would save (N-1)/N of it on device 0, but without a collective library every
+ * byte moves as an explicit device-to-device copy from Java: a sharded update moves the same
+ * gradient and parameter bytes as this one (each device sends (N-1)/N of its gradient and receives
+ * (N-1)/N of the parameters), in N(N-1) copies instead of 2(N-1), for an update that is one
+ * elementwise pass over the trainable parameters. One copy also keeps a checkpoint exactly the
+ * one-device checkpoint and resume unchanged.
  *
  * <p><b>Replicas stay bitwise equal</b>: every replica starts as a copy of replica 0 ({@link
  * #broadcast}) and after each applied update receives replica 0's new values (a copy of bits, also
