@@ -148,7 +148,18 @@ public final class Distillation {
     // fp16-mixed: teacher, frozen student weights and activations in float16; trainable arrays get
     // float32 masters.
     DataType dt = precision.mixed() ? precision.computeType() : Devices.dtype(c.run().dtype());
-    try (NDManager root = Devices.newManager(c.run().device());
+    List<ai.djl.Device> devices = null;
+    if (c.run().devices() != null) {
+      try {
+        devices = c.run().devices().resolve(ai.djl.engine.Engine.getInstance().getGpuCount());
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(at.where("run.devices") + ": " + e.getMessage(), e);
+      }
+    }
+    try (NDManager root =
+            devices == null
+                ? Devices.newManager(c.run().device())
+                : NDManager.newBaseManager(devices.get(0));
         VisionLanguageModel teacher = Models.loadVlm(teacherDir, root, dt)) {
       Path tokFile =
           c.data().tokenizer() != null
@@ -229,6 +240,8 @@ public final class Distillation {
                   .teacherDir("teacher", teacherDir)
                   .extra("precision", precision.key())
                   .extra("tf32_override", String.valueOf(System.getenv(Precision.TF32_ENV)))
+                  .extra(
+                      "devices", devices == null ? root.getDevice().toString() : devices.toString())
                   .build();
           if (o.resume()) {
             RunDirectory.checkSameInputs(
@@ -252,7 +265,8 @@ public final class Distillation {
                   dt,
                   o.resume(),
                   MidRunEvaluation.forRun(c, td, teacher),
-                  o.onStep());
+                  o.onStep(),
+                  devices);
           TrainingRun.Summary s1 = stage1.train(ctx, all, layers);
           TrainingRun.Summary s2 = stage2.train(ctx, all, layers);
           List<StudentResult> students = new ArrayList<>();

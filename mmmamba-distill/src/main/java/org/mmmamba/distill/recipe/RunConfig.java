@@ -39,13 +39,16 @@ public record RunConfig(
    * a precision other than fp32, {@code dtype} must stay float32 (the precision decides the array
    * types). {@code maxConsecutiveSkips} skipped (non-finite) steps in a row stop a training stage
    * with exit code 3. {@code fp16InitialScale}: fp16-mixed's first loss scale (each stage starts
-   * there).
+   * there). {@code devices} (null: {@code device} alone) runs stage 3 data parallel over those
+   * devices ({@link DeviceSet}, docs/scale-out.md); {@code device}, when also set to other than
+   * auto, must be the first of them.
    */
   public record Run(
       String name,
       String outDir,
       Long seed,
       String device,
+      DeviceSet devices,
       String dtype,
       String precision,
       Integer maxConsecutiveSkips,
@@ -203,6 +206,23 @@ public record RunConfig(
         "run.max_consecutive_skips",
         run.maxConsecutiveSkips() != null && run.maxConsecutiveSkips() >= 1,
         "must be >= 1");
+    if (run.devices() != null) {
+      String bad = run.devices().problem();
+      require(at, "run.devices", bad == null, bad);
+      String d = lower(run.device());
+      String first = run.devices().isAll() ? "gpu0" : run.devices().names().get(0);
+      require(
+          at,
+          "run.devices",
+          d.isEmpty()
+              || d.equals("auto")
+              || d.equals(first)
+              || (d.equals("gpu") && first.equals("gpu0"))
+              || (d.equals("cpu") && first.startsWith("cpu")),
+          "disagrees with run.device '"
+              + run.device()
+              + "' (leave run.device at auto, or make it the first of run.devices)");
+    }
     require(at, "teacher.path", teacher.path() != null && !teacher.path().isBlank(), "must be set");
     require(at, "data.train", data.train() != null, "must be set");
     require(at, "data.batch_size", data.batchSize() != null && data.batchSize() > 0, "must be > 0");

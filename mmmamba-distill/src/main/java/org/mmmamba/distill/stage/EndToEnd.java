@@ -59,6 +59,80 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     return new EndToEndLoss(teacher, student, config.temperature(), config.ceWeight());
   }
 
+  /** Stage 3's loss of one batch on one replica (its manager, teacher and loss). */
+  private NDArray lossOf(
+      EndToEndLoss loss,
+      ai.djl.ndarray.NDManager m,
+      VisionLanguageModel teacher,
+      org.mmmamba.distill.data.Batch b,
+      boolean answerOnly,
+      ai.djl.ndarray.types.DataType dt) {
+    NDArray ids = ModelInputs.ids(m, b);
+    NDArray mask =
+        answerOnly
+            ? ModelInputs.answerPredictionMask(m, b, dt)
+            : ModelInputs.nextTokenMask(m, b, dt);
+    NDArray next = ModelInputs.nextIds(ids);
+    return loss.loss(teacher.inputEmbeds(ids, ModelInputs.pixels(m, b, dt)), mask, next);
+  }
+
+  /**
+   * Stage 3 data parallel over {@code ctx.devices()} ({@link
+   * org.mmmamba.distill.train.DataParallel}): replica 0 is {@code vlm}'s student with the run's
+   * teacher on the root device, replica r a bitwise copy of both on device r ({@link Replica}).
+   * Checkpoints hold replica 0's arrays (one copy), so the student saved after it is the same.
+   */
+  private TrainingRun.Summary trainDataParallel(
+      StageContext ctx,
+      RunConfig.Student st,
+      VisionLanguageModel vlm,
+      List<String> names,
+      org.mmmamba.distill.train.RunHooks hooks,
+      Path dir)
+      throws IOException {
+    List<ai.djl.Device> devices = ctx.devices();
+    List<Replica> copies = new java.util.ArrayList<>();
+    List<Map<String, NDArray>> trainable = new java.util.ArrayList<>();
+    try {
+      for (int r = 1; r < devices.size(); r++) {
+        copies.add(Replica.copy(devices.get(r), ctx.teacher(), vlm));
+      }
+      List<org.mmmamba.distill.train.Loss<org.mmmamba.distill.data.Batch>> losses =
+          new java.util.ArrayList<>();
+      trainable.add(Mixers.trainable(vlm.decoder().weights(), names));
+      EndToEndLoss l0 =
+          new EndToEndLoss(
+              ctx.teacher().decoder(), vlm.decoder(), config.temperature(), config.ceWeight());
+      boolean answerOnly = config.answerOnly();
+      losses.add(b -> lossOf(l0, ctx.root(), ctx.teacher(), b, answerOnly, ctx.dtype()));
+      for (Replica rep : copies) {
+        trainable.add(Mixers.trainable(rep.student().weights(), names));
+        EndToEndLoss lr =
+            new EndToEndLoss(
+                rep.teacher().decoder(), rep.student(), config.temperature(), config.ceWeight());
+        losses.add(b -> lossOf(lr, rep.manager(), rep.teacher(), b, answerOnly, ctx.dtype()));
+      }
+      try (org.mmmamba.distill.train.DataParallel dp =
+          new org.mmmamba.distill.train.DataParallel(trainable)) {
+        return TrainingRun.runDataParallel(
+            dir.resolve("train"),
+            ctx.settings(label() + ":" + st.name(), training(), false),
+            dp,
+            ctx.stream(training(), 3),
+            losses,
+            ctx.resume(),
+            hooks);
+      }
+    } finally {
+      for (Map<String, NDArray> t : trainable) {
+        Mixers.freeze(t);
+      }
+      for (Replica rep : copies) {
+        rep.close();
+      }
+    }
+  }
+
   /** The student's directory in the run directory. */
   public Path dir(Path runDir, String student) {
     return runDir.resolve("students").resolve(student);
@@ -106,36 +180,34 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     TrainingRun.Summary sum = null;
     if (s.trains()) {
       ctx.releaseCachedGpuMemory();
-      Map<String, NDArray> trainable =
-          Mixers.trainable(student.weights(), trainableNames(student.config(), null));
-      EndToEndLoss loss = loss(tdec, student);
       boolean answerOnly = config.answerOnly();
-      try {
-        sum =
-            TrainingRun.run(
-                dir.resolve("train"),
-                ctx.settings(label() + ":" + st.name(), s, false),
-                trainable,
-                ctx.stream(s, 3),
-                b -> {
-                  NDArray ids = ModelInputs.ids(ctx.root(), b);
-                  NDArray mask =
-                      answerOnly
-                          ? ModelInputs.answerPredictionMask(ctx.root(), b, ctx.dtype())
-                          : ModelInputs.nextTokenMask(ctx.root(), b, ctx.dtype());
-                  NDArray next = ModelInputs.nextIds(ids);
-                  return loss.loss(ctx.embeds(b), mask, next);
-                },
-                ctx.resume(),
-                (ctx.midRun() == null
-                        ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
-                        : new org.mmmamba.distill.train.RunHooks(
-                            ctx.tensorBoard(st.name()),
-                            c.eval().every(),
-                            step -> ctx.midRun().figures(st.name(), vlm)))
-                    .withStepListener(ctx.onStep()));
-      } finally {
-        Mixers.freeze(trainable);
+      org.mmmamba.distill.train.RunHooks hooks =
+          (ctx.midRun() == null
+                  ? org.mmmamba.distill.train.RunHooks.tensorBoard(ctx.tensorBoard(st.name()))
+                  : new org.mmmamba.distill.train.RunHooks(
+                      ctx.tensorBoard(st.name()),
+                      c.eval().every(),
+                      step -> ctx.midRun().figures(st.name(), vlm)))
+              .withStepListener(ctx.onStep());
+      List<String> names = trainableNames(student.config(), null);
+      if (!ctx.dataParallel()) {
+        Map<String, NDArray> trainable = Mixers.trainable(student.weights(), names);
+        EndToEndLoss loss = loss(tdec, student);
+        try {
+          sum =
+              TrainingRun.run(
+                  dir.resolve("train"),
+                  ctx.settings(label() + ":" + st.name(), s, false),
+                  trainable,
+                  ctx.stream(s, 3),
+                  b -> lossOf(loss, ctx.root(), ctx.teacher(), b, answerOnly, ctx.dtype()),
+                  ctx.resume(),
+                  hooks);
+        } finally {
+          Mixers.freeze(trainable);
+        }
+      } else {
+        sum = trainDataParallel(ctx, st, vlm, names, hooks, dir);
       }
     } else {
       LOG.info("{} ({}): skipped", label(), st.name());

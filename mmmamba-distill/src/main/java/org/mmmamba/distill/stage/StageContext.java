@@ -32,6 +32,8 @@ import org.mmmamba.distill.train.TrainingRun;
  * @param onStep called after every optimiser step of every stage (null for none)
  * @param midRun the held-out evaluation of {@code eval.every} during stage 3, or null when it is
  *     off
+ * @param devices {@code run.devices} resolved (stage 3 runs data parallel over them, replica 0 on
+ *     {@code root}'s device), or null for one device without replicas
  */
 public record StageContext(
     RunConfig config,
@@ -42,7 +44,8 @@ public record StageContext(
     DataType dtype,
     boolean resume,
     org.mmmamba.distill.eval.MidRunEvaluation midRun,
-    org.mmmamba.distill.train.RunHooks.StepListener onStep) {
+    org.mmmamba.distill.train.RunHooks.StepListener onStep,
+    java.util.List<ai.djl.Device> devices) {
 
   /**
    * On a GPU, hands libtorch's cached free blocks back to the driver before a stage, so that the
@@ -58,6 +61,11 @@ public record StageContext(
   /** The TensorBoard log directory of one stage or student: {@code <out_dir>/tb/<name>}. */
   public java.nio.file.Path tensorBoard(String name) {
     return config.outDir().resolve("tb").resolve(name);
+  }
+
+  /** True when stage 3 runs data parallel ({@code run.devices} set, even to one device). */
+  public boolean dataParallel() {
+    return devices != null;
   }
 
   /** The teacher's input embeddings (B, L, D) of a batch (text and image tokens). */

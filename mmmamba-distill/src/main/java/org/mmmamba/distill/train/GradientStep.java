@@ -1,10 +1,8 @@
 package org.mmmamba.distill.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +21,9 @@ import org.mmmamba.distill.optim.NonFinite;
  * <p>{@link #run} for k micro-batches:
  *
  * <ol>
- *   <li>opens one {@code NDScope} (every array created in the step is freed at its end) and one
- *       {@code GradientCollector} (one per JVM; gradients accumulate across its backward calls);
+ *   <li>opens one {@code NDScope} (every array created in the step is freed at its end) and turns
+ *       gradient recording on for this thread ({@link Backward}: DJL's collector without its
+ *       one-per-JVM limit; gradients accumulate across its backward calls);
  *   <li>per micro-batch i: {@code loss_i = fn.loss(i)}, backward of {@code loss_i / k};
  *   <li>closes the collector, takes each parameter's gradient (null if no backward reached it),
  *       measures the global norm and clips it to {@code maxGradNorm} (torch's {@code
@@ -39,8 +38,14 @@ import org.mmmamba.distill.optim.NonFinite;
  *
  * <p>The schedule position {@code pos} advances by one per step, skipped steps included (as a torch
  * scheduler stepped after a skipped update); it is separate from AdamW's bias-correction counts,
- * which only advance on applied updates. Both are checkpointed. Single-threaded: grad mode is
- * thread-local in DJL.
+ * which only advance on applied updates. Both are checkpointed. One step runs on one thread (grad
+ * mode is thread-local in torch); several {@code GradientStep}s may run on several threads at once
+ * (layer-parallel stages 1-2 on several devices).
+ *
+ * <p>With {@link #dataParallel} the forward and backward passes of a step run on N replicas on N
+ * devices at once ({@link DataParallel}); the reduced gradient then goes through the same clipping,
+ * non-finite check, loss scaling and update as on one device, and the update is copied into every
+ * replica.
  */
 public final class GradientStep {
   private final Map<String, NDArray> trainable;
@@ -51,6 +56,7 @@ public final class GradientStep {
   private long position;
   private org.mmmamba.distill.precision.MasterWeights masters;
   private org.mmmamba.distill.precision.LossScaler scaler;
+  private DataParallel dataParallel;
 
   /**
    * @param trainable the arrays to train, by name; each must require gradients ({@code
@@ -117,6 +123,32 @@ public final class GradientStep {
     return this;
   }
 
+  /**
+   * Runs each step's micro-batches on {@code dp}'s replicas ({@link DataParallel}); {@code
+   * dp.primary()} must be this step's trainable arrays (replica 0). The loss function of {@link
+   * #run} is then called on replica {@code dp.replicaOf(i)}'s thread for micro-batch i and must use
+   * that replica's arrays.
+   */
+  public GradientStep dataParallel(DataParallel dp) {
+    if (!dp.primary().keySet().equals(trainable.keySet())) {
+      throw new IllegalArgumentException(
+          "replica 0 names " + dp.primary().keySet() + " differ from " + trainable.keySet());
+    }
+    for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
+      if (dp.primary().get(e.getKey()) != e.getValue()) {
+        throw new IllegalArgumentException(
+            "replica 0's '" + e.getKey() + "' is not this step's trainable array");
+      }
+    }
+    this.dataParallel = dp;
+    return this;
+  }
+
+  /** The replicas (null unless {@link #dataParallel}). */
+  public DataParallel replicas() {
+    return dataParallel;
+  }
+
   /** The loss scaler (null unless {@link #mixedPrecision}). */
   public org.mmmamba.distill.precision.LossScaler scaler() {
     return scaler;
@@ -163,34 +195,46 @@ public final class GradientStep {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       try {
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (int i = 0; i < microBatches; i++) {
-            NDArray loss = fn.loss(i);
-            if (loss.size() != 1) {
-              throw new IllegalArgumentException(
-                  "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
-            }
-            lossSum += scalar(loss);
-            double factor = (scaler == null ? 1.0 : scaler.scale()) / microBatches;
-            gc.backward(factor == 1.0 ? loss : Scalars.mul(loss, factor));
-          }
-        }
-        // Grad mode is per thread and the collector only restores "off" on the thread that loaded
-        // the engine;
-        // on any other thread (JShell, a pool) the in-place updates below would otherwise be
-        // recorded and fail.
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        double factor = (scaler == null ? 1.0 : scaler.scale()) / microBatches;
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
-          NDArray g = Gradients.of(e.getValue());
-          if (g != null) {
-            handles.add(g);
+        if (dataParallel == null) {
+          try (Backward bw = Backward.open()) {
+            for (int i = 0; i < microBatches; i++) {
+              NDArray loss = fn.loss(i);
+              if (loss.size() != 1) {
+                throw new IllegalArgumentException(
+                    "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
+              }
+              lossSum += scalar(loss);
+              bw.run(factor == 1.0 ? loss : Scalars.mul(loss, factor));
+            }
+          }
+          // Grad mode is per thread: the in-place updates below must not be recorded.
+          ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+          for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
+            NDArray g = Gradients.of(e.getValue());
+            if (g != null) {
+              handles.add(g);
+              grads.put(
+                  e.getKey(),
+                  masters == null
+                      ? g
+                      : org.mmmamba.distill.precision.MasterWeights.masterGradient(
+                          g, scaler.scale()));
+            }
+          }
+        } else {
+          for (double l : dataParallel.backward(microBatches, factor, fn)) {
+            lossSum += l; // in micro-batch order, as on one device
+          }
+          ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+          for (Map.Entry<String, NDArray> e : dataParallel.reduceGradients().entrySet()) {
             grads.put(
                 e.getKey(),
                 masters == null
-                    ? g
+                    ? e.getValue()
                     : org.mmmamba.distill.precision.MasterWeights.masterGradient(
-                        g, scaler.scale()));
+                        e.getValue(), scaler.scale()));
           }
         }
         double loss = lossSum / microBatches;
@@ -216,8 +260,14 @@ public final class GradientStep {
           if (masters != null) {
             masters.copyToModel();
           }
+          if (dataParallel != null) {
+            dataParallel.broadcast();
+          }
         }
       } finally {
+        if (dataParallel != null) {
+          dataParallel.zeroGradients();
+        }
         for (NDArray p : trainable.values()) {
           Gradients.zero(p);
         }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -191,6 +192,46 @@ public final class TrainingRun {
       boolean resume,
       RunHooks hooks)
       throws java.io.IOException {
+    return run(dir, s, trainable, null, data, List.of(fn), resume, hooks);
+  }
+
+  /**
+   * As {@link #run(Path, Settings, Map, BatchStream, Loss, boolean, RunHooks)}, data parallel over
+   * {@code dp}'s replicas ({@link DataParallel}): each step takes its {@code gradAccum}
+   * micro-batches from {@code data} in order, as on one device, and micro-batch i runs on replica
+   * {@code i mod N} with {@code perReplica.get(i mod N)}, which must build the loss from that
+   * replica's models. Checkpoints hold one copy (replica 0's arrays, or the fp16-mixed masters);
+   * after a restore and before the first step replica 0's values are copied into every replica, and
+   * at every checkpoint the replicas are checked equal (an {@link IllegalStateException}
+   * otherwise).
+   */
+  public static Summary runDataParallel(
+      Path dir,
+      Settings s,
+      DataParallel dp,
+      BatchStream data,
+      List<Loss<Batch>> perReplica,
+      boolean resume,
+      RunHooks hooks)
+      throws java.io.IOException {
+    if (perReplica.size() != dp.size()) {
+      throw new IllegalArgumentException(
+          perReplica.size() + " loss functions for " + dp.size() + " replicas");
+    }
+    return run(dir, s, dp.primary(), dp, data, perReplica, resume, hooks);
+  }
+
+  private static Summary run(
+      Path dir,
+      Settings s,
+      Map<String, NDArray> trainable,
+      DataParallel dp,
+      BatchStream data,
+      List<Loss<Batch>> fns,
+      boolean resume,
+      RunHooks hooks)
+      throws java.io.IOException {
+    Loss<Batch> fn = fns.get(0);
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
     boolean mixed = s.precision().mixed();
@@ -201,6 +242,9 @@ public final class TrainingRun {
       Map<String, NDArray> saved = optimisation.saved(trainable);
       LossScaler scaler = optimisation.scaler();
       GradientStep gs = optimisation.step();
+      if (dp != null) {
+        gs.dataParallel(dp);
+      }
       long start = 0;
       Optional<Path> latest = resume ? TrainingCheckpoint.latest(dir) : Optional.empty();
       if (latest.isPresent()) {
@@ -218,6 +262,10 @@ public final class TrainingRun {
         gs.setPosition(st.schedulePosition());
         data.seek(st.sampleCursor());
         LOG.info("{}: resumed from {} (step {})", s.label(), latest.get().getFileName(), start);
+      }
+      if (dp != null) {
+        dp.broadcast();
+        LOG.info("{}: data parallel over {} replicas {}", s.label(), dp.size(), dp.devices());
       }
       Path metricsFile = dir.resolve("metrics.jsonl");
       long t0 = System.nanoTime();
@@ -248,14 +296,25 @@ public final class TrainingRun {
           long[] stepTokens = {0};
           profile.before(step + 1);
           long stepStart = System.nanoTime();
-          StepOutcome r =
-              gs.run(
-                  s.gradAccum(),
-                  micro -> {
-                    Batch b = data.next();
-                    stepTokens[0] += realTokens(b);
-                    return fn.loss(b);
-                  });
+          StepOutcome r;
+          if (dp == null) {
+            r =
+                gs.run(
+                    s.gradAccum(),
+                    micro -> {
+                      Batch b = data.next();
+                      stepTokens[0] += realTokens(b);
+                      return fn.loss(b);
+                    });
+          } else {
+            // The step's micro-batches in stream order (as on one device), then dealt to replicas.
+            Batch[] micro = new Batch[s.gradAccum()];
+            for (int i = 0; i < micro.length; i++) {
+              micro[i] = data.next();
+              stepTokens[0] += realTokens(micro[i]);
+            }
+            r = gs.run(micro.length, i -> fns.get(dp.replicaOf(i)).loss(micro[i]));
+          }
           tokens += stepTokens[0];
           Map<String, Object> ops = profile.after(step + 1, dir);
           if (ops != null) {
@@ -350,6 +409,20 @@ public final class TrainingRun {
             TrainingState st =
                 new TrainingState(step + 1, 0, data.cursor(), gs.position(), Map.of(), meta);
             TrainingCheckpoint.save(dir, st, saved, opt, s.keep());
+            if (dp != null) {
+              List<String> off = dp.divergent();
+              if (!off.isEmpty()) {
+                throw new IllegalStateException(
+                    s.label()
+                        + ": data-parallel replicas differ from replica 0 at step "
+                        + (step + 1)
+                        + ": "
+                        + off);
+              }
+              metrics.event(
+                  "replicas",
+                  Map.of("step", step + 1, "devices", dp.devices().toString(), "equal", true));
+            }
           }
           if (hooks.onStep() != null) {
             hooks.onStep().afterStep(s.label(), step + 1);

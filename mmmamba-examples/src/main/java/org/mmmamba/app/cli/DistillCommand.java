@@ -32,11 +32,30 @@ final class DistillCommand implements Callable<Integer> {
               + "merge the parts with `mmmamba merge`.")
   String layers;
 
+  @Option(
+      names = "--layer-parallel",
+      description =
+          "Run stages 1-2 only, the layers split over run.devices (one part per device, all at "
+              + "once) and merged into run.out_dir (docs/scale-out.md).")
+  boolean layerParallel;
+
   @Override
   public Integer call() throws Exception {
     YamlConfigs.Located<RunConfig> at = Recipes.load(config, run.overrides);
     List<String> cmd = new ArrayList<>(List.of("distill", "--config", config.toString()));
     cmd.addAll(run.asArgs());
+    if (layerParallel) {
+      if (layers != null) {
+        throw new org.mmmamba.core.BadInputException(
+            "--layer-parallel splits the layers itself: drop --layers");
+      }
+      for (Path p :
+          org.mmmamba.distill.LayerParallel.run(
+              at, new Distillation.Options(run.resume, null, cmd, run.force))) {
+        System.out.println("wrote " + p);
+      }
+      return 0;
+    }
     Distillation.Result r =
         Distillation.run(
             at,
