@@ -47,6 +47,10 @@ public final class DocsFigures {
     out.add(new Block("README.md", "quickstart-results", quickstartResults(report, teacher)));
     out.add(new Block("README.md", "bench-headline", benchHeadline(bench)));
     out.add(new Block("docs/benchmarks.md", "bench-goals", benchGoals(bench)));
+    Path h200 = root.resolve("docs/bench/h200/bench.json");
+    if (Files.exists(h200)) {
+      out.add(new Block("docs/benchmarks.md", "h200-goals", h200Goals(read(h200))));
+    }
     return out;
   }
 
@@ -289,6 +293,153 @@ public final class DocsFigures {
             Math.max(Math.max(dec[1], t2[1]), Math.max(lp[1], Math.max(tp[1], hp[1]))) <= 2
                 ? "met"
                 : "met / explained"));
+    return sb.toString();
+  }
+
+  /** One training-step record of the GPU bench (null if absent). */
+  private static JsonNode step(JsonNode b, String phase, long ctx, long batch, String precision) {
+    for (JsonNode r : b.path("results")) {
+      if (r.path("phase").asText().equals(phase)
+          && r.path("context").asLong() == ctx
+          && r.path("batch").asLong(1) == batch
+          && r.path("precision").asText().equals(precision)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The CUDA issue's targets against the committed GPU bench ({@code docs/bench/h200/bench.json}):
+   * stage-3 tokens/s per precision at 2,048 x 1, the 270-token point, stages 1-2 per token against
+   * stage 3, peak GPU memory, and decode.
+   */
+  static String h200Goals(JsonNode b) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| target (issue) | measured | verdict |\n|---|---|---|\n");
+    String[][] targets = {{"fp32", "2300"}, {"tf32", "6400"}, {"fp16", "7000"}};
+    for (String[] t : targets) {
+      JsonNode r = step(b, "stage3", 2048, 1, t[0]);
+      if (r == null) {
+        continue;
+      }
+      double tps = r.path("tokens_per_s").asDouble();
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| stage 3, 2,048 x 1, %s: ≥ %s tok/s | %,.0f tok/s (%.0f ms/step, %.1f GB peak) | %s |%n",
+              t[0].equals("fp16") ? "fp16-mixed" : t[0],
+              String.format(Locale.ROOT, "%,d", Integer.parseInt(t[1])),
+              tps,
+              r.path("latency_ms").asDouble(),
+              r.path("peak_bytes").asDouble() / 1e9,
+              tps >= Double.parseDouble(t[1]) ? "met" : "not met"));
+    }
+    for (String prec : new String[] {"fp32", "tf32", "fp16"}) {
+      JsonNode r = step(b, "stage3", 270, 1, prec);
+      if (r != null) {
+        double tps = r.path("tokens_per_s").asDouble();
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| stage 3, 270 x 1, %s: ≥ 1,215 tok/s | %,.0f tok/s | %s |%n",
+                prec.equals("fp16") ? "fp16-mixed" : prec,
+                tps,
+                tps >= 1215 ? "met" : "not met"));
+      }
+    }
+    double maxPeak = 0;
+    StringBuilder slower = new StringBuilder();
+    for (String prec : new String[] {"fp32", "tf32", "fp16"}) {
+      JsonNode s3 = step(b, "stage3", 2048, 1, prec);
+      for (String ph : new String[] {"stage1", "stage2", "stage3"}) {
+        JsonNode r = step(b, ph, 2048, 1, prec);
+        if (r == null) {
+          continue;
+        }
+        maxPeak = Math.max(maxPeak, r.path("peak_bytes").asDouble());
+        if (s3 != null
+            && !ph.equals("stage3")
+            && r.path("tokens_per_s").asDouble() < s3.path("tokens_per_s").asDouble()) {
+          slower.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s%s %s %,.0f",
+                  slower.length() == 0 ? "" : ", ",
+                  ph,
+                  prec,
+                  r.path("tokens_per_s").asDouble()));
+        }
+      }
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| stages 1 and 2 at least as fast per token as stage 3 (2,048 x 1) | %s | %s |%n",
+            slower.length() == 0 ? "all at least as fast" : "slower: " + slower + " tok/s",
+            slower.length() == 0 ? "met" : "not met"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| every stage ≤ 80 GB at 2,048 tokens | at most %.1f GB | %s |%n",
+            maxPeak / 1e9,
+            maxPeak <= 80e9 ? "met" : "not met"));
+    Map<String, Map<Long, JsonNode>> dec = new LinkedHashMap<>();
+    for (JsonNode r : b.path("results")) {
+      if (r.path("phase").asText().equals("decode")
+          && r.path("precision").asText().equals("fp32")) {
+        dec.computeIfAbsent(r.path("model").asText(), k -> new java.util.TreeMap<>())
+            .put(r.path("context").asLong(), r);
+      }
+    }
+    Map<Long, JsonNode> lin = dec.get("linear");
+    Map<Long, JsonNode> tea = dec.get("teacher");
+    if (lin != null && tea != null && !lin.isEmpty()) {
+      double lo = Double.MAX_VALUE;
+      double hi = 0;
+      for (JsonNode r : lin.values()) {
+        lo = Math.min(lo, r.path("latency_ms").asDouble());
+        hi = Math.max(hi, r.path("latency_ms").asDouble());
+      }
+      long first = ((java.util.TreeMap<Long, JsonNode>) lin).firstKey();
+      long last = ((java.util.TreeMap<Long, JsonNode>) lin).lastKey();
+      double ratio =
+          lin.get(last).path("latency_ms").asDouble()
+              / lin.get(first).path("latency_ms").asDouble();
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| linear decode flat (≤ 1.2× from %s to %s), fp32 | %.2f× (%.1f-%.1f ms over all contexts) | %s |%n",
+              k(first),
+              k(last),
+              ratio,
+              lo,
+              hi,
+              ratio <= 1.2 ? "met" : "not met"));
+      double at = lin.get(last).path("latency_ms").asDouble();
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| linear decode at least as fast as the eager peer (~32 ms/token; graph-captured ~4.8) | %.1f ms at %s | %s |%n",
+              at,
+              k(last),
+              at <= 32 ? "met" : "not met"));
+      if (tea.containsKey(last)) {
+        double red =
+            1
+                - lin.get(last).path("peak_bytes").asDouble()
+                    / tea.get(last).path("peak_bytes").asDouble();
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| linear memory at %s ≥ 70 %% below the teacher's | %d %% below (%.1f vs %.1f GB peak GPU memory) | %s |%n",
+                k(last),
+                Math.round(100 * red),
+                lin.get(last).path("peak_bytes").asDouble() / 1e9,
+                tea.get(last).path("peak_bytes").asDouble() / 1e9,
+                red >= 0.7 ? "met" : "not met"));
+      }
+    }
     return sb.toString();
   }
 
