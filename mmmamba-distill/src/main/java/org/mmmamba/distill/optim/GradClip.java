@@ -69,14 +69,23 @@ public final class GradClip {
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray sumSq = null;
+      // Per gradient its norm (2 ops), then one stack, one cast, one square and one sum for all
+      // of them (like torch's foreach norms + a norm of the stack), instead of 5 ops per gradient:
+      // on a GPU every op costs a launch and a JNI call.
+      ai.djl.ndarray.NDList norms = new ai.djl.ndarray.NDList(grads.size());
+      boolean mixed = false;
       for (NDArray g : grads) {
         // flatten: DJL's norm() of a 0-d array is fine, but norm over a reshaped vector is uniform
-        NDArray n = g.reshape(-1).norm().toType(DataType.FLOAT64, false);
-        NDArray sq = n.mul(n);
-        sumSq = sumSq == null ? sq : sumSq.addi(sq);
+        norms.add(g.reshape(-1).norm());
+        mixed |= norms.get(norms.size() - 1).getDataType() != norms.get(0).getDataType();
       }
-      return Math.sqrt(sumSq.getDouble());
+      if (mixed) { // stack needs one dtype
+        for (int i = 0; i < norms.size(); i++) {
+          norms.set(i, norms.get(i).toType(DataType.FLOAT64, false));
+        }
+      }
+      NDArray all = ai.djl.ndarray.NDArrays.stack(norms).toType(DataType.FLOAT64, false);
+      return Math.sqrt(all.mul(all).sum().getDouble());
     }
   }
 }
