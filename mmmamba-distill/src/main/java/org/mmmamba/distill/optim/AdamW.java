@@ -141,8 +141,8 @@ public final class AdamW implements AutoCloseable {
           long n = p.getShape().size();
           ai.djl.ndarray.index.NDIndex range =
               new ai.djl.ndarray.index.NDIndex("{}:{}", offset, offset + n);
-          m = flatM.get(range).reshape(p.getShape());
-          v = flatV.get(range).reshape(p.getShape());
+          m = viewOf(flatM, range, p.getShape());
+          v = viewOf(flatV, range, p.getShape());
           offset += n;
           if (index < splits.length) {
             splits[index] = offset;
@@ -258,6 +258,15 @@ public final class AdamW implements AutoCloseable {
       t = e.getValue().t;
     }
     return true;
+  }
+
+  /** A view of {@code flat[range]} with {@code shape} (the intermediate slice handle is freed). */
+  private static NDArray viewOf(
+      NDArray flat, ai.djl.ndarray.index.NDIndex range, ai.djl.ndarray.types.Shape shape) {
+    NDArray slice = flat.get(range);
+    NDArray view = slice.reshape(shape);
+    slice.close();
+    return view;
   }
 
   /** The fast path: one concatenated gradient, flat moments, one split of the update. */
