@@ -130,8 +130,12 @@ class BenchGpuSmokeTest {
         h.hybridAttentionLayers());
     assertEquals(List.of("fp32", "tf32", "fp16"), h.precision());
     assertEquals(131072, h.decode().contexts().stream().mapToInt(i -> i).max().orElseThrow());
+    // the two training points first, then the short-sample point (270 tokens, batch 1)
     assertEquals(
-        List.of(new BenchConfig.TrainPoint(2048, 1), new BenchConfig.TrainPoint(512, 4)),
+        List.of(
+            new BenchConfig.TrainPoint(2048, 1),
+            new BenchConfig.TrainPoint(512, 4),
+            new BenchConfig.TrainPoint(270, 1)),
         h.training().points());
     assertEquals("gpu", h.device());
   }
