@@ -14,6 +14,6 @@ public final class Activations {
 
   /** Numerically stable softplus: max(x, 0) + log(1 + exp(-|x|)) (DJL's overflows for large x). */
   public static NDArray softplus(NDArray x) {
-    return Scalars.maximum(x, 0).add(x.abs().neg().exp().add(1).log());
+    return Scalars.maximum(x, 0).add(Scalars.add(x.abs().neg().exp(), 1).log());
   }
 }

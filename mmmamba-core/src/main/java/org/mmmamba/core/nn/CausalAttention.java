@@ -43,7 +43,7 @@ public final class CausalAttention {
     long r = h / g;
     int offset = lk - lq;
     NDManager m = q.getManager();
-    NDArray scale = Scalars.of(q, 1.0 / Math.sqrt(p));
+    NDArray scale = Scalars.constant(q, 1.0 / Math.sqrt(p));
     // GQA folded into matmul rows: the r query heads of kv head j become r * Lq rows of one (B, G)
     // batch entry,
     // so K and V are used as they are, never broadcast or copied per query head.
@@ -79,19 +79,17 @@ public final class CausalAttention {
     return out.reshape(b, h, lq, p);
   }
 
-  /**
-   * Adds -inf to the scores of keys after each query's position (an additive (nq, nk) bias,
-   * broadcast).
-   */
+  /** -inf for the scores of keys after each query's position (an (nq, nk) mask, broadcast). */
   private static NDArray maskFuture(NDArray scores, int firstPos, int nq, int nk) {
     NDManager m = scores.getManager();
-    NDArray qpos = m.arange(firstPos, firstPos + nq).reshape(nq, 1);
-    NDArray kpos = m.arange(0, nk).reshape(1, nk);
-    NDArray allowed = kpos.lte(qpos);
-    Shape s = new Shape(nq, nk);
-    DataType dt = scores.getDataType();
-    NDArray bias = NDArrays.where(allowed, m.zeros(s, dt), m.full(s, Float.NEGATIVE_INFINITY, dt));
-    return scores.add(bias);
+    // Positions and -inf come from the device's cache: no arange, zeros or full per block and layer
+    // (2 kernels here instead of 7). where(allowed, scores, -inf) is bitwise scores + {0, -inf}.
+    NDArray qpos = DeviceConstants.positions(m, firstPos, firstPos + nq).reshape(nq, 1);
+    NDArray kpos = DeviceConstants.positions(m, 0, nk).reshape(1, nk);
+    NDArray allowed = kpos.lte(qpos).broadcast(scores.getShape());
+    NDArray negInf =
+        DeviceConstants.scalar(scores.getDevice(), scores.getDataType(), Double.NEGATIVE_INFINITY);
+    return NDArrays.where(allowed, scores, negInf);
   }
 
   /**

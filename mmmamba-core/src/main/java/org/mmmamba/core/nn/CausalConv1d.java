@@ -1,7 +1,9 @@
 package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv1d;
 
 /**
  * Depthwise causal 1-D convolution over time, kernel K, per channel: {@code out_t = bias +
@@ -20,6 +22,26 @@ public final class CausalConv1d {
    * @return (B, L, C)
    */
   public static NDArray apply(NDArray in, NDArray w, NDArray bias, NDArray prefix) {
+    int k = (int) w.getShape().get(1);
+    if (k == 1 || (in.getDataType() == DataType.FLOAT16 && !in.getDevice().isGpu())) {
+      return taps(in, w, bias, prefix); // no float16 depthwise convolution on the CPU
+    }
+    // One grouped convolution (groups = C, as mamba_ssm's nn.Conv1d) over the padded input in
+    // (B, C, K-1+L) layout: 4 ops and one kernel, where the taps below take 3K+1 ops.
+    long c = w.getShape().get(0);
+    NDArray padded = withPrefix(in, prefix, k).transpose(0, 2, 1);
+    NDArray out =
+        Conv1d.conv1d(
+                padded, w.reshape(c, 1, k), bias, new Shape(1), new Shape(0), new Shape(1), (int) c)
+            .singletonOrThrow();
+    return out.transpose(0, 2, 1);
+  }
+
+  /**
+   * The K taps as shifted slices, multiplied and summed (the fast path before the grouped
+   * convolution, still used for float16 on the CPU): (B, L, C).
+   */
+  public static NDArray taps(NDArray in, NDArray w, NDArray bias, NDArray prefix) {
     int k = (int) w.getShape().get(1);
     Shape s = in.getShape();
     long l = s.get(1);

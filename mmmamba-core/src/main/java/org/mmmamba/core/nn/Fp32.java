@@ -2,7 +2,6 @@ package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * Float32 islands of float16 compute (mixed precision): the numerically fragile steps (RMSNorm
@@ -28,9 +27,7 @@ public final class Fp32 {
     if (!recording()) {
       return x.toType(DataType.FLOAT32, false); // no graph to keep: a plain cast
     }
-    try (NDArray zero = x.getManager().zeros(new Shape(1), DataType.FLOAT32, x.getDevice())) {
-      return x.add(zero);
-    }
+    return x.add(DeviceConstants.zeroVector(x.getDevice(), DataType.FLOAT32));
   }
 
   /**

@@ -40,7 +40,7 @@ public final class GatedRmsNorm {
     Shape grouped = new Shape(s.get(0), s.get(1), inner / groupSize, groupSize);
     NDArray vg = v.reshape(grouped);
     NDArray ms = vg.square().mean(new int[] {-1}, true);
-    NDArray normed = vg.div(ms.add(eps).sqrt());
+    NDArray normed = vg.div(Scalars.add(ms, eps).sqrt());
     if (w.getShape().get(0) == groupSize) {
       normed = normed.mul(w);
     }

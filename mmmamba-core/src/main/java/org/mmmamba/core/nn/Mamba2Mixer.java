@@ -90,11 +90,10 @@ public final class Mamba2Mixer implements Mixer {
     // them is an
     // (L, channels) tensor, and a layer's worth of them at once made the student's prefill peak
     // above the teacher's.
-    NDArray xbc =
-        Scopes.keepOnly(
-            () -> NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
-    NDArray g = lin(u, p.wG());
-    NDArray r = lin(u, p.wDt());
+    NDList proj = project(u);
+    NDArray xbc = proj.get(0);
+    NDArray g = proj.get(1);
+    NDArray r = proj.get(2);
     boolean continuing = cache != null && cache.started();
     NDArray prefix = continuing ? cache.convState() : null;
     NDArray conv =
@@ -164,6 +163,35 @@ public final class Mamba2Mixer implements Mixer {
     NDArray yFlat = y.reshape(b, l, cfg.innerDim());
     return GatedRmsNorm.apply(
         yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());
+  }
+
+  /**
+   * The input projections [x|B|C] (B, L, C_conv), W_G u (B, L, I) and W_dt u (B, L, H). While
+   * autograd records (training), one GEMM with W_in = [W_x; W_B; W_C; W_G; W_dt] (C_conv + I + H,
+   * D), concatenated per forward, and one split: 3 ops and one GEMM forward, one GEMM pair
+   * backward, where five projections took 6 ops forward and 10 GEMMs backward. Without autograd
+   * (inference, decode) the five projections as they are ({@link #projectEach}, the slow twin): a
+   * per-token concatenation would copy every mixer weight.
+   */
+  NDList project(NDArray u) {
+    if (!Fp32.recording()) {
+      return projectEach(u);
+    }
+    int xbc = cfg.convChannels();
+    int inner = (int) p.wG().getShape().get(0);
+    return Scopes.keepOnlyList(
+        () -> {
+          NDArray wIn = NDArrays.concat(new NDList(p.wX(), p.wB(), p.wC(), p.wG(), p.wDt()), 0);
+          return lin(u, wIn).split(new long[] {xbc, xbc + inner}, 2);
+        });
+  }
+
+  /** The five projections one by one (the slow twin of {@link #project}). */
+  NDList projectEach(NDArray u) {
+    NDArray xbc =
+        Scopes.keepOnly(
+            () -> NDArrays.concat(new NDList(lin(u, p.wX()), lin(u, p.wB()), lin(u, p.wC())), -1));
+    return new NDList(xbc, lin(u, p.wG()), lin(u, p.wDt()));
   }
 
   /** softplus(r + dt_bias), clamped to the configured limits. (B, L, H). */

@@ -18,11 +18,12 @@ public final class RmsNorm {
       return Scopes.keepOnly(
           () -> {
             NDArray x32 = Fp32.up(x);
-            return Fp32.as(x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt()), x)
+            return Fp32.as(
+                    x32.div(Scalars.add(x32.square().mean(new int[] {-1}, true), eps).sqrt()), x)
                 .mul(w);
           });
     }
     return Scopes.keepOnly(
-        () -> x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w));
+        () -> x.div(Scalars.add(x.square().mean(new int[] {-1}, true), eps).sqrt()).mul(w));
   }
 }

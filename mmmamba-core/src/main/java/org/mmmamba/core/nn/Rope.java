@@ -30,13 +30,29 @@ public final class Rope {
 
   /**
    * cos and sin tables (L, P) for positions [start, start + len), when the sequence is {@code
-   * totalLen} long.
+   * totalLen} long: rows of the device's cached table ({@link DeviceConstants#ropeTables}), or,
+   * when dynamic NTK scaling makes the base depend on {@code totalLen}, computed for these rows
+   * only ({@link #compute}, the slow twin).
    *
-   * @return NDList(cos, sin), created in {@code m} with dtype {@code dt}
+   * @return NDList(cos, sin), attached to {@code m}, on its device, with dtype {@code dt}
    */
   public NDList tables(NDManager m, DataType dt, int start, int len, int totalLen) {
     double base = scaling.base(theta, totalLen, dim);
     double div = scaling.positionDivisor();
+    if (base != scaling.base(theta, 0, dim)) {
+      return compute(m, dt, base, div, dim, start, len);
+    }
+    return DeviceConstants.ropeTables(m, dt, base, div, dim, start, len);
+  }
+
+  /**
+   * The tables computed on the host in float64, rows [start, start + len), cast to {@code dt}:
+   * inv_freq_i = base^(-2i/P), angle = (position / divisor) * inv_freq_i.
+   *
+   * @return NDList(cos, sin) (len, P), created in {@code m}
+   */
+  public static NDList compute(
+      NDManager m, DataType dt, double base, double div, int dim, int start, int len) {
     int half = dim / 2;
     double[] invFreq = new double[half];
     for (int i = 0; i < half; i++) {
@@ -58,8 +74,16 @@ public final class Rope {
       }
     }
     Shape shape = new Shape(len, dim);
-    return new NDList(
-        m.create(cos, shape).toType(dt, false), m.create(sin, shape).toType(dt, false));
+    // create() wraps a Java buffer (freed by the GC): the results are torch-owned copies (toType
+    // hands back the same array for float64, so duplicate() makes that copy).
+    try (NDArray c64 = m.create(cos, shape);
+        NDArray s64 = m.create(sin, shape)) {
+      return new NDList(torchOwned(c64, dt), torchOwned(s64, dt));
+    }
+  }
+
+  private static NDArray torchOwned(NDArray a64, DataType dt) {
+    return dt == DataType.FLOAT64 ? a64.duplicate() : a64.toType(dt, false);
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Tensor-with-number operations that are safe under autograd.
@@ -32,23 +33,38 @@ public final class Scalars {
     }
   }
 
+  /**
+   * The same 0-d float64 tensor as {@link #of}, from the device's cache ({@link
+   * DeviceConstants#scalar}): made once per device and value, so an op with a constant costs no
+   * host-to-device copy. Shared: use it as an operand, never close it.
+   */
+  public static NDArray constant(NDArray like, double v) {
+    NDArray c = DeviceConstants.scalar(like.getDevice(), DataType.FLOAT64, v);
+    return c != null ? c : of(like, v);
+  }
+
+  /** {@code x + v}. */
+  public static NDArray add(NDArray x, double v) {
+    return x.add(constant(x, v));
+  }
+
   /** {@code x * v}. */
   public static NDArray mul(NDArray x, double v) {
-    return x.mul(of(x, v));
+    return x.mul(constant(x, v));
   }
 
   /** {@code x / v}. */
   public static NDArray div(NDArray x, double v) {
-    return x.div(of(x, v));
+    return x.div(constant(x, v));
   }
 
   /** {@code max(x, v)} elementwise. */
   public static NDArray maximum(NDArray x, double v) {
-    return x.maximum(of(x, v));
+    return x.maximum(constant(x, v));
   }
 
   /** {@code min(x, v)} elementwise. */
   public static NDArray minimum(NDArray x, double v) {
-    return x.minimum(of(x, v));
+    return x.minimum(constant(x, v));
   }
 }

@@ -1,6 +1,7 @@
 package org.mmmamba.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
@@ -22,6 +23,20 @@ public final class Scopes {
       NDScope.unregister(out);
     }
     NDScope.register(out);
+    return out;
+  }
+
+  /** Runs {@code f}; everything it created except the returned arrays is closed. */
+  public static NDList keepOnlyList(Supplier<NDList> f) {
+    NDList out;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      out = f.get();
+      NDScope.unregister(out);
+    }
+    for (NDArray a : out) {
+      NDScope.register(a);
+    }
     return out;
   }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import org.mmmamba.core.nn.DeviceConstants;
 
 /**
  * Mamba-2 SSD (state space duality) math: parameter-free functions on DJL {@code NDArray}s.
@@ -338,7 +339,7 @@ public final class Ssd {
 
   /** Boolean (n, n) mask of row ≥ column (or row > column when strict). */
   private static NDArray causalMask(NDManager m, long n, boolean strict) {
-    NDArray idx = m.arange((int) n);
+    NDArray idx = DeviceConstants.positions(m, 0, (int) n); // the device's cached ramp
     NDArray row = idx.expandDims(1);
     NDArray col = idx.expandDims(0);
     return strict ? row.gt(col) : row.gte(col);
@@ -350,13 +351,8 @@ public final class Ssd {
    */
   private static NDArray maskedExp(NDArray exponents, NDArray lowerMask) {
     NDArray negInf =
-        exponents
-            .getManager()
-            .full(
-                new Shape(),
-                Float.NEGATIVE_INFINITY,
-                exponents.getDataType(),
-                exponents.getDevice());
+        DeviceConstants.scalar(
+            exponents.getDevice(), exponents.getDataType(), Double.NEGATIVE_INFINITY);
     NDArray cond = lowerMask.broadcast(exponents.getShape());
     return NDArrays.where(cond, exponents, negInf).exp();
   }
