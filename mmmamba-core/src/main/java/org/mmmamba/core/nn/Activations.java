@@ -12,8 +12,19 @@ public final class Activations {
     return x.mul(Activation.sigmoid(x));
   }
 
-  /** Numerically stable softplus: max(x, 0) + log(1 + exp(-|x|)) (DJL's overflows for large x). */
+  /**
+   * Softplus as torch's own op ({@code F.softplus}, beta 1, threshold 20: x itself above 20, as
+   * HF's Mamba-2 and mamba_ssm compute dt): one op forward and one backward.
+   */
   public static NDArray softplus(NDArray x) {
+    return Activation.softPlus(x);
+  }
+
+  /**
+   * The slow twin of {@link #softplus}: the stable composite max(x, 0) + log(1 + exp(-|x|)), seven
+   * ops.
+   */
+  public static NDArray softplusComposite(NDArray x) {
     return Scalars.maximum(x, 0).add(Scalars.add(x.abs().neg().exp(), 1).log());
   }
 }
