@@ -45,6 +45,22 @@ public final class Ssd {
   private Ssd() {}
 
   /**
+   * From this many chunks on, {@link #chunkedScan} passes states between chunks in closed form (one
+   * (c+1, c+1) decay matrix), below it in a loop of 2 ops per chunk. Both are exact; the loop's op
+   * count grows with the chunk count, the closed form's does not (docs/benchmarks.md#op-count: at 4
+   * chunks the loop takes fewer ops, at 16 the closed form).
+   */
+  public static final int CLOSED_FORM_MIN_CHUNKS = 8;
+
+  /** Package-private for tests: forces the state passing (null: by chunk count). */
+  static volatile Boolean forceClosedForm = null;
+
+  static boolean closedForm(long chunks) {
+    Boolean f = forceClosedForm;
+    return f != null ? f : chunks >= CLOSED_FORM_MIN_CHUNKS;
+  }
+
+  /**
    * The chunked (training / prefill) form of the scan, after mamba_ssm's {@code
    * ssd_minimal_discrete}.
    *
@@ -68,9 +84,9 @@ public final class Ssd {
    * <p>Memory: the largest temporaries are three (B, H, c, Q, Q) tensors (the decay mask, C·Bᵀ and
    * their product) and two (B, H, c, P, N) tensors (chunk states and entering states), so memory is
    * O(B·H·L·(Q + P·N/Q)), that is O(B·H·L·Q) for the usual Q ≈ P ≈ N. No L×L tensor is ever built.
-   * Compute is O(B·H·L·Q·(N + P) + B·H·L·P·N). Native calls (measured as arrays created): about
-   * 41-50 fixed plus 4 per chunk (two arithmetic ops and two views from one {@code split} each),
-   * independent of B, H, P and N.
+   * Compute is O(B·H·L·Q·(N + P) + B·H·L·P·N). Native calls: a fixed number, independent of the
+   * chunk count c and of B, H, P and N (the inter-chunk recurrence is one (c+1, c+1) decay matrix,
+   * O(B·H·c²) memory, c = L/Q is at most a few hundred).
    *
    * <p>Numerics: decays are formed as {@code exp(s_i - s_j)} from in-chunk cumulative sums (as the
    * mamba_ssm kernels do), so every exponent is ≤ 0 when A ≤ 0; A is not checked (that would need a
@@ -137,31 +153,63 @@ public final class Ssd {
       NDArray toEnd = last.sub(cum).exp().expandDims(-1); // (B, H, c, Q, 1)
       NDArray local = xc.swapAxes(-1, -2).matMul(bc.mul(toEnd)); // (B, H, c, P, N)
 
-      // 3. Inter-chunk recurrence over the c chunks: S_k = exp(s_last,k) S_{k-1} + S^loc_k.
-      NDList locals = local.split(nc, 2); // c × (B, H, 1, P, N)
-      NDList chunkDecay = last.exp().expandDims(-1).split(nc, 2); // c × (B, H, 1, 1, 1)
-      NDList entering = new NDList((int) nc);
-      NDArray s;
-      if (initialState == null) {
-        if (nc > 1) {
-          entering.add(owner.zeros(new Shape(b, h, 1, p, n), x.getDataType(), x.getDevice()));
+      // 3. Inter-chunk recurrence over the c chunks: S_k = exp(s_last,k) S_{k-1} + S^loc_k. A loop
+      //    of 2 ops per chunk for few chunks, the closed form from CLOSED_FORM_MIN_CHUNKS on.
+      NDArray prev = null; // (B, H, c, P, N): the state entering each chunk; null when all zero
+      NDArray s; // (B, H, P, N): the final state
+      if (closedForm(nc)) {
+        // Closed form (as mamba_ssm's ssd_minimal), g_k = s_last,k: with the initial state as
+        // chunk -1, T = c + 1 states W = [S_init; S^loc_0..c-1] and gp = [0, g_0..g_{c-1}], the
+        // states entering chunks 0..c-1 and the final state are exp(segsum(gp)) W: one (T, T) x
+        // (T, P*N) matmul per (B, H). segsum(gp)[z][m] = sum of gp_d over m < d <= z, a masked
+        // cumsum (not a difference of cumsums: no cancellation).
+        final long t = nc + 1;
+        NDArray init =
+            initialState == null
+                ? owner.zeros(new Shape(b, h, 1, p, n), x.getDataType(), x.getDevice())
+                : initialState.expandDims(2);
+        NDArray w = init.concat(local, 2).reshape(b, h, t, p * n); // (B, H, T, P*N)
+        NDArray gp = last.squeeze(-1).pad(new Shape(1, 0), 0); // (B, H, T)
+        Shape square = new Shape(b, h, t, t);
+        NDArray below =
+            NDArrays.where(
+                causalMask(owner, t, true).broadcast(square),
+                gp.expandDims(-1).broadcast(square),
+                DeviceConstants.scalar(gp.getDevice(), gp.getDataType(), 0.0));
+        NDArray chunkDecay = maskedExp(below.cumSum(2), causalMask(owner, t, false)); // (B,H,T,T)
+        NDArray passed = chunkDecay.matMul(w).reshape(b, h, t, p, n); // (B, H, T, P, N)
+        s = passed.get(":, :, {}", nc); // (B, H, P, N)   S_{c-1}, the final state
+        if (initialState != null || nc > 1) {
+          prev = passed.get(":, :, :{}", nc); // (B, H, c, P, N)
         }
-        s = locals.get(0); // exp(.)·0 + S^loc_0
       } else {
-        NDArray s0 = initialState.expandDims(2);
-        entering.add(s0);
-        s = s0.mul(chunkDecay.get(0)).add(locals.get(0));
-      }
-      for (int k = 1; k < nc; k++) {
-        entering.add(s);
-        s = s.mul(chunkDecay.get(k)).add(locals.get(k));
+        NDList locals = local.split(nc, 2); // c × (B, H, 1, P, N)
+        NDList chunkDecay = last.exp().expandDims(-1).split(nc, 2); // c × (B, H, 1, 1, 1)
+        NDList entering = new NDList((int) nc);
+        if (initialState == null) {
+          if (nc > 1) {
+            entering.add(owner.zeros(new Shape(b, h, 1, p, n), x.getDataType(), x.getDevice()));
+          }
+          s = locals.get(0); // exp(.)·0 + S^loc_0
+        } else {
+          NDArray s0 = initialState.expandDims(2);
+          entering.add(s0);
+          s = s0.mul(chunkDecay.get(0)).add(locals.get(0));
+        }
+        for (int k = 1; k < nc; k++) {
+          entering.add(s);
+          s = s.mul(chunkDecay.get(k)).add(locals.get(k));
+        }
+        if (!entering.isEmpty()) {
+          prev = entering.size() == 1 ? entering.get(0) : NDArrays.concat(entering, 2);
+        }
+        s = s.reshape(b, h, p, n);
       }
 
       // 4. State entering each chunk -> outputs: y_i += exp(s_i) S_{k-1} C_i.
-      //    Skipped when nothing enters (one chunk and a zero initial state: entering is empty).
+      //    Skipped when nothing enters (one chunk and a zero initial state).
       NDArray yAll = yDiag;
-      if (!entering.isEmpty()) {
-        NDArray prev = entering.size() == 1 ? entering.get(0) : NDArrays.concat(entering, 2);
+      if (prev != null) {
         NDArray cDecayed = cc.mul(cum.exp().expandDims(-1)); // (B, H, c, Q, N)
         yAll = yDiag.add(cDecayed.matMul(prev.swapAxes(-1, -2))); // (B, H, c, Q, P)
       }
@@ -170,7 +218,7 @@ public final class Ssd {
       if (pad > 0) {
         y = y.get(":, :{}", len);
       }
-      finalState = s.reshape(b, h, p, n);
+      finalState = s;
       NDScope.unregister(y);
       NDScope.unregister(finalState);
     }

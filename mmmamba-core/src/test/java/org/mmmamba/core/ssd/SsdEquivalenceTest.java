@@ -33,6 +33,8 @@ class SsdEquivalenceTest {
         .collect(
             chunkSize > length ? "chunk > L" : length % chunkSize == 0 ? "multiple" : "ragged");
     Statistics.label("initial state").collect(withInitialState);
+    long chunks = (length + Math.min(chunkSize, length) - 1) / Math.min(chunkSize, length);
+    Statistics.label("state passing").collect(Ssd.closedForm(chunks) ? "closed form" : "loop");
     try (NDManager m = NDManager.newBaseManager()) {
       Inputs in =
           SsdFixtures.random(m, seed, batch, length, heads, headDim, stateDim, withInitialState);
@@ -67,6 +69,31 @@ class SsdEquivalenceTest {
               Ssd.quadraticForm(in.x(), in.dt(), in.A(), in.B(), in.C()),
               Ssd.recurrentScan(in.x(), in.dt(), in.A(), in.B(), in.C(), null).y());
       assertTrue(dy <= TOL, "y differs by " + dy);
+    }
+  }
+
+  /** Both state passings at every chunk count (the scan above picks by count: mostly the loop). */
+  @Property(tries = 30)
+  void bothStatePassingsEqualTheRecurrenceAtAnyChunkCount(
+      @ForAll @IntRange(min = 1, max = 30) int length,
+      @ForAll @IntRange(min = 1, max = 4) int chunkSize,
+      @ForAll boolean withInitialState,
+      @ForAll boolean closed,
+      @ForAll long seed) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Inputs in = SsdFixtures.random(m, seed, 2, length, 2, 3, 4, withInitialState);
+      ScanResult slow = Ssd.recurrentScan(in.x(), in.dt(), in.A(), in.B(), in.C(), in.s0());
+      Ssd.forceClosedForm = closed;
+      ScanResult fast;
+      try {
+        fast = Ssd.chunkedScan(in.x(), in.dt(), in.A(), in.B(), in.C(), chunkSize, in.s0());
+      } finally {
+        Ssd.forceClosedForm = null;
+      }
+      double dy = maxAbsDiff(fast.y(), slow.y());
+      double ds = maxAbsDiff(fast.finalState(), slow.finalState());
+      assertTrue(dy <= TOL, (closed ? "closed form" : "loop") + ": y differs by " + dy);
+      assertTrue(ds <= TOL, (closed ? "closed form" : "loop") + ": final state differs by " + ds);
     }
   }
 }
