@@ -68,6 +68,12 @@ public final class Attention implements Mixer {
     return attend(u, null).transpose(0, 2, 1, 3);
   }
 
+  @Override
+  public NDArray outputProjection(NDArray mix) {
+    Shape s = mix.getShape();
+    return linear(mix.reshape(s.get(0), s.get(1), (long) numHeads * headDim), wO, bO);
+  }
+
   /** Attention output per head, (B, H, L, P). */
   private NDArray attend(NDArray u, KvCache cache) {
     Shape s = u.getShape();

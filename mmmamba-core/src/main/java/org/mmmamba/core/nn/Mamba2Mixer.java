@@ -80,6 +80,13 @@ public final class Mamba2Mixer implements Mixer {
     return o.reshape(s.get(0), s.get(1), cfg.numHeads(), cfg.headDim());
   }
 
+  @Override
+  public NDArray outputProjection(NDArray mix) {
+    Shape s = mix.getShape();
+    return Linear.linear(mix.reshape(s.get(0), s.get(1), cfg.innerDim()), p.wO())
+        .singletonOrThrow();
+  }
+
   /** Everything up to (not including) W_O: (B, L, I). */
   private NDArray gatedOutput(NDArray u, MambaCache cache) {
     Shape s = u.getShape();

@@ -21,6 +21,13 @@ public sealed interface Mixer permits Attention, Mamba2Mixer {
    */
   NDArray mixBeforeOutput(NDArray u);
 
+  /**
+   * The output projection W_O applied to a {@link #mixBeforeOutput} result: (B, L, H, P) -> (B, L,
+   * D), so that {@code forward(u, null)} equals {@code outputProjection(mixBeforeOutput(u))} bit
+   * for bit. The layer-wise loss needs both and mixes once.
+   */
+  NDArray outputProjection(NDArray mix);
+
   /** A fresh, empty cache for {@code batch} sequences (capacity is a hint for attention). */
   LayerCache newCache(NDManager m, int batch, int capacity, DataType dt);
 }

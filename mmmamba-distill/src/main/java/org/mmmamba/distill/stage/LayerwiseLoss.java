@@ -79,10 +79,17 @@ public final class LayerwiseLoss {
     for (int l = 0; l <= last; l++) {
       DecoderLayer t = teacher.layers().get(l);
       NDArray u = t.mixerInput(x);
-      NDArray teacherOut = t.mixer().forward(u, null);
-      if (layers.contains(l)) {
-        NDArray target = afterWo ? teacherOut : t.mixer().mixBeforeOutput(u);
-        out.put(l, new NDArray[] {u.stopGradient(), target.stopGradient()});
+      NDArray teacherOut;
+      if (layers.contains(l) && !afterWo) {
+        // attention once: its per-head output is the target, W_O of it carries the stream on
+        NDArray mix = t.mixer().mixBeforeOutput(u);
+        teacherOut = t.mixer().outputProjection(mix);
+        out.put(l, new NDArray[] {u.stopGradient(), mix.stopGradient()});
+      } else {
+        teacherOut = t.mixer().forward(u, null);
+        if (layers.contains(l)) {
+          out.put(l, new NDArray[] {u.stopGradient(), teacherOut.stopGradient()});
+        }
       }
       x = t.finish(x, teacherOut);
     }
