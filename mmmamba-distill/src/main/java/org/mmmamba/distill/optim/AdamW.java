@@ -228,12 +228,68 @@ public final class AdamW implements AutoCloseable {
                 + s.p.getShape());
       }
     }
-    if (multiTensor && flatM != null && allPresentInStep(grads)) {
-      multiTensorStep(grads, lr);
+    if (fusesGradients(grads)) {
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        multiTensorStep(flatGradient(grads), lr);
+      }
     } else {
       perParameter(grads, lr);
+      steps++;
     }
-    steps++;
+  }
+
+  /**
+   * Whether {@link #step} takes the multi-tensor path for {@code grads} (on, every parameter has a
+   * gradient, equal update counts): then a caller may flatten the gradients once ({@link
+   * #flatGradient}), work on the flat vector (norm, clipping: one op each instead of one per
+   * parameter) and hand it to {@link #stepFlat}.
+   */
+  public boolean fusesGradients(Map<String, NDArray> grads) {
+    return multiTensor && flatM != null && allPresentInStep(grads);
+  }
+
+  /**
+   * The gradients concatenated in this optimiser's parameter order, flattened: (total elements).
+   * The array {@link #stepFlat} expects; created in the first gradient's manager.
+   */
+  public NDArray flatGradient(Map<String, NDArray> grads) {
+    ai.djl.ndarray.NDList flat = new ai.djl.ndarray.NDList(slots.size());
+    for (String name : slots.keySet()) {
+      NDArray g = grads.get(name);
+      if (g == null) {
+        throw new IllegalArgumentException("no gradient for '" + name + "'");
+      }
+      flat.add(g.reshape(-1));
+    }
+    return flat.size() == 1 ? flat.get(0) : ai.djl.ndarray.NDArrays.concat(flat);
+  }
+
+  /**
+   * One AdamW update of every parameter from {@link #flatGradient}'s vector (possibly clipped in
+   * place): bitwise {@link #step} with the same gradients.
+   *
+   * @throws IllegalStateException if the multi-tensor path does not apply (see {@link
+   *     #fusesGradients})
+   */
+  public void stepFlat(NDArray flatGradient, double lr) {
+    if (!(lr >= 0 && Double.isFinite(lr))) {
+      throw new IllegalArgumentException("lr must be finite and >= 0, got " + lr);
+    }
+    if (!multiTensor || flatM == null) {
+      throw new IllegalStateException("stepFlat needs the multi-tensor path");
+    }
+    if (!flatGradient.getShape().equals(flatM.getShape())
+        || flatGradient.getDataType() != flatM.getDataType()) {
+      throw new IllegalArgumentException(
+          "flat gradient is "
+              + flatGradient.getDataType()
+              + flatGradient.getShape()
+              + ", expected "
+              + flatM.getDataType()
+              + flatM.getShape());
+    }
+    multiTensorStep(flatGradient, lr);
   }
 
   /**
@@ -270,20 +326,17 @@ public final class AdamW implements AutoCloseable {
   }
 
   /** The fast path: one concatenated gradient, flat moments, one split of the update. */
-  private void multiTensorStep(Map<String, NDArray> grads, double lr) {
+  private void multiTensorStep(NDArray g, double lr) {
     double b1 = config.beta1();
     double b2 = config.beta2();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       Scalars c = new Scalars();
       DataType dt = flatM.getDataType();
-      ai.djl.ndarray.NDList flat = new ai.djl.ndarray.NDList(slots.size());
       long t = 0;
-      for (Map.Entry<String, Slot> e : slots.entrySet()) {
-        flat.add(grads.get(e.getKey()).reshape(-1));
-        t = ++e.getValue().t;
+      for (Slot s : slots.values()) {
+        t = ++s.t;
       }
-      NDArray g = flat.size() == 1 ? flat.get(0) : ai.djl.ndarray.NDArrays.concat(flat);
       double bc1 = 1 - Math.pow(b1, t);
       double bc2 = 1 - Math.pow(b2, t);
       double stepSize = lr / bc1;
@@ -302,6 +355,7 @@ public final class AdamW implements AutoCloseable {
         s.p.addi(parts.get(i++).reshape(s.p.getShape()));
       }
     }
+    steps++;
   }
 
   /** The per-parameter path (torch's single-tensor AdamW), the fast path's slow twin. */

@@ -59,6 +59,28 @@ public final class GradClip {
   }
 
   /**
+   * Clips a flattened, concatenated gradient vector in place (see {@link AdamW#flatGradient}) and
+   * returns the norm before clipping: one norm and at most one multiplication, where the
+   * per-gradient form takes two ops per gradient. The norm is one reduction over all elements
+   * (mathematically the norm of the per-gradient norms; rounding differs). {@code maxNorm} {@link
+   * Double#POSITIVE_INFINITY} only measures. One host read.
+   */
+  public static double clipFlat(NDArray flat, double maxNorm) {
+    if (!(maxNorm > 0)) {
+      throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      double total = flat.norm().toType(DataType.FLOAT64, false).getDouble();
+      double coef = maxNorm / (total + EPS);
+      if (Double.isFinite(total) && coef < 1) {
+        flat.muli(flat.getManager().create(coef).toType(flat.getDataType(), false));
+      }
+      return total;
+    }
+  }
+
+  /**
    * The global 2-norm of {@code grads} (see the class comment), without changing them.
    *
    * @throws IllegalArgumentException if {@code grads} is empty

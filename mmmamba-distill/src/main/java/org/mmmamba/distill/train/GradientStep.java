@@ -238,8 +238,16 @@ public final class GradientStep {
           }
         }
         double loss = lossSum / microBatches;
+        // The multi-tensor path: the gradients flattened once, measured and clipped as one vector
+        // (one norm and one multiplication instead of two ops per parameter), then the update.
+        NDArray flat =
+            !grads.isEmpty() && clipGroup == null && optimizer.fusesGradients(grads)
+                ? optimizer.flatGradient(grads)
+                : null;
         if (grads.isEmpty()) {
           norm = 0;
+        } else if (flat != null) {
+          norm = GradClip.clipFlat(flat, maxGradNorm);
         } else if (maxGradNorm == Double.POSITIVE_INFINITY) {
           norm = GradClip.globalNorm(grads.values());
         } else if (clipGroup != null) {
@@ -256,7 +264,11 @@ public final class GradientStep {
         nf = NonFinite.check(loss, norm);
         boolean apply = scaler == null ? nf.isFinite() : scaler.update(nf.isFinite());
         if (apply) {
-          optimizer.step(grads, lr);
+          if (flat != null) {
+            optimizer.stepFlat(flat, lr);
+          } else {
+            optimizer.step(grads, lr);
+          }
           if (masters != null) {
             masters.copyToModel();
           }

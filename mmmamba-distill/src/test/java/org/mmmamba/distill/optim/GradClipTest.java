@@ -69,4 +69,30 @@ class GradClipTest {
       assertThrows(IllegalArgumentException.class, () -> GradClip.clipGlobalNorm(List.of(), 1));
     }
   }
+
+  /** The flat form against the per-gradient form: the same norm, the same clipped values. */
+  @Test
+  void flatClipEqualsThePerGradientClip() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (double bound : new double[] {1.0, 13.5, Double.POSITIVE_INFINITY}) {
+        NDArray a = m.create(new double[] {3, 4});
+        NDArray b = m.create(new double[][] {{12}});
+        NDArray flat = a.reshape(-1).concat(b.reshape(-1));
+        double perGradient =
+            bound == Double.POSITIVE_INFINITY
+                ? GradClip.globalNorm(List.of(a, b))
+                : GradClip.clipGlobalNorm(List.of(a, b), bound);
+        double flatNorm = GradClip.clipFlat(flat, bound);
+        assertEquals(perGradient, flatNorm, 1e-12, "bound " + bound);
+        assertArrayEquals(
+            a.reshape(-1).concat(b.reshape(-1)).toDoubleArray(),
+            flat.toDoubleArray(),
+            1e-15,
+            "bound " + bound);
+      }
+      NDArray bad = m.create(new float[] {1, Float.NaN, 2});
+      assertTrue(Double.isNaN(GradClip.clipFlat(bad, 1.0)));
+      assertEquals(2f, bad.toFloatArray()[2], "a non-finite norm scales nothing");
+    }
+  }
 }

@@ -159,6 +159,39 @@ class GradientStepTest {
     }
   }
 
+  /**
+   * The fused step (gradients flattened once, clipped as one vector, {@code AdamW.stepFlat})
+   * against the per-parameter step (AdamW's slow twin, per-gradient clipping): the same norms and
+   * weights to float32 rounding over 40 clipped steps; the fused path is taken.
+   */
+  @Test
+  void fusedClipAndUpdateEqualThePerParameterStep() {
+    float[][] w = new float[2][];
+    double[][] norms = new double[2][40];
+    for (int v = 0; v < 2; v++) {
+      try (Problem pb = new Problem(9, DataType.FLOAT32)) {
+        GradientStep gs = pb.stepper(0.5); // small bound: most steps clip
+        gs.optimizer().multiTensor(v == 0);
+        Random r = new Random(109);
+        for (int s = 0; s < 40; s++) {
+          norms[v][s] = gs.run(2, micro -> pb.loss(r, N / 2)).gradNorm();
+        }
+        if (v == 0) {
+          Map<String, NDArray> probe = new LinkedHashMap<>();
+          pb.trainable.forEach((n, p) -> probe.put(n, p.zerosLike()));
+          assertTrue(gs.optimizer().fusesGradients(probe), "the fused path applies");
+        }
+        gs.optimizer().close();
+        w[v] = pb.trainable.get("layers.0.W").toFloatArray();
+      }
+    }
+    for (int s = 0; s < 40; s++) {
+      assertEquals(norms[1][s], norms[0][s], 1e-5 * norms[1][s], "norm at step " + s);
+    }
+    assertTrue(norms[1][0] > 0.5, "the first steps clip");
+    assertArrayEquals(w[1], w[0], 1e-5f);
+  }
+
   /** Two micro-batches of N/2 accumulate to the gradient of one batch of N (loss scaled by 1/k). */
   @Test
   void accumulationScalesByOneOverK() {
