@@ -196,8 +196,12 @@ public final class GradientStep {
       scope.suppressNotUsedWarning();
       try {
         double factor = (scaler == null ? 1.0 : scaler.scale()) / microBatches;
-        Map<String, NDArray> grads = new LinkedHashMap<>();
+        // The model's gradients by name (float16 under mixed precision, scaled by the loss scale).
+        Map<String, NDArray> raw = new LinkedHashMap<>();
         if (dataParallel == null) {
+          // The losses are read after every backward is queued: a read before the backward would
+          // make the host wait for each micro-batch's forward (on a GPU, an idle device meanwhile).
+          List<NDArray> losses = new ArrayList<>(microBatches);
           try (Backward bw = Backward.open()) {
             for (int i = 0; i < microBatches; i++) {
               NDArray loss = fn.loss(i);
@@ -205,9 +209,12 @@ public final class GradientStep {
                 throw new IllegalArgumentException(
                     "micro-batch " + i + ": loss must be a scalar, got shape " + loss.getShape());
               }
-              lossSum += scalar(loss);
+              losses.add(loss);
               bw.run(factor == 1.0 ? loss : Scalars.mul(loss, factor));
             }
+          }
+          for (NDArray l : losses) {
+            lossSum += scalar(l);
           }
           // Grad mode is per thread: the in-place updates below must not be recorded.
           ai.djl.pytorch.jni.JniUtils.setGradMode(false);
@@ -215,12 +222,7 @@ public final class GradientStep {
             NDArray g = Gradients.of(e.getValue());
             if (g != null) {
               handles.add(g);
-              grads.put(
-                  e.getKey(),
-                  masters == null
-                      ? g
-                      : org.mmmamba.distill.precision.MasterWeights.masterGradient(
-                          g, scaler.scale()));
+              raw.put(e.getKey(), g);
             }
           }
         } else {
@@ -228,22 +230,30 @@ public final class GradientStep {
             lossSum += l; // in micro-batch order, as on one device
           }
           ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-          for (Map.Entry<String, NDArray> e : dataParallel.reduceGradients().entrySet()) {
-            grads.put(
-                e.getKey(),
-                masters == null
-                    ? e.getValue()
-                    : org.mmmamba.distill.precision.MasterWeights.masterGradient(
-                        e.getValue(), scaler.scale()));
-          }
+          raw.putAll(dataParallel.reduceGradients());
         }
         double loss = lossSum / microBatches;
-        // The multi-tensor path: the gradients flattened once, measured and clipped as one vector
-        // (one norm and one multiplication instead of two ops per parameter), then the update.
+        // The multi-tensor path: the gradients flattened once, unscaled into float32, measured and
+        // clipped as one vector (a few ops instead of two to four per parameter), then the update.
+        // Elementwise steps on the flat vector are bitwise those per parameter.
         NDArray flat =
-            !grads.isEmpty() && clipGroup == null && optimizer.fusesGradients(grads)
-                ? optimizer.flatGradient(grads)
+            !raw.isEmpty() && clipGroup == null && optimizer.fusesGradients(raw)
+                ? optimizer.flatGradient(raw)
                 : null;
+        Map<String, NDArray> grads = raw;
+        if (masters != null) {
+          if (flat != null) {
+            flat = org.mmmamba.distill.precision.MasterWeights.masterGradient(flat, scaler.scale());
+          } else {
+            grads = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : raw.entrySet()) {
+              grads.put(
+                  e.getKey(),
+                  org.mmmamba.distill.precision.MasterWeights.masterGradient(
+                      e.getValue(), scaler.scale()));
+            }
+          }
+        }
         if (grads.isEmpty()) {
           norm = 0;
         } else if (flat != null) {

@@ -33,6 +33,40 @@ class MixedPrecisionTest {
     return LrSchedule.Wsd.of(0.05, 10, 150, 40);
   }
 
+  /**
+   * Mixed precision through the fused path (the float16 gradients flattened once, unscaled into
+   * float32 as one vector, {@code AdamW.stepFlat}) and through the per-parameter path: without
+   * clipping every step is elementwise, so masters, model arrays and loss scales are bitwise equal.
+   */
+  @Test
+  void fusedUnscaleAndUpdateEqualThePerParameterPathBitwise() {
+    float[][] masters = new float[2][];
+    float[][] model = new float[2][];
+    double[] scales = new double[2];
+    for (int v = 0; v < 2; v++) {
+      try (GradientStepTest.Problem half = new GradientStepTest.Problem(3, DataType.FLOAT16);
+          MasterWeights mw = new MasterWeights(half.trainable);
+          AdamW opt =
+              new AdamW(mw.masters(), AdamWConfig.mmMamba(), WeightDecay.official())
+                  .multiTensor(v == 0)) {
+        LossScaler scaler = new LossScaler(1024, 2.0, 0.5, 7);
+        GradientStep gs =
+            new GradientStep(half.trainable, opt, schedule(), Double.POSITIVE_INFINITY)
+                .mixedPrecision(mw, scaler);
+        Random r = new Random(4);
+        for (int s = 0; s < 30; s++) {
+          gs.run(2, micro -> half.loss(r, GradientStepTest.N / 2));
+        }
+        masters[v] = mw.masters().get("layers.0.W").toFloatArray();
+        model[v] = half.trainable.get("layers.0.W").toType(DataType.FLOAT32, false).toFloatArray();
+        scales[v] = scaler.scale();
+      }
+    }
+    assertArrayEquals(masters[1], masters[0], 0f);
+    assertArrayEquals(model[1], model[0], 0f);
+    assertEquals(scales[1], scales[0]);
+  }
+
   @Test
   void mastersStayFloat32AndTrackTheFloat32Twin() {
     try (GradientStepTest.Problem half = new GradientStepTest.Problem(1, DataType.FLOAT16);
