@@ -265,6 +265,13 @@ public final class AdamW implements AutoCloseable {
     return flat.size() == 1 ? flat.get(0) : ai.djl.ndarray.NDArrays.concat(flat);
   }
 
+  /** Element count of each parameter, in {@link #flatGradient}'s order (its layout). */
+  public Map<String, Long> flatLayout() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    slots.forEach((n, s) -> out.put(n, s.p.getShape().size()));
+    return Collections.unmodifiableMap(out);
+  }
+
   /**
    * One AdamW update of every parameter from {@link #flatGradient}'s vector (possibly clipped in
    * place): bitwise {@link #step} with the same gradients.

@@ -81,6 +81,56 @@ public final class GradClip {
   }
 
   /**
+   * Clips each group of a flat gradient vector (see {@link AdamW#flatGradient}) to {@code maxNorm}
+   * by its own norm, in place, and returns the global norm before clipping. Group g is the range
+   * {@code [starts[g], ends[g])}. Two host transfers whatever the number of groups (the group norms
+   * read at once, the clip factors written at once), where clipping each group's gradients
+   * separately reads one norm per group: on a GPU every read waits for the device.
+   */
+  public static double clipFlatGroups(NDArray flat, long[] starts, long[] ends, double maxNorm) {
+    if (!(maxNorm > 0)) {
+      throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
+    }
+    if (starts.length == 0 || starts.length != ends.length) {
+      throw new IllegalArgumentException("need as many group starts as ends, at least one");
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      ai.djl.ndarray.NDList norms = new ai.djl.ndarray.NDList(starts.length);
+      NDArray[] parts = new NDArray[starts.length];
+      for (int g = 0; g < starts.length; g++) {
+        parts[g] = flat.get("{}:{}", starts[g], ends[g]);
+        norms.add(parts[g].norm());
+      }
+      double[] n =
+          ai.djl.ndarray.NDArrays.stack(norms).toType(DataType.FLOAT64, false).toDoubleArray();
+      double sq = 0;
+      for (double v : n) {
+        sq += v * v;
+      }
+      double total = Math.sqrt(sq);
+      if (!Double.isFinite(total) || maxNorm == Double.POSITIVE_INFINITY) {
+        return total; // the caller skips a non-finite step; nothing to scale
+      }
+      double[] coef = new double[n.length];
+      boolean any = false;
+      for (int g = 0; g < n.length; g++) {
+        coef[g] = maxNorm / (n[g] + EPS);
+        any |= coef[g] < 1;
+      }
+      if (any) {
+        NDArray factors = flat.getManager().create(coef).toType(flat.getDataType(), false);
+        for (int g = 0; g < n.length; g++) {
+          if (coef[g] < 1) {
+            parts[g].muli(factors.get(g));
+          }
+        }
+      }
+      return total;
+    }
+  }
+
+  /**
    * The global 2-norm of {@code grads} (see the class comment), without changing them.
    *
    * @throws IllegalArgumentException if {@code grads} is empty

@@ -53,6 +53,7 @@ public final class GradientStep {
   private final LrSchedule schedule;
   private final double maxGradNorm;
   private java.util.function.Function<String, String> clipGroup;
+  private long[][] groupRanges; // clip groups as flat ranges; empty: not contiguous
   private long position;
   private org.mmmamba.distill.precision.MasterWeights masters;
   private org.mmmamba.distill.precision.LossScaler scaler;
@@ -100,6 +101,7 @@ public final class GradientStep {
    */
   public GradientStep clipPerGroup(java.util.function.Function<String, String> group) {
     this.clipGroup = group;
+    this.groupRanges = null;
     return this;
   }
 
@@ -236,8 +238,9 @@ public final class GradientStep {
         // The multi-tensor path: the gradients flattened once, unscaled into float32, measured and
         // clipped as one vector (a few ops instead of two to four per parameter), then the update.
         // Elementwise steps on the flat vector are bitwise those per parameter.
+        long[][] ranges = clipGroup == null ? null : groupRanges();
         NDArray flat =
-            !raw.isEmpty() && clipGroup == null && optimizer.fusesGradients(raw)
+            !raw.isEmpty() && (clipGroup == null || ranges != null) && optimizer.fusesGradients(raw)
                 ? optimizer.flatGradient(raw)
                 : null;
         Map<String, NDArray> grads = raw;
@@ -256,6 +259,8 @@ public final class GradientStep {
         }
         if (grads.isEmpty()) {
           norm = 0;
+        } else if (flat != null && ranges != null) {
+          norm = GradClip.clipFlatGroups(flat, ranges[0], ranges[1], maxGradNorm);
         } else if (flat != null) {
           norm = GradClip.clipFlat(flat, maxGradNorm);
         } else if (maxGradNorm == Double.POSITIVE_INFINITY) {
@@ -300,6 +305,44 @@ public final class GradientStep {
     }
     position = pos + 1;
     return new StepOutcome(pos, lossSum / microBatches, norm, lr, nf, microBatches);
+  }
+
+  /** {@link #contiguousGroups}, computed once (the optimiser's layout does not change). */
+  private long[][] groupRanges() {
+    if (groupRanges == null) {
+      long[][] r = contiguousGroups();
+      groupRanges = r == null ? new long[0][] : r;
+    }
+    return groupRanges.length == 0 ? null : groupRanges;
+  }
+
+  /**
+   * The clip groups as ranges of the optimiser's flat gradient ({starts, ends}), or null when a
+   * group's parameters are not adjacent in it (then the per-parameter clipping runs).
+   */
+  private long[][] contiguousGroups() {
+    List<Long> starts = new ArrayList<>();
+    List<Long> ends = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    String current = null;
+    long offset = 0;
+    for (Map.Entry<String, Long> e : optimizer.flatLayout().entrySet()) {
+      String g = clipGroup.apply(e.getKey());
+      if (!g.equals(current)) {
+        if (!seen.add(g)) {
+          return null; // the group came back after another one
+        }
+        current = g;
+        starts.add(offset);
+        ends.add(offset);
+      }
+      offset += e.getValue();
+      ends.set(ends.size() - 1, offset);
+    }
+    return new long[][] {
+      starts.stream().mapToLong(Long::longValue).toArray(),
+      ends.stream().mapToLong(Long::longValue).toArray()
+    };
   }
 
   /** A scalar array's value as a double (one host read). */

@@ -95,4 +95,41 @@ class GradClipTest {
       assertEquals(2f, bad.toFloatArray()[2], "a non-finite norm scales nothing");
     }
   }
+
+  /** Groups of a flat vector against clipping each group's gradients separately. */
+  @Test
+  void flatGroupsClipLikeEachGroupAlone() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      double[][] values = {{3, 4}, {12}, {0.1, 0.2, 0.2}, {30, 40}};
+      String[] groupOf = {"a", "a", "b", "c"}; // a: (3, 4, 12) norm 13; b: 0.3; c: 50
+      for (double bound : new double[] {1.0, 20.0, Double.POSITIVE_INFINITY}) {
+        java.util.List<NDArray> grads = new java.util.ArrayList<>();
+        for (double[] v : values) {
+          grads.add(m.create(v));
+        }
+        NDArray flat = grads.get(0);
+        for (int i = 1; i < grads.size(); i++) {
+          flat = flat.concat(grads.get(i));
+        }
+        double want = GradClip.globalNorm(grads);
+        if (bound != Double.POSITIVE_INFINITY) {
+          java.util.Map<String, java.util.List<NDArray>> byGroup = new java.util.LinkedHashMap<>();
+          for (int i = 0; i < grads.size(); i++) {
+            byGroup.computeIfAbsent(groupOf[i], k -> new java.util.ArrayList<>()).add(grads.get(i));
+          }
+          for (java.util.List<NDArray> gs : byGroup.values()) {
+            GradClip.clipGlobalNorm(gs, bound);
+          }
+        }
+        double got =
+            GradClip.clipFlatGroups(flat, new long[] {0, 3, 6}, new long[] {3, 6, 8}, bound);
+        assertEquals(want, got, 1e-12, "bound " + bound);
+        NDArray clipped = grads.get(0);
+        for (int i = 1; i < grads.size(); i++) {
+          clipped = clipped.concat(grads.get(i));
+        }
+        assertArrayEquals(clipped.toDoubleArray(), flat.toDoubleArray(), 1e-14, "bound " + bound);
+      }
+    }
+  }
 }

@@ -192,6 +192,37 @@ class GradientStepTest {
     assertArrayEquals(w[1], w[0], 1e-5f);
   }
 
+  /**
+   * Per-group clipping (each parameter its own group, as layer-wise stages clip per layer) through
+   * the flat vector against the per-parameter path: the same norms and weights to float32 rounding,
+   * and the weight and the bias clipped by their own norms.
+   */
+  @Test
+  void fusedGroupClipEqualsThePerParameterStep() {
+    float[][] w = new float[2][];
+    float[][] b = new float[2][];
+    double[][] norms = new double[2][30];
+    for (int v = 0; v < 2; v++) {
+      try (Problem pb = new Problem(11, DataType.FLOAT32)) {
+        GradientStep gs = pb.stepper(0.3).clipPerGroup(n -> n);
+        gs.optimizer().multiTensor(v == 0);
+        Random r = new Random(111);
+        for (int s = 0; s < 30; s++) {
+          norms[v][s] = gs.run(2, micro -> pb.loss(r, N / 2)).gradNorm();
+        }
+        gs.optimizer().close();
+        w[v] = pb.trainable.get("layers.0.W").toFloatArray();
+        b[v] = pb.trainable.get("layers.0.b_O").toFloatArray();
+      }
+    }
+    for (int s = 0; s < 30; s++) {
+      assertEquals(norms[1][s], norms[0][s], 1e-5 * norms[1][s], "norm at step " + s);
+    }
+    assertTrue(norms[1][0] > 0.3, "the first steps clip");
+    assertArrayEquals(w[1], w[0], 1e-5f);
+    assertArrayEquals(b[1], b[0], 1e-5f);
+  }
+
   /** Two micro-batches of N/2 accumulate to the gradient of one batch of N (loss scaled by 1/k). */
   @Test
   void accumulationScalesByOneOverK() {
