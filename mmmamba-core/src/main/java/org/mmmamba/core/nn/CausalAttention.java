@@ -82,11 +82,10 @@ public final class CausalAttention {
   /** -inf for the scores of keys after each query's position (an (nq, nk) mask, broadcast). */
   private static NDArray maskFuture(NDArray scores, int firstPos, int nq, int nk) {
     NDManager m = scores.getManager();
-    // Positions and -inf come from the device's cache: no arange, zeros or full per block and layer
-    // (2 kernels here instead of 7). where(allowed, scores, -inf) is bitwise scores + {0, -inf}.
-    NDArray qpos = DeviceConstants.positions(m, firstPos, firstPos + nq).reshape(nq, 1);
-    NDArray kpos = DeviceConstants.positions(m, 0, nk).reshape(1, nk);
-    NDArray allowed = kpos.lte(qpos).broadcast(scores.getShape());
+    // The mask and -inf come from the device's cache (every layer of a forward uses the same
+    // blocks): no arange, comparison, zeros or full per block and layer. where(allowed, scores,
+    // -inf) is bitwise scores + {0, -inf}.
+    NDArray allowed = DeviceConstants.causalMask(m, firstPos, nq, nk).broadcast(scores.getShape());
     NDArray negInf =
         DeviceConstants.scalar(scores.getDevice(), scores.getDataType(), Double.NEGATIVE_INFINITY);
     return NDArrays.where(allowed, scores, negInf);

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  *
  * <p>Shapes: {@link #scalar} a 0-d tensor; {@link #ropeTables} two (len, P) tables, rows {@code
  * [start, start + len)} of one cached (capacity, P) table per (device, dtype, base, divisor, P);
- * {@link #positions} the int64 ramp {@code [from, to)}.
+ * {@link #positions} the int64 ramp {@code [from, to)}; {@link #causalMask} a boolean (nq, nk)
+ * mask.
  *
  * <p>Sharing rules: scalars are returned as the cached array itself (use it as an operand, never
  * close it); tables and ramps are returned as fresh views attached to the caller's manager (the
@@ -50,6 +51,18 @@ public final class DeviceConstants {
   private record RampKey(Device device) {}
 
   private record ZeroKey(Device device, DataType dtype) {}
+
+  private record MaskKey(Device device, int firstPos, int nq, int nk) {}
+
+  /** Causal masks kept (least recently used first out). */
+  public static final int MAX_MASKS = 128;
+
+  /** Bytes of causal masks kept at most. */
+  public static final long MAX_MASK_BYTES = 256L << 20;
+
+  private static final java.util.LinkedHashMap<MaskKey, NDArray> MASKS =
+      new java.util.LinkedHashMap<>(16, 0.75f, true);
+  private static long maskBytes;
 
   private DeviceConstants() {}
 
@@ -118,6 +131,48 @@ public final class DeviceConstants {
     }
   }
 
+  /**
+   * The boolean causal mask (nq, nk) of queries at positions {@code [firstPos, firstPos + nq)}
+   * against keys {@code [0, nk)}: true where the key is at or before the query. A view attached to
+   * {@code m} (the caller owns it); the masks of one forward are the same for every layer, so all
+   * but the first layer take them from here (least recently used out, at most {@value #MAX_MASKS}
+   * and {@value #MAX_MASK_BYTES} bytes; an evicted mask stays valid in views already handed out).
+   */
+  public static NDArray causalMask(NDManager m, int firstPos, int nq, int nk) {
+    Device device = m.getDevice();
+    MaskKey key = new MaskKey(device, firstPos, nq, nk);
+    synchronized (LOCK) {
+      NDArray hit = MASKS.get(key);
+      if (hit == null) {
+        hit =
+            make(
+                    device,
+                    () -> {
+                      NDManager own = manager(device);
+                      NDArray q = positions(own, firstPos, firstPos + nq).reshape(nq, 1);
+                      NDArray k = positions(own, 0, nk).reshape(1, nk);
+                      return new NDList(k.lte(q));
+                    })
+                .get(0);
+        MASKS.put(key, hit);
+        maskBytes += (long) nq * nk;
+        java.util.Iterator<java.util.Map.Entry<MaskKey, NDArray>> it = MASKS.entrySet().iterator();
+        while ((MASKS.size() > MAX_MASKS || maskBytes > MAX_MASK_BYTES) && it.hasNext()) {
+          java.util.Map.Entry<MaskKey, NDArray> old = it.next();
+          if (old.getKey().equals(key)) {
+            continue;
+          }
+          maskBytes -= (long) old.getKey().nq() * old.getKey().nk();
+          old.getValue().close();
+          it.remove();
+        }
+      }
+      NDArray v = hit.reshape(nq, nk); // a new handle on the cached storage
+      v.attach(m);
+      return v;
+    }
+  }
+
   /** The int64 ramp {@code [from, to)} on {@code m}'s device, attached to {@code m}. */
   public static NDArray positions(NDManager m, int from, int to) {
     Device device = m.getDevice();
@@ -172,6 +227,8 @@ public final class DeviceConstants {
       SCALARS.clear();
       SCALAR_COUNT.clear();
       TABLES.clear();
+      MASKS.clear();
+      maskBytes = 0;
     }
   }
 

@@ -166,4 +166,30 @@ class DeviceConstantsTest {
       pool.shutdown();
     }
   }
+
+  @Test
+  void causalMasksAreRightAndBoundedAndOutliveEviction() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray first = DeviceConstants.causalMask(m, 3, 2, 6);
+      assertEquals(DataType.BOOLEAN, first.getDataType());
+      boolean[] want = new boolean[12];
+      for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 6; j++) {
+          want[i * 6 + j] = j <= 3 + i;
+        }
+      }
+      assertArrayEquals(want, first.toBooleanArray());
+      // the same key again: the same values from the cache, a new handle the caller may close
+      try (NDArray again = DeviceConstants.causalMask(m, 3, 2, 6)) {
+        assertArrayEquals(want, again.toBooleanArray());
+      }
+      for (int n = 1; n <= DeviceConstants.MAX_MASKS + 20; n++) {
+        DeviceConstants.causalMask(m, 0, 1, n).close();
+      }
+      // bounded: the masks plus the position ramp
+      assertTrue(DeviceConstants.arrayCount() <= DeviceConstants.MAX_MASKS + 1);
+      // the first mask was evicted long ago; the view handed out still reads right
+      assertArrayEquals(want, first.toBooleanArray());
+    }
+  }
 }
