@@ -13,10 +13,11 @@ import java.util.function.Supplier;
 
 /**
  * Tensors that every forward pass needs and that do not depend on the data, made once per device
- * and kept there: scalar constants (eps, 1/sqrt(P), 0, 1, -inf), RoPE cos/sin tables and a position
- * ramp. Without it each use rebuilt them: a scalar was a host-to-device copy (on a GPU a blocking
- * copy drains the stream, docs/cuda.md), and the RoPE tables were computed on the host, 2 x L x P
- * cosines and sines per attention layer per forward, then copied to the device.
+ * and kept there: scalar constants (eps, 1/sqrt(P), 0, 1, -inf), RoPE cos/sin tables, a position
+ * ramp and causal masks. Without it each use rebuilt them: a scalar was a host-to-device copy (on a
+ * GPU a blocking copy waits for the device), and the RoPE tables were computed on the host, 2 x L x
+ * P cosines and sines per attention layer per forward, then copied to the device
+ * (docs/benchmarks.md#op-count).
  *
  * <p>Shapes: {@link #scalar} a 0-d tensor; {@link #ropeTables} two (len, P) tables, rows {@code
  * [start, start + len)} of one cached (capacity, P) table per (device, dtype, base, divisor, P);
@@ -28,8 +29,10 @@ import java.util.function.Supplier;
  * caller owns and may close them; the cached storage stays). Autograd keeps what it saves by
  * reference count, so a cached array replaced by a larger one stays valid in a graph already
  * recorded. Bounded: scalars up to {@value #MAX_SCALARS} distinct values per device (beyond that a
- * fresh uncached tensor is made), one table per key growing by doubling. Thread-safe (data parallel
- * replicas on one host share it); every access holds the lock.
+ * fresh uncached tensor is made), one table per key growing by doubling, masks in a bounded LRU.
+ * Thread-safe (data parallel replicas on one host share it); every access holds the lock. Never
+ * return a cached scalar as the result of a {@link Scopes#keepOnly} block: the enclosing scope
+ * would close it.
  */
 public final class DeviceConstants {
   /** Distinct scalar constants cached per device. */
