@@ -84,8 +84,10 @@ public final class Attention implements Mixer {
     NDArray v = linear(u, wV, bV).reshape(b, l, numKvHeads, headDim).transpose(0, 2, 1, 3);
     int start = cache == null ? 0 : cache.length();
     NDList cs = rope.tables(u.getManager(), u.getDataType(), start, l, start + l);
-    q = Rope.apply(q, cs.get(0), cs.get(1));
-    k = Rope.apply(k, cs.get(0), cs.get(1));
+    // RoPE on q and k together (H + G heads): 9 ops instead of 14, elementwise so bitwise the same.
+    NDList qk = Rope.apply(q.concat(k, 1), cs.get(0), cs.get(1)).split(new long[] {numHeads}, 1);
+    q = qk.get(0);
+    k = qk.get(1);
     if (cache != null) {
       NDArray[] kv = cache.append(k, v);
       k = kv[0];
