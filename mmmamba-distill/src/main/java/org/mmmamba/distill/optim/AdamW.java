@@ -283,8 +283,9 @@ public final class AdamW implements AutoCloseable {
     if (!(lr >= 0 && Double.isFinite(lr))) {
       throw new IllegalArgumentException("lr must be finite and >= 0, got " + lr);
     }
-    if (!multiTensor || flatM == null) {
-      throw new IllegalStateException("stepFlat needs the multi-tensor path");
+    if (!multiTensor || flatM == null || !equalCounts()) {
+      throw new IllegalStateException(
+          "stepFlat needs the multi-tensor path (on, and equal update counts)");
     }
     if (!flatGradient.getShape().equals(flatM.getShape())
         || flatGradient.getDataType() != flatM.getDataType()) {
@@ -306,6 +307,11 @@ public final class AdamW implements AutoCloseable {
   public AdamW multiTensor(boolean on) {
     this.multiTensor = on;
     return this;
+  }
+
+  /** All update counts are equal. */
+  private boolean equalCounts() {
+    return slots.values().stream().mapToLong(s -> s.t).distinct().count() <= 1;
   }
 
   /** Every parameter has a gradient and all update counts are equal. */
