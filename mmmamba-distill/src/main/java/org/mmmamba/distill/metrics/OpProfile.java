@@ -111,6 +111,31 @@ public final class OpProfile {
     return summary;
   }
 
+  /**
+   * Records {@code work} (any piece of engine work, e.g. one decode token) with libtorch's profiler
+   * and writes {@code dir/<name>.trace.json} and {@code dir/<name>.summary.json}, the same summary
+   * as a training step's; returns it.
+   */
+  public static Map<String, Object> record(Path dir, String name, Runnable work)
+      throws IOException {
+    Files.createDirectories(dir);
+    Path trace = dir.resolve(name + ".trace.json");
+    JniUtils.startProfile(false, true, false);
+    long t0 = System.nanoTime();
+    double wallMs;
+    try {
+      work.run();
+    } finally {
+      wallMs = (System.nanoTime() - t0) / 1e6;
+      JniUtils.stopProfile(trace.toString());
+    }
+    Map<String, Object> summary =
+        summarize(JSON.readTree(trace.toFile()), wallMs, Thread.currentThread().getName());
+    summary.put("trace", trace.getFileName().toString());
+    JSON.writeValue(dir.resolve(name + ".summary.json").toFile(), summary);
+    return summary;
+  }
+
   /** One trace event: name, thread, start and duration in µs. */
   record Event(String name, long tid, double ts, double dur) {}
 

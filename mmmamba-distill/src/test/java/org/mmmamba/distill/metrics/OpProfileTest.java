@@ -49,6 +49,26 @@ class OpProfileTest {
   }
 
   @Test
+  void recordCountsTheOpsOfTheWorkItWraps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+      ai.djl.ndarray.NDArray a = m.ones(new ai.djl.ndarray.types.Shape(4, 4));
+      Map<String, Object> s =
+          OpProfile.record(dir, "work", () -> a.add(a).mul(a).exp().close());
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> byName =
+          (Map<String, Map<String, Object>>) s.get("by_name");
+      // add, mul, exp: one top-level op each, nothing else called from this thread.
+      assertEquals(1L, byName.get("aten::add").get("count"));
+      assertEquals(1L, byName.get("aten::mul").get("count"));
+      assertEquals(1L, byName.get("aten::exp").get("count"));
+      assertEquals(3, s.get("top_level_ops"));
+      JsonNode written = JSON.readTree(dir.resolve("work.summary.json").toFile());
+      assertEquals(3, written.path("top_level_ops").asInt());
+    }
+  }
+
+  @Test
   void environmentValueIsValidated() {
     assertThrows(BadInputException.class, () -> OpProfile.parse("three"));
     assertThrows(BadInputException.class, () -> OpProfile.parse("-1"));

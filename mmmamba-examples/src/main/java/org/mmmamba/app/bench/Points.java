@@ -14,6 +14,7 @@ import org.mmmamba.core.model.ModelCache;
 import org.mmmamba.core.nn.KvCache;
 import org.mmmamba.core.nn.LayerCache;
 import org.mmmamba.core.nn.MambaCache;
+import org.mmmamba.distill.metrics.OpProfile;
 
 /**
  * Measures one point (model × phase × length) on a built model. Every timed unit ends with a host
@@ -74,6 +75,7 @@ final class Points {
         }
       }
       cacheBytes = cache.bytes();
+      profileDecode(which, context, model, cache, token, m);
     }
     BenchResult.MemoryWindow mem = w.end();
     Stats t = Stats.of(ms);
@@ -90,6 +92,27 @@ final class Points {
         null,
         null,
         java.util.Arrays.stream(ms).boxed().toList());
+  }
+
+  /**
+   * With {@code MMMAMBA_PROFILE_DECODE=DIR}: one more decode step after the timed ones, recorded
+   * with libtorch's profiler ({@link OpProfile#record}), summary in {@code
+   * DIR/decode-<model>-<dtype>-<context>.summary.json}: the op count per token that binds decode
+   * (docs/benchmarks.md#decode-ops). Not part of the timed steps.
+   */
+  static void profileDecode(
+      BenchModel which, int context, DecoderModel model, ModelCache cache, long token, NDManager m) {
+    String dir = System.getenv("MMMAMBA_PROFILE_DECODE");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    String name =
+        "decode-" + which.id() + "-" + model.dtype().name().toLowerCase(java.util.Locale.ROOT) + "-" + context;
+    try {
+      OpProfile.record(java.nio.file.Path.of(dir), name, () -> step(model, cache, token, m));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("MMMAMBA_PROFILE_DECODE: " + dir, e);
+    }
   }
 
   /**
