@@ -51,6 +51,14 @@ public final class DocsFigures {
     if (Files.exists(h200)) {
       out.add(new Block("docs/benchmarks.md", "h200-goals", h200Goals(read(h200))));
     }
+    Path h100 = root.resolve("docs/bench/h100/bench.json");
+    Path peer = root.resolve("docs/bench/h100/peer.json");
+    if (Files.exists(h100)) {
+      out.add(new Block("docs/benchmarks.md", "h100-goals", h200Goals(read(h100))));
+      if (Files.exists(peer)) {
+        out.add(new Block("docs/benchmarks.md", "h100-vs-peer", versusPeer(read(h100), read(peer))));
+      }
+    }
     return out;
   }
 
@@ -441,6 +449,91 @@ public final class DocsFigures {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * The GPU bench beside the PyTorch eager peer measured on the same card in the same call ({@code
+   * scripts/gpu-peer}, {@code peer.json}): stage-3 tokens/s and peak memory per point and precision,
+   * then decode ms per token. Ours fp16 is fp16-mixed; the peer's fp16 and bf16 are autocast.
+   */
+  static String versusPeer(JsonNode b, JsonNode peer) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        "| stage 3, tokens x batch | ours fp32 | peer fp32 | ours tf32 | peer tf32 | ours fp16-mixed |"
+            + " peer fp16 autocast | peer bf16 autocast |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    int[][] points = {{2048, 1}, {512, 4}, {270, 1}};
+    for (int[] pt : points) {
+      sb.append(String.format(Locale.ROOT, "| %,d x %d", pt[0], pt[1]));
+      String[][] cols = {
+        {"ours", "fp32"}, {"peer", "fp32"}, {"ours", "tf32"}, {"peer", "tf32"},
+        {"ours", "fp16"}, {"peer", "fp16"}, {"peer", "bf16"}
+      };
+      for (String[] c : cols) {
+        JsonNode r =
+            c[0].equals("ours")
+                ? step(b, "stage3", pt[0], pt[1], c[1])
+                : peerRecord(peer, "stage3", null, pt[0], pt[1], c[1]);
+        sb.append(
+            r == null
+                ? " | -"
+                : String.format(
+                    Locale.ROOT,
+                    " | %,.0f (%.1f GB)",
+                    r.path("tokens_per_s").asDouble(),
+                    r.path("peak_bytes").asDouble() / 1e9));
+      }
+      sb.append(" |\n");
+    }
+    sb.append(
+        "\n| decode, ms per token | ours fp32 | peer fp32 | ours fp16 | peer fp16 |\n"
+            + "|---|---:|---:|---:|---:|\n");
+    for (String model : new String[] {"linear", "teacher"}) {
+      for (JsonNode pr : peer) {
+        if (!pr.path("phase").asText().equals("decode")
+            || !pr.path("model").asText().equals(model)
+            || !pr.path("precision").asText().equals("fp32")) {
+          continue;
+        }
+        long ctx = pr.path("context").asLong();
+        sb.append(String.format(Locale.ROOT, "| %s at %s", model, k(ctx)));
+        for (String prec : new String[] {"fp32", "fp16"}) {
+          JsonNode ours = null;
+          for (JsonNode r : b.path("results")) {
+            if (r.path("phase").asText().equals("decode")
+                && r.path("model").asText().equals(model)
+                && r.path("context").asLong() == ctx
+                && r.path("precision").asText().equals(prec)) {
+              ours = r;
+            }
+          }
+          JsonNode theirs = peerRecord(peer, "decode", model, ctx, 1, prec);
+          sb.append(ours == null ? " | -" : fmt(" | %.1f", ours.path("latency_ms").asDouble()));
+          sb.append(
+              theirs == null ? " | -" : fmt(" | %.1f", theirs.path("latency_ms").asDouble()));
+        }
+        sb.append(" |\n");
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String fmt(String f, double v) {
+    return String.format(Locale.ROOT, f, v);
+  }
+
+  private static JsonNode peerRecord(
+      JsonNode peer, String phase, String model, long ctx, long batch, String precision) {
+    for (JsonNode r : peer) {
+      if (r.path("phase").asText().equals(phase)
+          && (model == null || r.path("model").asText().equals(model))
+          && r.path("context").asLong() == ctx
+          && r.path("batch").asLong() == batch
+          && r.path("precision").asText().equals(precision)
+          && !r.has("error")) {
+        return r;
+      }
+    }
+    return null;
   }
 
   private static Map<String, JsonNode> decodeAt(JsonNode b, long ctx) {
