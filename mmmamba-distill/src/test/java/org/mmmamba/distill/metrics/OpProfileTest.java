@@ -53,11 +53,9 @@ class OpProfileTest {
       throws Exception {
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
       ai.djl.ndarray.NDArray a = m.ones(new ai.djl.ndarray.types.Shape(4, 4));
-      Map<String, Object> s =
-          OpProfile.record(dir, "work", () -> a.add(a).mul(a).exp().close());
+      Map<String, Object> s = OpProfile.record(dir, "work", () -> a.add(a).mul(a).exp().close());
       @SuppressWarnings("unchecked")
-      Map<String, Map<String, Object>> byName =
-          (Map<String, Map<String, Object>>) s.get("by_name");
+      Map<String, Map<String, Object>> byName = (Map<String, Map<String, Object>>) s.get("by_name");
       // add, mul, exp: one top-level op each, nothing else called from this thread.
       assertEquals(1L, byName.get("aten::add").get("count"));
       assertEquals(1L, byName.get("aten::mul").get("count"));

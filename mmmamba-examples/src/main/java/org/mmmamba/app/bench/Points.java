@@ -101,13 +101,23 @@ final class Points {
    * (docs/benchmarks.md#decode-ops). Not part of the timed steps.
    */
   static void profileDecode(
-      BenchModel which, int context, DecoderModel model, ModelCache cache, long token, NDManager m) {
+      BenchModel which,
+      int context,
+      DecoderModel model,
+      ModelCache cache,
+      long token,
+      NDManager m) {
     String dir = System.getenv("MMMAMBA_PROFILE_DECODE");
     if (dir == null || dir.isBlank()) {
       return;
     }
     String name =
-        "decode-" + which.id() + "-" + model.dtype().name().toLowerCase(java.util.Locale.ROOT) + "-" + context;
+        "decode-"
+            + which.id()
+            + "-"
+            + model.dtype().name().toLowerCase(java.util.Locale.ROOT)
+            + "-"
+            + context;
     try {
       OpProfile.record(java.nio.file.Path.of(dir), name, () -> step(model, cache, token, m));
     } catch (java.io.IOException e) {

@@ -56,7 +56,8 @@ public final class DocsFigures {
     if (Files.exists(h100)) {
       out.add(new Block("docs/benchmarks.md", "h100-goals", h200Goals(read(h100))));
       if (Files.exists(peer)) {
-        out.add(new Block("docs/benchmarks.md", "h100-vs-peer", versusPeer(read(h100), read(peer))));
+        out.add(
+            new Block("docs/benchmarks.md", "h100-vs-peer", versusPeer(read(h100), read(peer))));
       }
     }
     return out;
@@ -453,8 +454,9 @@ public final class DocsFigures {
 
   /**
    * The GPU bench beside the PyTorch eager peer measured on the same card in the same call ({@code
-   * scripts/gpu-peer}, {@code peer.json}): stage-3 tokens/s and peak memory per point and precision,
-   * then decode ms per token. Ours fp16 is fp16-mixed; the peer's fp16 and bf16 are autocast.
+   * scripts/gpu-peer}, {@code peer.json}): stage-3 tokens/s and peak memory per point and
+   * precision, then decode ms per token. Ours fp16 is fp16-mixed; the peer's fp16 and bf16 are
+   * autocast.
    */
   static String versusPeer(JsonNode b, JsonNode peer) {
     StringBuilder sb = new StringBuilder();
@@ -465,8 +467,13 @@ public final class DocsFigures {
     for (int[] pt : points) {
       sb.append(String.format(Locale.ROOT, "| %,d x %d", pt[0], pt[1]));
       String[][] cols = {
-        {"ours", "fp32"}, {"peer", "fp32"}, {"ours", "tf32"}, {"peer", "tf32"},
-        {"ours", "fp16"}, {"peer", "fp16"}, {"peer", "bf16"}
+        {"ours", "fp32"},
+        {"peer", "fp32"},
+        {"ours", "tf32"},
+        {"peer", "tf32"},
+        {"ours", "fp16"},
+        {"peer", "fp16"},
+        {"peer", "bf16"}
       };
       for (String[] c : cols) {
         JsonNode r =
@@ -508,8 +515,7 @@ public final class DocsFigures {
           }
           JsonNode theirs = peerRecord(peer, "decode", model, ctx, 1, prec);
           sb.append(ours == null ? " | -" : fmt(" | %.1f", ours.path("latency_ms").asDouble()));
-          sb.append(
-              theirs == null ? " | -" : fmt(" | %.1f", theirs.path("latency_ms").asDouble()));
+          sb.append(theirs == null ? " | -" : fmt(" | %.1f", theirs.path("latency_ms").asDouble()));
         }
         sb.append(" |\n");
       }
