@@ -19,6 +19,7 @@ public final class MambaCache implements LayerCache {
   private NDArray convState;
   private final NDArray ssmState;
   private boolean started;
+  private NDArray inputWeight;
 
   /** Zero state for {@code batch} sequences. */
   public MambaCache(
@@ -73,6 +74,24 @@ public final class MambaCache implements LayerCache {
       ssmState.set(ALL, newSsmState);
     }
     started = true;
+  }
+
+  /**
+   * The mixer's W_in = [W_x; W_B; W_C; W_G; W_dt], made by {@code concat} on the first call and
+   * held by this cache until it closes, so that every decode step of a generation is one input GEMM
+   * instead of five (docs/benchmarks.md#decode-ops). A copy of the weights as they were then: a
+   * cache lives for one generation and must not outlive an update of the weights (training changes
+   * them in place). Its memory (the mixer's projection weights once more, 1.6 GB over the 32 layers
+   * of HoVLE's dims in fp32) is not in {@link #bytes()}, the state's size.
+   */
+  public NDArray inputWeight(java.util.function.Supplier<NDArray> concat) {
+    if (inputWeight == null) {
+      NDArray w = concat.get();
+      w.attach(manager);
+      NDScope.unregister(w);
+      inputWeight = w;
+    }
+    return inputWeight;
   }
 
   /** Marks the cache as used (after an in-place step). */

@@ -65,6 +65,30 @@ class Mamba2MixerProjectionTest {
       assertFalse(Fp32.recording());
       NDList plain = mixer.project(u);
       assertEquals(new Shape(2, 5, mixer.config().convChannels()), plain.get(0).getShape());
+      // with a decode cache: one GEMM with the W_in the cache concatenated once, the same values
+      try (MambaCache cache = (MambaCache) mixer.newCache(m, 2, 8, DataType.FLOAT64)) {
+        NDList cached = mixer.project(u, cache);
+        NDArray wIn = cache.inputWeight(() -> null);
+        NDList again = mixer.project(u, cache);
+        assertTrue(wIn == cache.inputWeight(() -> null), "concatenated once per cache");
+        for (int i = 0; i < plain.size(); i++) {
+          double[] a = plain.get(i).toDoubleArray();
+          double[] b = cached.get(i).toDoubleArray();
+          double[] c = again.get(i).toDoubleArray();
+          assertEquals(a.length, b.length, "part " + i);
+          for (int j = 0; j < a.length; j++) {
+            assertEquals(a[j], b[j], 1e-12, "cached part " + i + " at " + j);
+            assertEquals(b[j], c[j], 0.0, "second step, part " + i + " at " + j);
+          }
+        }
+        assertEquals(
+            new Shape(
+                mixer.config().convChannels()
+                    + p.wG().getShape().get(0)
+                    + p.wDt().getShape().get(0),
+                12),
+            wIn.getShape());
+      }
     }
   }
 
