@@ -99,15 +99,25 @@ public final class OpProfile {
     }
     double wallMs = (System.nanoTime() - startNanos) / 1e6;
     active = false;
-    Path out = dir.resolve("profile");
-    Files.createDirectories(out);
-    Path trace = out.resolve("step-" + stepNumber + ".trace.json");
+    Map<String, Object> summary =
+        stopAndSummarize(dir.resolve("profile"), "step-" + stepNumber, wallMs);
+    summary.put("step", stepNumber);
+    return summary;
+  }
+
+  /**
+   * Stops the profiler, writes {@code dir/name.trace.json} and {@code dir/name.summary.json} and
+   * returns the summary.
+   */
+  private static Map<String, Object> stopAndSummarize(Path dir, String name, double wallMs)
+      throws IOException {
+    Files.createDirectories(dir);
+    Path trace = dir.resolve(name + ".trace.json");
     JniUtils.stopProfile(trace.toString());
     Map<String, Object> summary =
         summarize(JSON.readTree(trace.toFile()), wallMs, Thread.currentThread().getName());
-    summary.put("step", stepNumber);
     summary.put("trace", trace.getFileName().toString());
-    JSON.writeValue(out.resolve("step-" + stepNumber + ".summary.json").toFile(), summary);
+    JSON.writeValue(dir.resolve(name + ".summary.json").toFile(), summary);
     return summary;
   }
 
@@ -119,21 +129,15 @@ public final class OpProfile {
   public static Map<String, Object> record(Path dir, String name, Runnable work)
       throws IOException {
     Files.createDirectories(dir);
-    Path trace = dir.resolve(name + ".trace.json");
     JniUtils.startProfile(false, true, false);
     long t0 = System.nanoTime();
-    double wallMs;
     try {
       work.run();
-    } finally {
-      wallMs = (System.nanoTime() - t0) / 1e6;
-      JniUtils.stopProfile(trace.toString());
+    } catch (RuntimeException | Error e) {
+      JniUtils.stopProfile(dir.resolve(name + ".trace.json").toString());
+      throw e;
     }
-    Map<String, Object> summary =
-        summarize(JSON.readTree(trace.toFile()), wallMs, Thread.currentThread().getName());
-    summary.put("trace", trace.getFileName().toString());
-    JSON.writeValue(dir.resolve(name + ".summary.json").toFile(), summary);
-    return summary;
+    return stopAndSummarize(dir, name, (System.nanoTime() - t0) / 1e6);
   }
 
   /** One trace event: name, thread, start and duration in µs. */
