@@ -69,10 +69,14 @@ public final class CausalConv1d {
 
   /**
    * The last K-1 raw inputs of (prefix ++ in): the conv state to carry to the next call. (B, K-1,
-   * C).
+   * C). When L = K-1 (a decode token with K = 2) that is {@code in} itself, returned as it is (no
+   * slice op); callers that keep it copy it ({@link MambaCache#update}).
    */
   public static NDArray nextPrefix(NDArray in, NDArray prefix, int k) {
     long l = in.getShape().get(1);
+    if (k > 1 && l == k - 1) {
+      return in;
+    }
     if (k > 1 && l >= k - 1) {
       return in.get(
           ":, {}:, :", l - (k - 1)); // all from the input: no need to build prefix ++ input

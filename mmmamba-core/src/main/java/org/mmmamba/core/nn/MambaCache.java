@@ -19,7 +19,7 @@ public final class MambaCache implements LayerCache {
   private NDArray convState;
   private final NDArray ssmState;
   private boolean started;
-  private NDArray inputWeight;
+  private final java.util.Map<String, NDArray> derived = new java.util.HashMap<>();
 
   /** Zero state for {@code batch} sequences. */
   public MambaCache(
@@ -85,13 +85,23 @@ public final class MambaCache implements LayerCache {
    * of HoVLE's dims in fp32) is not in {@link #bytes()}, the state's size.
    */
   public NDArray inputWeight(java.util.function.Supplier<NDArray> concat) {
-    if (inputWeight == null) {
-      NDArray w = concat.get();
+    return derived("W_in", concat);
+  }
+
+  /**
+   * A tensor derived from the mixer's weights once per cache (W_in, A = -exp(A_log) as (H, 1, 1)),
+   * made by {@code make} on the first call and held until this cache closes; the same caveat as
+   * {@link #inputWeight}: a cache must not outlive an update of the weights.
+   */
+  public NDArray derived(String name, java.util.function.Supplier<NDArray> make) {
+    NDArray w = derived.get(name);
+    if (w == null) {
+      w = make.get();
       w.attach(manager);
       NDScope.unregister(w);
-      inputWeight = w;
+      derived.put(name, w);
     }
-    return inputWeight;
+    return w;
   }
 
   /** Marks the cache as used (after an in-place step). */

@@ -69,6 +69,25 @@ public final class SsdShapes {
     return d;
   }
 
+  /** The shapes of {@link Ssd#stepInPlaceColumns}: the step's operands as columns and rows. */
+  public static Dims checkColumnStep(
+      NDArray state, NDArray x, NDArray dt, NDArray A, NDArray B, NDArray C) {
+    requireRank("x_t", x, "(B, H, P, 1)", 4);
+    requireRank("B_t", B, "(B, H, 1, N)", 4);
+    long[] xs = x.getShape().getShape();
+    long n = B.getShape().get(3);
+    Dims d = new Dims(xs[0], 1, xs[1], xs[2], n);
+    requirePositive("x_t", x, d);
+    expect("x_t", x, "(B, H, P, 1)", d.batch, d.heads, d.headDim, 1);
+    expect("state", state, "(B, H, P, N)", d.batch, d.heads, d.headDim, n);
+    expect("dt_t", dt, "(B, H, 1, 1)", d.batch, d.heads, 1, 1);
+    expect("A", A, "(H, 1, 1)", d.heads, 1, 1);
+    expect("B_t", B, "(B, H, 1, N)", d.batch, d.heads, 1, n);
+    expect("C_t", C, "(B, H, N, 1)", d.batch, d.heads, n, 1);
+    sameKind(x, "state", state, "dt_t", dt, "A", A, "B_t", B, "C_t", C);
+    return d;
+  }
+
   /**
    * Throws unless {@code array} is non-null and has exactly the {@code expected} shape.
    *

@@ -40,6 +40,11 @@ class StudentCacheConsistencyTest {
 
   /** A seeded student whose new parameters are then randomised (float64). */
   static DecoderModel student(NDManager m, String layout, int convKernel, int chunk) {
+    return student(m, layout, convKernel, chunk, false);
+  }
+
+  /** As above; with {@code useD} the mixers also get the D skip term, with random D. */
+  static DecoderModel student(NDManager m, String layout, int convKernel, int chunk, boolean useD) {
     Weights tw = RandomWeights.create(TEACHER, m, DataType.FLOAT64, 21, 0.25);
     DecoderModel s;
     try {
@@ -58,15 +63,24 @@ class StudentCacheConsistencyTest {
     }
     SplittableRandom rng = new SplittableRandom(99);
     Weights w = s.weights();
-    Map<String, long[]> shapes = RandomWeights.canonicalShapes(s.config());
+    DecoderConfig cfg =
+        useD
+            ? s.config()
+                .withLayers(
+                    s.config().family(), s.config().layerKinds(), s.config().mamba().withD(true))
+            : s.config();
+    Map<String, long[]> shapes = RandomWeights.canonicalShapes(cfg);
     for (int i = 0; i < TEACHER.numLayers(); i++) {
       if (s.config().kind(i) != LayerKind.MAMBA2) {
         continue;
       }
       for (String role :
           new String[] {
-            "W_dt", "conv.weight", "conv.bias", "A_log", "dt_bias", "W_G", "norm.weight"
+            "W_dt", "conv.weight", "conv.bias", "A_log", "dt_bias", "W_G", "norm.weight", "D"
           }) {
+        if (role.equals("D") && !useD) {
+          continue;
+        }
         String n = ParamNames.mamba(i, role);
         long[] shape = shapes.get(n);
         double[] v = new double[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
@@ -87,7 +101,7 @@ class StudentCacheConsistencyTest {
       }
     }
     // Layers hold references to the arrays they were built on: rebuild them over the new tensors.
-    return new DecoderModel(s.config(), w);
+    return new DecoderModel(cfg, w);
   }
 
   static long[][] ids(int rows, int len, long seed) {
@@ -103,14 +117,16 @@ class StudentCacheConsistencyTest {
 
   @ParameterizedTest
   @CsvSource({
-    "linear, 2, 4",
-    "head-interleaved:2, 2, 4",
-    "linear, 3, 3",
-    "tail-interleaved:1, 4, 5"
+    "linear, 2, 4, false",
+    "head-interleaved:2, 2, 4, false",
+    "linear, 3, 3, false",
+    "tail-interleaved:1, 4, 5, false",
+    "linear, 2, 4, true",
+    "head-interleaved:2, 3, 3, true"
   })
-  void decodeEqualsFullForward(String layout, int convKernel, int chunk) {
+  void decodeEqualsFullForward(String layout, int convKernel, int chunk, boolean useD) {
     try (NDManager m = NDManager.newBaseManager();
-        DecoderModel s = student(m, layout, convKernel, chunk)) {
+        DecoderModel s = student(m, layout, convKernel, chunk, useD)) {
       long[][] ids = ids(2, 13, 5);
       for (int prefill : new int[] {1, 3, 6}) {
         CacheConsistencyTest.assertDecodeMatches(s, m, ids, prefill);

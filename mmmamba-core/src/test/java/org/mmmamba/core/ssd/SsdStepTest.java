@@ -46,6 +46,58 @@ class SsdStepTest {
     }
   }
 
+  /** The decode fast path's column layout against the functional step, token by token. */
+  @Test
+  void stepInPlaceColumnsAgreesWithStep() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Inputs in = SsdFixtures.random(m, 7, 2, 6, 3, 4, 5, true);
+      NDArray functional = in.s0();
+      NDArray owned = in.s0().duplicate();
+      NDArray aColumn = in.A().reshape(3, 1, 1);
+      for (long t = 0; t < in.length(); t++) {
+        NDArray xt = in.x().get(":, {}", t);
+        NDArray dtt = in.dt().get(":, {}", t);
+        NDArray bt = in.B().get(":, {}", t);
+        NDArray ct = in.C().get(":, {}", t);
+        StepResult r = Ssd.step(functional, xt, dtt, in.A(), bt, ct);
+        NDArray y =
+            Ssd.stepInPlaceColumns(
+                owned,
+                xt.expandDims(-1),
+                dtt.reshape(2, 3, 1, 1),
+                aColumn,
+                bt.expandDims(-2),
+                ct.expandDims(-1));
+        assertEquals(new Shape(2, 3, 4, 1), y.getShape());
+        assertTrue(maxAbsDiff(r.y(), y.squeeze(-1)) <= TOL, "y at t=" + t);
+        assertTrue(maxAbsDiff(r.state(), owned) <= TOL, "state at t=" + t);
+        functional = r.state();
+      }
+      assertTrue(maxAbsDiff(in.s0(), owned) > 0.01, "stepInPlaceColumns must update the state");
+    }
+  }
+
+  @Test
+  void stepInPlaceColumnsNamesAWrongShape() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Inputs in = SsdFixtures.random(m, 7, 2, 6, 3, 4, 5, true);
+      NDArray xt = in.x().get(":, 0").expandDims(-1);
+      NDArray bt = in.B().get(":, 0");
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Ssd.stepInPlaceColumns(
+                      in.s0(),
+                      xt,
+                      in.dt().get(":, 0").reshape(2, 3, 1, 1),
+                      in.A().reshape(3, 1, 1),
+                      bt.expandDims(-2),
+                      bt.expandDims(-2)));
+      assertTrue(e.getMessage().contains("C_t"), e.getMessage());
+    }
+  }
+
   /** Scanning [0, L) equals scanning [0, k) and then [k, L) from the first final state. */
   @ParameterizedTest
   @CsvSource({"17, 5, 4", "17, 8, 4", "9, 1, 16", "9, 8, 3", "12, 6, 6", "2, 1, 1"})
