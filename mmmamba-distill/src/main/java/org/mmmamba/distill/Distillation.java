@@ -208,7 +208,7 @@ public final class Distillation {
         // Stages 1-2 convert every layer (docs/method.md): one all-Mamba student holds their
         // results.
         try (DecoderModel all =
-            Seeder.seed(
+            Seeder.seedSharingFrozen(
                 teacher.config(),
                 tdec.weights(),
                 HybridLayout.linear(),

@@ -114,7 +114,7 @@ public final class Seeder {
       int chunkSize,
       NDManager m) {
     DecoderConfig sc = studentConfig(teacherCfg, layout, convKernel, chunkSize);
-    return seed(sc, g -> sc, teacherWeights, init, seed, m);
+    return seed(sc, g -> sc, teacherWeights, init, seed, m, false);
   }
 
   /**
@@ -135,7 +135,45 @@ public final class Seeder {
       NDManager m) {
     DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
     VlmConfig student = teacher.withStack(sc);
-    return seed(sc, student::layerDims, teacherWeights, init, seed, m);
+    return seed(sc, student::layerDims, teacherWeights, init, seed, m, false);
+  }
+
+  /**
+   * As {@link #seed(DecoderConfig, Weights, HybridLayout, InitStrategy, long, int, int,
+   * NDManager)}, but the tensors that no distillation stage trains or writes (embeddings, norms,
+   * MLPs, the LM head, kept attention layers: everything outside the converted mixers) are views of
+   * the teacher's arrays instead of copies. The distillation's students share them with the teacher
+   * as the reference code's do: at HoVLE's dims 1.99 billion parameters, 8.0 GB in fp32, not held
+   * twice (docs/benchmarks.md#h100). The storage lives while either model does; the student must
+   * never train or write those tensors (that would change the teacher). The converted mixers'
+   * tensors, W_O included, are copies as in {@code seed}.
+   */
+  public static DecoderModel seedSharingFrozen(
+      DecoderConfig teacherCfg,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      NDManager m) {
+    DecoderConfig sc = studentConfig(teacherCfg, layout, convKernel, chunkSize);
+    return seed(sc, g -> sc, teacherWeights, init, seed, m, true);
+  }
+
+  /** {@link #seedSharingFrozen} for a published HoVLE teacher with per-layer dims. */
+  public static DecoderModel seedSharingFrozen(
+      VlmConfig teacher,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      NDManager m) {
+    DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
+    VlmConfig student = teacher.withStack(sc);
+    return seed(sc, student::layerDims, teacherWeights, init, seed, m, true);
   }
 
   private static DecoderModel seed(
@@ -144,7 +182,8 @@ public final class Seeder {
       Weights teacherWeights,
       InitStrategy init,
       long seed,
-      NDManager m) {
+      NDManager m,
+      boolean shareFrozen) {
     Weights w = new Weights(m, teacherWeights.dtype());
     try {
       Set<String> consumed = new HashSet<>();
@@ -179,7 +218,10 @@ public final class Seeder {
                   seed,
                   consumed);
         } else {
-          a = copy(teacherWeights, name, consumed);
+          a =
+              shareFrozen
+                  ? alias(teacherWeights, name, consumed)
+                  : copy(teacherWeights, name, consumed);
         }
         if (!Arrays.equals(a.getShape().getShape(), e.getValue())) {
           throw new BadInputException(
@@ -320,6 +362,19 @@ public final class Seeder {
     }
     consumed.add(name);
     return teacher.get(name).duplicate();
+  }
+
+  /**
+   * A view of a teacher tensor (same storage, a handle of its own: closing either handle leaves the
+   * other valid).
+   */
+  private static NDArray alias(Weights teacher, String name, Set<String> consumed) {
+    if (!teacher.contains(name)) {
+      throw new BadInputException("teacher: missing tensor '" + name + "'");
+    }
+    consumed.add(name);
+    NDArray t = teacher.get(name);
+    return t.reshape(t.getShape());
   }
 
   /** A new array in the student's dtype (float64 values rounded once). */

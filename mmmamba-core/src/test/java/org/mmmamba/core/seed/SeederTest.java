@@ -47,6 +47,60 @@ class SeederTest {
     return d(model.weights().get(name));
   }
 
+  /**
+   * seedSharingFrozen: the same student as seed (same logits), whose frozen tensors are the
+   * teacher's storage (a write through the teacher shows in the student) while every mixer tensor,
+   * W_O included, is a copy; closing the teacher leaves the student usable.
+   */
+  @Test
+  void sharingFrozenAliasesOnlyTheFrozenTensors() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      DecoderModel teacher = RandomWeights.model(TEACHER, m, DataType.FLOAT32, 3);
+      HybridLayout layout = HybridLayout.parse("head-interleaved:2");
+      NDArray ids = m.create(new long[] {1, 5, 9, 2, 30, 7}, new ai.djl.ndarray.types.Shape(1, 6));
+      try (DecoderModel copied =
+              Seeder.seed(
+                  TEACHER, teacher.weights(), layout, InitStrategy.INHERIT_MIMIC, 7, 2, 4, m);
+          DecoderModel shared =
+              Seeder.seedSharingFrozen(
+                  TEACHER, teacher.weights(), layout, InitStrategy.INHERIT_MIMIC, 7, 2, 4, m)) {
+        assertEquals(copied.weights().names(), shared.weights().names());
+        assertArrayEquals(d(copied.forward(ids)), d(shared.forward(ids)), 0.0);
+        int aliased = 0;
+        for (String n : shared.weights().names()) {
+          NDArray st = shared.weights().get(n);
+          boolean mixer = n.contains(".mamba.");
+          if (!teacher.weights().contains(n)) {
+            assertTrue(mixer, n);
+            continue;
+          }
+          NDArray t = teacher.weights().get(n);
+          double before = d(st)[0];
+          t.set(new ai.djl.ndarray.index.NDIndex("..."), t.add(1));
+          double after = d(st)[0];
+          t.set(new ai.djl.ndarray.index.NDIndex("..."), t.sub(1));
+          if (mixer) {
+            assertEquals(before, after, 0.0, n + " must be a copy");
+          } else {
+            assertEquals(before + 1, after, 1e-6, n + " must share the teacher's storage");
+            aliased++;
+          }
+        }
+        assertTrue(aliased > 0, "no tensor was shared");
+        // The W_O of a converted layer is a copy (stage results are loaded into mixers in place).
+        NDArray wo = shared.weights().get(ParamNames.mamba(1, "W_O"));
+        NDArray two = teacher.weights().get(ParamNames.attn(1, "W_O"));
+        assertArrayEquals(d(two), d(wo), 0.0);
+        wo.set(new ai.djl.ndarray.index.NDIndex("..."), wo.add(1));
+        assertFalse(Arrays.equals(d(two), d(wo)), "W_O must be a copy");
+        wo.set(new ai.djl.ndarray.index.NDIndex("..."), wo.sub(1));
+        double[] before = d(shared.forward(ids));
+        teacher.close();
+        assertArrayEquals(before, d(shared.forward(ids)), 0.0);
+      }
+    }
+  }
+
   @Test
   void inheritMimicValuesMatchTheSpec() {
     try (NDManager m = NDManager.newBaseManager();

@@ -153,7 +153,7 @@ public record EndToEnd(EndToEndStageConfig config) implements Stage {
     HybridLayout layout = HybridLayout.parse(st.layout());
     DecoderModel tdec = ctx.teacher().decoder();
     DecoderModel student =
-        Seeder.seed(
+        Seeder.seedSharingFrozen(
             ctx.teacher().config(),
             tdec.weights(),
             layout,

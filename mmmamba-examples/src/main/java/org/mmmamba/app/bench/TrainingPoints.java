@@ -52,7 +52,7 @@ final class TrainingPoints {
     long t0 = System.nanoTime();
     try (DecoderModel teacher = BenchModels.build(c, BenchModel.TEACHER, m, dt);
         DecoderModel student =
-            Seeder.seed(
+            Seeder.seedSharingFrozen(
                 teacher.config(),
                 teacher.weights(),
                 HybridLayout.linear(),
