@@ -48,8 +48,19 @@ public final class DocsFigures {
     out.add(new Block("README.md", "bench-headline", benchHeadline(bench)));
     out.add(new Block("docs/benchmarks.md", "bench-goals", benchGoals(bench)));
     Path h200 = root.resolve("docs/bench/h200/bench.json");
+    Path h200Peer = root.resolve("docs/bench/h200/peer.json");
     if (Files.exists(h200)) {
       out.add(new Block("docs/benchmarks.md", "h200-goals", h200Goals(read(h200))));
+      if (Files.exists(h200Peer)) {
+        out.add(
+            new Block(
+                "docs/benchmarks.md", "h200-vs-peer", versusPeer(read(h200), read(h200Peer))));
+      }
+    }
+    // The first H200 bench run (an older tree), kept for the record beside its prose.
+    Path h200First = root.resolve("docs/bench/h200/raw/superseded/c964e0f/bench.json");
+    if (Files.exists(h200First)) {
+      out.add(new Block("docs/benchmarks.md", "h200-c964e0f-goals", h200Goals(read(h200First))));
     }
     Path h100 = root.resolve("docs/bench/h100/bench.json");
     Path peer = root.resolve("docs/bench/h100/peer.json");
