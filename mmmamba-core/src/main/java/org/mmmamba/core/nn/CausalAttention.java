@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -22,17 +23,31 @@ public final class CausalAttention {
 
   private CausalAttention() {}
 
+  /**
+   * Keys per slice of the split value product ({@link #valueProduct}); below twice this many keys,
+   * or off the GPU in float32, the product is one matmul.
+   */
+  public static final int SPLIT_KEYS = 2048;
+
   /** Blocked attention with the default memory budget. */
   public static NDArray attend(NDArray q, NDArray k, NDArray v) {
-    return attend(q, k, v, DEFAULT_BLOCK_ELEMENTS);
+    boolean split = q.getDevice().isGpu() && q.getDataType() == DataType.FLOAT32;
+    return attend(q, k, v, DEFAULT_BLOCK_ELEMENTS, split ? SPLIT_KEYS : 0);
+  }
+
+  /** Blocked attention, the value product in one matmul. */
+  public static NDArray attend(NDArray q, NDArray k, NDArray v, long maxBlockElements) {
+    return attend(q, k, v, maxBlockElements, 0);
   }
 
   /**
    * Blocked attention.
    *
    * @param maxBlockElements cap on B*H*blockLen*Lk score elements held at once
+   * @param splitKeys 0, or the keys per slice of a split value product ({@link #valueProduct})
    */
-  public static NDArray attend(NDArray q, NDArray k, NDArray v, long maxBlockElements) {
+  public static NDArray attend(
+      NDArray q, NDArray k, NDArray v, long maxBlockElements, int splitKeys) {
     Shape qs = q.getShape();
     long b = qs.get(0);
     long h = qs.get(1);
@@ -72,11 +87,50 @@ public final class CausalAttention {
                 // Mixed precision: softmax in float32, probabilities back in float16 for the value
                 // matmul.
                 NDArray probs = Fp32.as(Fp32.softmax(scores, -1), scores);
-                return probs.reshape(b, g, r * bl, keysUpTo).matMul(vb).reshape(b, g, r, bl, p);
+                return valueProduct(probs.reshape(b, g, r * bl, keysUpTo), vb, splitKeys)
+                    .reshape(b, g, r, bl, p);
               }));
     }
     NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 3);
     return out.reshape(b, h, lq, p);
+  }
+
+  /**
+   * probs · V, (B, G, R, Lk) x (B, G, Lk, P) -> (B, G, R, P). With few rows R (decode: the r query
+   * heads of a kv head) and many keys, one matmul is a GEMM with a tiny output and a long inner
+   * dimension, which cuBLAS runs on a handful of thread blocks in float32: 4.0 ms per layer at 128K
+   * keys on an H100, where the same product as {@code Lk / splitKeys} slices (one batched matmul
+   * over the slices, then a sum over them) takes 0.67 ms (docs/benchmarks.md#attention-split). In
+   * float16 cuBLAS splits on its own (0.17 ms; the manual split is slower), so callers split only
+   * float32 on a GPU. The same sum in another order: equal to the one matmul up to rounding.
+   *
+   * @param splitKeys 0 for one matmul; else keys per slice, used when there are at least two slices
+   */
+  static NDArray valueProduct(NDArray probs, NDArray v, int splitKeys) {
+    Shape ps = probs.getShape();
+    long lk = ps.get(3);
+    if (splitKeys <= 0 || lk < 2L * splitKeys) {
+      return probs.matMul(v);
+    }
+    long b = ps.get(0);
+    long g = ps.get(1);
+    long rows = ps.get(2);
+    long p = v.getShape().get(3);
+    long slices = lk / splitKeys;
+    long main = slices * splitKeys;
+    NDArray pm = main == lk ? probs : probs.get(new NDIndex("..., :{}", main));
+    NDArray vm = main == lk ? v : v.get(new NDIndex(":, :, :{}, :", main));
+    NDArray out =
+        pm.reshape(b, g, rows, slices, splitKeys)
+            .transpose(0, 1, 3, 2, 4)
+            .matMul(vm.reshape(b, g, slices, splitKeys, p))
+            .sum(new int[] {2});
+    if (main < lk) {
+      NDArray tail =
+          probs.get(new NDIndex("..., {}:", main)).matMul(v.get(new NDIndex(":, :, {}:, :", main)));
+      out = out.add(tail);
+    }
+    return out;
   }
 
   /** -inf for the scores of keys after each query's position (an (nq, nk) mask, broadcast). */
