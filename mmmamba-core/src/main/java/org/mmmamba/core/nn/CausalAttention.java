@@ -24,14 +24,16 @@ public final class CausalAttention {
   private CausalAttention() {}
 
   /**
-   * Keys per slice of the split value product ({@link #valueProduct}); below twice this many keys,
-   * or off the GPU in float32, the product is one matmul.
+   * Keys per slice of the split value product ({@link #valueProduct}), used for float32 decode on a
+   * GPU; below twice this many keys, or anywhere else, the product is one matmul.
    */
   public static final int SPLIT_KEYS = 2048;
 
   /** Blocked attention with the default memory budget. */
   public static NDArray attend(NDArray q, NDArray k, NDArray v) {
-    boolean split = q.getDevice().isGpu() && q.getDataType() == DataType.FLOAT32;
+    // Decode only (one query per head: the shape that was measured); a prefill block has many rows.
+    boolean split =
+        q.getDevice().isGpu() && q.getDataType() == DataType.FLOAT32 && q.getShape().get(2) == 1;
     return attend(q, k, v, DEFAULT_BLOCK_ELEMENTS, split ? SPLIT_KEYS : 0);
   }
 

@@ -133,9 +133,7 @@ public final class Seeder {
       int convKernel,
       int chunkSize,
       NDManager m) {
-    DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
-    VlmConfig student = teacher.withStack(sc);
-    return seed(sc, student::layerDims, teacherWeights, init, seed, m, false);
+    return seedVlm(teacher, teacherWeights, layout, init, seed, convKernel, chunkSize, m, false);
   }
 
   /**
@@ -171,9 +169,22 @@ public final class Seeder {
       int convKernel,
       int chunkSize,
       NDManager m) {
+    return seedVlm(teacher, teacherWeights, layout, init, seed, convKernel, chunkSize, m, true);
+  }
+
+  private static DecoderModel seedVlm(
+      VlmConfig teacher,
+      Weights teacherWeights,
+      HybridLayout layout,
+      InitStrategy init,
+      long seed,
+      int convKernel,
+      int chunkSize,
+      NDManager m,
+      boolean shareFrozen) {
     DecoderConfig sc = studentConfig(teacher.stack(), layout, convKernel, chunkSize);
     VlmConfig student = teacher.withStack(sc);
-    return seed(sc, student::layerDims, teacherWeights, init, seed, m, true);
+    return seed(sc, student::layerDims, teacherWeights, init, seed, m, shareFrozen);
   }
 
   private static DecoderModel seed(
