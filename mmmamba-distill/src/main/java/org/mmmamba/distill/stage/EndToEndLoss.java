@@ -36,7 +36,10 @@ public final class EndToEndLoss {
    * @param nextIds (B, L) next-token ids (for the CE term; may be null when ceWeight is 0)
    */
   public NDArray loss(NDArray embeds, NDArray mask, NDArray nextIds) {
-    NDArray th = teacher.hidden(embeds, null).stopGradient();
+    // The teacher is frozen: its forward records no graph (and fp16's casts take one op, not
+    // three).
+    NDArray th =
+        org.mmmamba.core.nn.GradMode.off(() -> teacher.hidden(embeds, null)).stopGradient();
     NDArray sh = student.hidden(embeds, null);
     NDArray kl =
         KlDivergence.fromHidden(

@@ -73,6 +73,11 @@ public final class LayerwiseLoss {
    * runs once per batch.
    */
   public Map<Integer, NDArray[]> teacherSignals(NDArray embeds) {
+    // The teacher is frozen: no graph (and fp16's casts take one op instead of three).
+    return org.mmmamba.core.nn.GradMode.off(() -> runTeacher(embeds));
+  }
+
+  private Map<Integer, NDArray[]> runTeacher(NDArray embeds) {
     int last = layers.stream().mapToInt(Integer::intValue).max().orElse(-1);
     Map<Integer, NDArray[]> out = new TreeMap<>();
     NDArray x = embeds;
