@@ -117,7 +117,10 @@ public final class Mamba2Mixer implements Mixer {
     int bc = cfg.bChannels();
     // One split of the conv output into x | B | C (indexing with ":, :, a:b" costs one slice op per
     // axis, 9 per layer for the three).
-    NDList xbcParts = conv.split(new long[] {xc, xc + bc}, 2);
+    // Mixed precision: x, B and C enter the scan in float32, cast up once here (one op instead of
+    // one per operand, and before the group repeats).
+    NDArray conv32 = Fp32.up(conv);
+    NDList xbcParts = conv32.split(new long[] {xc, xc + bc}, 2);
     NDArray x =
         Scopes.keepOnly(
             () ->
@@ -142,21 +145,17 @@ public final class Mamba2Mixer implements Mixer {
     NDArray a = Fp32.up(p.aLog()).exp().neg();
     ScanResult res =
         Ssd.chunkedScan(
-            Fp32.up(x),
-            dt,
-            a,
-            Fp32.up(bm),
-            Fp32.up(cm),
-            cfg.chunkSize(),
-            continuing ? Fp32.up(cache.ssmState()) : null);
-    NDArray y = Fp32.as(res.y(), x);
+            x, dt, a, bm, cm, cfg.chunkSize(), continuing ? Fp32.up(cache.ssmState()) : null);
     if (cache != null) {
-      cache.update(nextPrefix, Fp32.as(res.finalState(), x));
+      cache.update(nextPrefix, Fp32.as(res.finalState(), conv));
     }
+    NDArray y32 = res.y();
     if (cfg.useD()) {
-      NDArray yScan = y;
-      y = Scopes.keepOnly(() -> yScan.add(x.mul(p.d().reshape(h, 1))));
+      // The skip term in float32 too, then one cast down, as in mamba_ssm's kernel: x is float32
+      // here, so a float16 D is promoted by the product (no cast op; its gradient returns float16).
+      y32 = Scopes.keepOnly(() -> res.y().add(x.mul(p.d().reshape(h, 1))));
     }
+    NDArray y = Fp32.as(y32, conv);
     NDArray yFlat = y.reshape(b, l, cfg.innerDim());
     return GatedRmsNorm.apply(
         yFlat, g, p.normWeight(), cfg.normGroupSize(), cfg.normBeforeGate(), cfg.normEps());
