@@ -71,6 +71,17 @@ public final class DocsFigures {
             new Block("docs/benchmarks.md", "h100-vs-peer", versusPeer(read(h100), read(peer))));
       }
     }
+    // The bench and same-call peer of the tree with the attention value-product split (a slower
+    // H100 host than the one above; compare within the call only).
+    Path split = root.resolve("docs/bench/h100/raw/63f3fc0/bench/bench.json");
+    Path splitPeer = root.resolve("docs/bench/h100/raw/63f3fc0/peer.json");
+    if (Files.exists(split) && Files.exists(splitPeer)) {
+      out.add(
+          new Block(
+              "docs/benchmarks.md",
+              "h100-63f3fc0-vs-peer",
+              versusPeer(read(split), read(splitPeer))));
+    }
     return out;
   }
 
