@@ -206,7 +206,70 @@ public final class OpProfile {
       byName.put(n.getKey(), m);
     }
     s.put("by_name", byName);
+    s.put("longest", longest(top, caller, LONGEST));
+    s.put("caller_gaps", callerGaps(top, caller, LONGEST));
     return s;
+  }
+
+  /** How many entries {@code longest} and {@code caller_gaps} list. */
+  static final int LONGEST = 15;
+
+  /**
+   * The {@code n} longest top-level ops, longest first, each with its thread's role and its start
+   * from the first event of the trace: on a GPU a host read of device data (an {@code aten::to} to
+   * the CPU, an {@code aten::item}) lasts until the device has caught up, so the longest ops show
+   * where the host waited and how long.
+   */
+  static List<Map<String, Object>> longest(List<Event> top, long caller, int n) {
+    double t0 = top.stream().mapToDouble(Event::ts).min().orElse(0);
+    List<Event> sorted = new ArrayList<>(top);
+    sorted.sort(Comparator.comparingDouble((Event e) -> -e.dur()).thenComparingDouble(Event::ts));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Event e : sorted.subList(0, Math.min(n, sorted.size()))) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", e.name());
+      m.put("thread", e.tid() == caller ? "caller" : "engine/autograd");
+      m.put("at_ms", round((e.ts() - t0) / 1000));
+      m.put("host_ms", round(e.dur() / 1000));
+      out.add(m);
+    }
+    return out;
+  }
+
+  /**
+   * The {@code n} longest gaps between consecutive top-level ops of the caller's thread, longest
+   * first: time the caller spent outside libtorch (Java and DJL, or waiting for backward, which
+   * runs on autograd's thread), with the ops on either side.
+   */
+  static List<Map<String, Object>> callerGaps(List<Event> top, long caller, int n) {
+    double t0 = top.stream().mapToDouble(Event::ts).min().orElse(0);
+    List<Event> mine = new ArrayList<>();
+    for (Event e : top) {
+      if (e.tid() == caller) {
+        mine.add(e);
+      }
+    }
+    mine.sort(Comparator.comparingDouble(Event::ts));
+    List<double[]> gaps = new ArrayList<>(); // {gap, index of the op before}
+    for (int i = 1; i < mine.size(); i++) {
+      Event a = mine.get(i - 1);
+      double gap = mine.get(i).ts() - (a.ts() + a.dur());
+      if (gap > 0) {
+        gaps.add(new double[] {gap, i - 1});
+      }
+    }
+    gaps.sort(Comparator.comparingDouble((double[] g) -> -g[0]));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (double[] g : gaps.subList(0, Math.min(n, gaps.size()))) {
+      Event a = mine.get((int) g[1]);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("after", a.name());
+      m.put("before", mine.get((int) g[1] + 1).name());
+      m.put("at_ms", round((a.ts() + a.dur() - t0) / 1000));
+      m.put("gap_ms", round(g[0] / 1000));
+      out.add(m);
+    }
+    return out;
   }
 
   /** The events not enclosed by another event of their thread. */

@@ -46,6 +46,39 @@ class OpProfileTest {
     // The caller is the thread with the most top-level host time (thread 1: 12 us).
     assertEquals(0.012, s.get("in_libtorch_ms"));
     assertEquals(0.038, s.get("outside_libtorch_ms"));
+    // Longest top-level ops first, with their start from the trace's first event (ms).
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> longest = (List<Map<String, Object>>) s.get("longest");
+    assertEquals(3, longest.size());
+    assertEquals("aten::linear", longest.get(0).get("name"));
+    assertEquals("caller", longest.get(0).get("thread"));
+    assertEquals("autograd::MmBackward0", longest.get(1).get("name"));
+    assertEquals("engine/autograd", longest.get(1).get("thread"));
+    assertEquals(0.005, longest.get(1).get("at_ms"));
+    // linear ends at 10 and add starts at 10: no gap on the caller's thread.
+    assertEquals(List.of(), s.get("caller_gaps"));
+  }
+
+  @Test
+  void callerGapsAreTheTimesBetweenItsTopLevelOps() throws Exception {
+    String trace =
+        "["
+            + String.join(
+                ",",
+                ev("aten::a", 1, 0, 10),
+                ev("aten::b", 1, 14, 10),
+                ev("aten::c", 1, 124, 10),
+                ev("autograd::X", 2, 30, 3))
+            + "]";
+    Map<String, Object> s = OpProfile.summarize(JSON.readTree(trace), 0.2, "main");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> gaps = (List<Map<String, Object>>) s.get("caller_gaps");
+    assertEquals(2, gaps.size());
+    assertEquals("aten::b", gaps.get(0).get("after"));
+    assertEquals("aten::c", gaps.get(0).get("before"));
+    assertEquals(0.024, gaps.get(0).get("at_ms"));
+    assertEquals(0.1, gaps.get(0).get("gap_ms"));
+    assertEquals(0.004, gaps.get(1).get("gap_ms"));
   }
 
   @Test
