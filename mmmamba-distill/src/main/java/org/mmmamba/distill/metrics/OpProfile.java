@@ -172,11 +172,7 @@ public final class OpProfile {
       t[0]++;
       t[1] += e.dur();
     }
-    long caller =
-        perThread.entrySet().stream()
-            .max(Comparator.comparingDouble(x -> x.getValue()[1]))
-            .map(Map.Entry::getKey)
-            .orElse(-1L);
+    long caller = caller(top, perThread);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("wall_ms", round(wallMs));
     s.put("events", events.size());
@@ -209,6 +205,31 @@ public final class OpProfile {
     s.put("longest", longest(top, caller, LONGEST));
     s.put("caller_gaps", callerGaps(top, caller, LONGEST));
     return s;
+  }
+
+  /**
+   * The caller's thread: among the threads whose top-level ops are mostly not autograd's backward
+   * nodes ({@code autograd::engine::evaluate_function: ...}), the one with the most top-level host
+   * time; when every thread is mostly backward nodes, the one with the most host time. (Host time
+   * alone is not enough: on a GPU the backward thread may spend more time in libtorch than the
+   * caller.)
+   */
+  static long caller(List<Event> top, Map<Long, double[]> perThread) {
+    Map<Long, long[]> backwardNodes = new TreeMap<>();
+    for (Event e : top) {
+      long[] c = backwardNodes.computeIfAbsent(e.tid(), k -> new long[2]);
+      c[0]++;
+      if (e.name().startsWith("autograd::engine::evaluate_function")) {
+        c[1]++;
+      }
+    }
+    Comparator<Map.Entry<Long, double[]>> byTime = Comparator.comparingDouble(x -> x.getValue()[1]);
+    return perThread.entrySet().stream()
+        .filter(x -> 2 * backwardNodes.get(x.getKey())[1] < backwardNodes.get(x.getKey())[0])
+        .max(byTime)
+        .or(() -> perThread.entrySet().stream().max(byTime))
+        .map(Map.Entry::getKey)
+        .orElse(-1L);
   }
 
   /** How many entries {@code longest} and {@code caller_gaps} list. */

@@ -82,6 +82,30 @@ class OpProfileTest {
   }
 
   @Test
+  void theCallerIsNotTheBackwardThreadEvenWhenThatSpendsMoreTime() throws Exception {
+    // Thread 1 (the caller) spends 6 us in ops, thread 2 (backward nodes) 30 us.
+    String trace =
+        "["
+            + String.join(
+                ",",
+                ev("aten::mm", 1, 0, 3),
+                ev("aten::to", 1, 50, 3),
+                ev("autograd::engine::evaluate_function: MmBackward0", 2, 10, 20),
+                ev("autograd::engine::evaluate_function: AddBackward0", 2, 30, 10))
+            + "]";
+    Map<String, Object> s = OpProfile.summarize(JSON.readTree(trace), 0.1, "main");
+    assertEquals(0.006, s.get("in_libtorch_ms"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> threads = (List<Map<String, Object>>) s.get("threads");
+    assertEquals("caller (main)", threads.get(0).get("role"));
+    assertEquals("engine/autograd", threads.get(1).get("role"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> gaps = (List<Map<String, Object>>) s.get("caller_gaps");
+    assertEquals("aten::mm", gaps.get(0).get("after"));
+    assertEquals(0.047, gaps.get(0).get("gap_ms"));
+  }
+
+  @Test
   void recordCountsTheOpsOfTheWorkItWraps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
