@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,12 +18,13 @@ import org.mmmamba.core.nn.Scalars;
  * arrays, in place.
  *
  * <p>Shapes: every master has its model array's shape; only the dtype differs (FLOAT32 vs the
- * model's).
+ * model's). The masters are views of one flat buffer ({@link #flat}), in the map's order.
  */
 public final class MasterWeights implements AutoCloseable {
   private final Map<String, NDArray> model;
   private final Map<String, NDArray> masters = new LinkedHashMap<>();
   private final NDManager manager;
+  private final NDArray flat;
 
   /**
    * @param model the model's trainable arrays, by name (any floating type; usually FLOAT16)
@@ -33,14 +35,40 @@ public final class MasterWeights implements AutoCloseable {
     }
     this.model = new LinkedHashMap<>(model);
     this.manager = model.values().iterator().next().getManager().newSubManager();
-    for (Map.Entry<String, NDArray> e : model.entrySet()) {
-      try (NDArray f = e.getValue().toType(DataType.FLOAT32, false)) {
-        // duplicate() is torch's clone(): the master never shares storage with the model's array.
-        NDArray m = f.duplicate();
-        m.attach(manager);
-        masters.put(e.getKey(), m);
-      }
+    long total = 0;
+    for (NDArray a : model.values()) {
+      total += a.getShape().size();
     }
+    // One float32 buffer, filled range by range (never the model's storage: a cast copies).
+    NDArray f = manager.zeros(new Shape(total), DataType.FLOAT32);
+    long offset = 0;
+    for (Map.Entry<String, NDArray> e : model.entrySet()) {
+      NDArray a = e.getValue();
+      long n = a.getShape().size();
+      NDArray slice = f.get("{}:{}", offset, offset + n);
+      NDArray view = slice.reshape(a.getShape());
+      slice.close();
+      try (NDArray cast = a.toType(DataType.FLOAT32, false)) {
+        view.set(new NDIndex("..."), cast);
+      }
+      view.attach(manager);
+      ai.djl.ndarray.NDScope.unregister(view); // owned by this object, not by a caller's scope
+      masters.put(e.getKey(), view);
+      offset += n;
+    }
+    f.attach(manager);
+    ai.djl.ndarray.NDScope.unregister(f);
+    this.flat = f;
+  }
+
+  /**
+   * The masters as one flat float32 buffer: master i (in {@link #masters} order) is the range
+   * {@code [o_i, o_i + n_i)} of it, reshaped, {@code o_i} the sum of the earlier element counts.
+   * Writing the buffer writes the masters (and the other way round): the optimiser updates it in a
+   * few ops ({@code AdamW.parametersFlat}).
+   */
+  public NDArray flat() {
+    return flat;
   }
 
   /** The float32 masters, by name (what AdamW updates and checkpoints store). */

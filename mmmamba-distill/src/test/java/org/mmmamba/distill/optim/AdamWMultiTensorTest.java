@@ -48,6 +48,84 @@ class AdamWMultiTensorTest {
     return p;
   }
 
+  /** The same parameters as {@link #params}, as views of one flat buffer (returned first). */
+  private static NDArray flatParams(NDManager m, long seed, DataType dt, Map<String, NDArray> out) {
+    Map<String, NDArray> src = params(m, seed, dt);
+    long total = 0;
+    for (Shape s : SHAPES) {
+      total += s.size();
+    }
+    NDArray flat = m.zeros(new Shape(total), dt);
+    long offset = 0;
+    for (int i = 0; i < NAMES.length; i++) {
+      long n = SHAPES[i].size();
+      NDArray view = flat.get("{}:{}", offset, offset + n).reshape(SHAPES[i]);
+      view.set(new ai.djl.ndarray.index.NDIndex("..."), src.get(NAMES[i]));
+      out.put(NAMES[i], view);
+      offset += n;
+    }
+    return flat;
+  }
+
+  @Test
+  void flatParametersAreBitwiseThePerParameterPath() {
+    // Masked decay (official(): the weights decay, dt_bias and A_log do not), all-decay and none.
+    java.util.List<java.util.function.Predicate<String>> masks =
+        java.util.List.of(WeightDecay.official(), n -> true, n -> false);
+    for (java.util.function.Predicate<String> decays : masks) {
+      try (NDManager m = NDManager.newBaseManager()) {
+        Map<String, NDArray> fast = new LinkedHashMap<>();
+        NDArray flat = flatParams(m, 1, DataType.FLOAT32, fast);
+        Map<String, NDArray> slow = params(m, 1, DataType.FLOAT32);
+        AdamWConfig cfg = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
+        try (AdamW a = new AdamW(fast, cfg, decays).parametersFlat(flat);
+            AdamW b = new AdamW(slow, cfg, decays).multiTensor(false)) {
+          Random r = new Random(2);
+          for (int step = 0; step < 6; step++) {
+            Map<String, NDArray> ga = new HashMap<>();
+            Map<String, NDArray> gb = new HashMap<>();
+            for (int i = 0; i < NAMES.length; i++) {
+              float[] v = new float[(int) SHAPES[i].size()];
+              for (int j = 0; j < v.length; j++) {
+                v[j] = (float) (r.nextGaussian() * (1 + step));
+              }
+              // Step 3: the conv weight gets no gradient (the per-parameter path, through views).
+              boolean absent = step == 3 && i == 2;
+              ga.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]));
+              gb.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]));
+            }
+            double lr = 1e-2 * (step + 1);
+            a.step(ga, lr);
+            b.step(gb, lr);
+            for (String n : NAMES) {
+              assertArrayEquals(
+                  slow.get(n).toFloatArray(), fast.get(n).toFloatArray(), 0f, n + " at " + step);
+            }
+          }
+          // The parameters moved (a test that cannot fail otherwise).
+          Map<String, NDArray> start = params(m, 1, DataType.FLOAT32);
+          float[] before = start.get(NAMES[0]).toFloatArray();
+          float[] after = fast.get(NAMES[0]).toFloatArray();
+          org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(before, after));
+        }
+      }
+    }
+  }
+
+  @Test
+  void flatParametersMustMatchTheLayout() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> p = params(m, 1, DataType.FLOAT32);
+      try (AdamW a = new AdamW(p, new AdamWConfig(0.9, 0.95, 1e-8, 0.1), n -> true)) {
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> a.parametersFlat(m.zeros(new Shape(3))));
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> a.parametersFlat(m.zeros(new Shape(7 * 5 + 5 + 24 + 1 + 36), DataType.FLOAT64)));
+      }
+    }
+  }
+
   @Test
   void fastPathIsBitwiseThePerParameterPath() {
     for (DataType dt : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {

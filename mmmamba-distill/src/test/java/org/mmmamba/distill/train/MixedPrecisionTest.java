@@ -40,15 +40,19 @@ class MixedPrecisionTest {
    */
   @Test
   void fusedUnscaleAndUpdateEqualThePerParameterPathBitwise() {
-    float[][] masters = new float[2][];
-    float[][] model = new float[2][];
-    double[] scales = new double[2];
-    for (int v = 0; v < 2; v++) {
+    // 0: fused; 1: per parameter (the twin); 2: fused with the masters' flat buffer updated whole.
+    float[][] masters = new float[3][];
+    float[][] model = new float[3][];
+    double[] scales = new double[3];
+    for (int v = 0; v < 3; v++) {
       try (GradientStepTest.Problem half = new GradientStepTest.Problem(3, DataType.FLOAT16);
           MasterWeights mw = new MasterWeights(half.trainable);
           AdamW opt =
               new AdamW(mw.masters(), AdamWConfig.mmMamba(), WeightDecay.official())
-                  .multiTensor(v == 0)) {
+                  .multiTensor(v != 1)) {
+        if (v == 2) {
+          opt.parametersFlat(mw.flat());
+        }
         LossScaler scaler = new LossScaler(1024, 2.0, 0.5, 7);
         GradientStep gs =
             new GradientStep(half.trainable, opt, schedule(), Double.POSITIVE_INFINITY)
@@ -62,9 +66,40 @@ class MixedPrecisionTest {
         scales[v] = scaler.scale();
       }
     }
-    assertArrayEquals(masters[1], masters[0], 0f);
-    assertArrayEquals(model[1], model[0], 0f);
-    assertEquals(scales[1], scales[0]);
+    for (int v : new int[] {0, 2}) {
+      assertArrayEquals(masters[1], masters[v], 0f, "masters, variant " + v);
+      assertArrayEquals(model[1], model[v], 0f, "model, variant " + v);
+      assertEquals(scales[1], scales[v]);
+    }
+  }
+
+  @Test
+  void mastersAreViewsOfTheirFlatBuffer() {
+    try (GradientStepTest.Problem half = new GradientStepTest.Problem(3, DataType.FLOAT16);
+        MasterWeights mw = new MasterWeights(half.trainable)) {
+      long offset = 0;
+      for (Map.Entry<String, NDArray> e : mw.masters().entrySet()) {
+        NDArray model = half.trainable.get(e.getKey());
+        long n = model.getShape().size();
+        assertEquals(model.getShape(), e.getValue().getShape());
+        float[] want = model.toType(DataType.FLOAT32, false).toFloatArray();
+        assertArrayEquals(want, e.getValue().toFloatArray(), 0f, e.getKey());
+        assertArrayEquals(
+            want, mw.flat().get("{}:{}", offset, offset + n).toFloatArray(), 0f, e.getKey());
+        offset += n;
+      }
+      assertEquals(offset, mw.flat().getShape().size());
+      // Writing the buffer writes the masters (they share its storage), not the model.
+      mw.flat().muli(2);
+      for (Map.Entry<String, NDArray> e : mw.masters().entrySet()) {
+        float[] model =
+            half.trainable.get(e.getKey()).toType(DataType.FLOAT32, false).toFloatArray();
+        float[] master = e.getValue().toFloatArray();
+        for (int i = 0; i < model.length; i++) {
+          assertEquals(2 * model[i], master[i], 0f, e.getKey() + "[" + i + "]");
+        }
+      }
+    }
   }
 
   @Test
