@@ -71,6 +71,17 @@ public final class DocsFigures {
             new Block("docs/benchmarks.md", "h100-vs-peer", versusPeer(read(h100), read(peer))));
       }
     }
+    // The latest H100 call (fast host) of the tree of 603fb3a, with its same-call peer.
+    Path latest = root.resolve("docs/bench/h100/raw/603fb3a/bench/bench.json");
+    Path latestPeer = root.resolve("docs/bench/h100/raw/603fb3a/peer.json");
+    if (Files.exists(latest) && Files.exists(latestPeer)) {
+      out.add(new Block("docs/benchmarks.md", "h100-603fb3a-goals", h200Goals(read(latest))));
+      out.add(
+          new Block(
+              "docs/benchmarks.md",
+              "h100-603fb3a-vs-peer",
+              versusPeer(read(latest), read(latestPeer))));
+    }
     // The bench and same-call peer of the tree with the attention value-product split (a slower
     // H100 host than the one above; compare within the call only).
     Path split = root.resolve("docs/bench/h100/raw/63f3fc0/bench/bench.json");
