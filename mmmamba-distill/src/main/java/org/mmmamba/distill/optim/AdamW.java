@@ -416,6 +416,19 @@ public final class AdamW implements AutoCloseable {
       double bc2 = 1 - Math.pow(b2, t);
       double stepSize = lr / bc1;
       double bc2Sqrt = Math.sqrt(bc2);
+      // Every scalar of the step in one host-to-device copy, before the first update op: on a GPU
+      // each copy waits for the device to finish what is queued (the update ops over the flat
+      // buffers, a few ms each), so one copy per scalar made the host wait once per scalar.
+      c.prefetch(
+          dt,
+          -(1 - b1),
+          b2,
+          1 - b2,
+          bc2Sqrt,
+          config.eps(),
+          -stepSize,
+          1 - lr * config.weightDecay(),
+          1.0);
       flatM.addi(flatM.sub(g).muli(c.of(-(1 - b1), dt)));
       flatV.muli(c.of(b2, dt)).addi(c.of(1 - b2, dt).mul(g).muli(g));
       NDArray denom = flatV.sqrt().divi(c.of(bc2Sqrt, dt)).addi(c.of(config.eps(), dt));
@@ -579,6 +592,22 @@ public final class AdamW implements AutoCloseable {
   /** 0-d scalars of one step, one per (value, dtype); created in the step's scope. */
   private final class Scalars {
     private final Map<String, NDArray> made = new HashMap<>();
+
+    /**
+     * Makes the scalars for {@code values} in {@code dt} with one host-to-device copy (a float64
+     * vector, cast once, then one 0-d view per value): the same values as {@link #of} would make
+     * one by one (the same float64-to-{@code dt} rounding).
+     */
+    void prefetch(DataType dt, double... values) {
+      NDArray d = stateManager.create(values);
+      NDArray all = dt == DataType.FLOAT64 ? d : d.toType(dt, false);
+      for (int i = 0; i < values.length; i++) {
+        String k = dt + ":" + Double.doubleToRawLongBits(values[i]);
+        if (!made.containsKey(k)) {
+          made.put(k, all.get(i));
+        }
+      }
+    }
 
     NDArray of(double value, DataType dt) {
       return made.computeIfAbsent(
