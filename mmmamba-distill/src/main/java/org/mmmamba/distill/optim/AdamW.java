@@ -57,8 +57,8 @@ import org.mmmamba.core.io.TensorIo;
  * arithmetic is element-wise and in the same order, so the result is bitwise that of the
  * per-parameter path, which stays as the slow twin ({@link #perParameter}) and serves every other
  * step. When the parameters are themselves views of one flat buffer ({@link #parametersFlat}: the
- * float32 masters of mixed precision), the decay and the update are applied to that buffer too: 4
- * ops in all instead of 2 to 3 per parameter.
+ * float32 masters of mixed precision), the decay and the update are applied to that buffer too: one
+ * op per run of adjacent decaying parameters plus one, instead of 2 to 3 per parameter.
  */
 public final class AdamW implements AutoCloseable {
   /** Prefix of every tensor this optimiser saves. */
@@ -85,8 +85,11 @@ public final class AdamW implements AutoCloseable {
    */
   private NDArray flatP;
 
-  /** Which elements of {@link #flatP} get weight decay (null: all or none). */
-  private NDArray decayMask;
+  /**
+   * The ranges of {@link #flatP} that get weight decay, as views (adjacent decaying parameters
+   * merged into one range); null when all or none decay.
+   */
+  private java.util.List<NDArray> decayRuns;
 
   /** Per-parameter state. */
   private static final class Slot {
@@ -315,10 +318,11 @@ public final class AdamW implements AutoCloseable {
    * Declares that the parameters are views of {@code flat}: parameter i (in {@link #names} order)
    * is {@code flat[o_i, o_i + n_i)} reshaped, {@code o_i} the sum of the earlier element counts
    * ({@link #flatLayout}). Multi-tensor steps then update {@code flat} with one weight-decay
-   * product and one addition instead of two to three ops per parameter; the arithmetic per element
-   * is the same, so the result stays bitwise that of the per-parameter path. The caller owns {@code
-   * flat} and keeps the views alive (e.g. {@code MasterWeights}, whose float32 masters are such
-   * views). The per-parameter path is unchanged (it writes through the views).
+   * product per run of adjacent decaying parameters and one addition, instead of two to three ops
+   * per parameter; the arithmetic per element is the same, so the result stays bitwise that of the
+   * per-parameter path. The caller owns {@code flat} and keeps the views alive (e.g. {@code
+   * MasterWeights}, whose float32 masters are such views). The per-parameter path is unchanged (it
+   * writes through the views).
    *
    * @throws IllegalArgumentException if {@code flat}'s size, dtype or device does not match, or the
    *     multi-tensor layout does not exist (parameters of different dtypes)
@@ -345,18 +349,29 @@ public final class AdamW implements AutoCloseable {
     boolean all = slots.values().stream().allMatch(x -> x.decays);
     boolean none = slots.values().stream().noneMatch(x -> x.decays);
     if (!all && !none) {
-      // Built on the device, one range at a time (no host array of the flat size).
-      NDArray m = stateManager.zeros(flatM.getShape(), DataType.BOOLEAN);
+      // Views of the decaying ranges, made once: a step scales each in place (no temporary of the
+      // flat size, as a mask and a select would need).
+      java.util.List<NDArray> runs = new java.util.ArrayList<>();
       long offset = 0;
+      long runStart = -1;
       for (Slot x : slots.values()) {
         long n = x.p.getShape().size();
-        if (x.decays) {
-          m.set(new ai.djl.ndarray.index.NDIndex("{}:{}", offset, offset + n), 1);
+        if (x.decays && runStart < 0) {
+          runStart = offset;
+        } else if (!x.decays && runStart >= 0) {
+          runs.add(flat.get("{}:{}", runStart, offset));
+          runStart = -1;
         }
         offset += n;
       }
-      NDScope.unregister(m);
-      decayMask = m;
+      if (runStart >= 0) {
+        runs.add(flat.get("{}:{}", runStart, offset));
+      }
+      for (NDArray r : runs) {
+        r.attach(stateManager);
+        NDScope.unregister(r);
+      }
+      decayRuns = runs;
     }
     this.flatP = flat;
     return this;
@@ -434,16 +449,17 @@ public final class AdamW implements AutoCloseable {
       NDArray denom = flatV.sqrt().divi(c.of(bc2Sqrt, dt)).addi(c.of(config.eps(), dt));
       NDArray update = flatM.div(denom).muli(c.of(-stepSize, dt));
       if (flatP != null) {
-        // The same two element-wise products and sum as below, on the flat buffer: x * 1 == x
-        // exactly, so the mask's 1s leave non-decaying elements bitwise unchanged.
-        if (config.weightDecay() != 0
-            && (decayMask != null || slots.values().iterator().next().decays)) {
+        // The same element-wise product and sum as below, on the flat buffer: the decay on each
+        // run of adjacent decaying parameters, the update on the whole buffer.
+        if (config.weightDecay() != 0) {
           NDArray factor = c.of(1 - lr * config.weightDecay(), dt);
-          flatP.muli(
-              decayMask == null
-                  ? factor
-                  : ai.djl.ndarray.NDArrays.where(
-                      decayMask, factor.broadcast(decayMask.getShape()), c.of(1.0, dt)));
+          if (decayRuns != null) {
+            for (NDArray r : decayRuns) {
+              r.muli(factor);
+            }
+          } else if (slots.values().iterator().next().decays) {
+            flatP.muli(factor);
+          }
         }
         flatP.addi(update);
         steps++;
