@@ -82,6 +82,21 @@ public final class DocsFigures {
               "h100-603fb3a-vs-peer",
               versusPeer(read(latest), read(latestPeer))));
     }
+    // A/B calls of mmmamba-distill jars on the training points (configs/bench/h200-train.yaml).
+    for (String[] ab :
+        new String[][] {
+          {"ab-e82865a", "old1", "flat1", "prefetch1", "old2", "flat2", "prefetch2"},
+          {"ab-new", "old1", "new1", "old2", "new2", "old3", "new3"}
+        }) {
+      Path dir = root.resolve("docs/bench/h100/raw/" + ab[0]);
+      if (Files.isDirectory(dir)) {
+        Map<String, JsonNode> runs = new LinkedHashMap<>();
+        for (int i = 1; i < ab.length; i++) {
+          runs.put(ab[i], read(dir.resolve(ab[i]).resolve("bench.json")));
+        }
+        out.add(new Block("docs/benchmarks.md", "h100-" + ab[0], trainingAb(runs, "fp16")));
+      }
+    }
     // The bench and same-call peer of the tree with the attention value-product split (a slower
     // H100 host than the one above; compare within the call only).
     Path split = root.resolve("docs/bench/h100/raw/63f3fc0/bench/bench.json");
@@ -349,6 +364,50 @@ public final class DocsFigures {
       }
     }
     return null;
+  }
+
+  /**
+   * Training steps of several runs of one call side by side (an A/B of jars): tokens/s per phase
+   * and point in {@code precision}, one column per run in the given order, and each run's mean over
+   * the points relative to the first run's.
+   *
+   * @param runs run label to its {@code bench.json}, in column order
+   */
+  static String trainingAb(Map<String, JsonNode> runs, String precision) {
+    StringBuilder sb = new StringBuilder("| phase | tokens x batch |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    for (String label : runs.keySet()) {
+      sb.append(' ').append(label).append(" |");
+      rule.append("---:|");
+    }
+    sb.append('\n').append(rule).append('\n');
+    JsonNode first = runs.values().iterator().next();
+    double[] ratioSum = new double[runs.size()];
+    int rows = 0;
+    for (JsonNode r : first.path("results")) {
+      String phase = r.path("phase").asText();
+      if (!phase.startsWith("stage") || !r.path("precision").asText().equals(precision)) {
+        continue;
+      }
+      long ctx = r.path("context").asLong();
+      long batch = r.path("batch").asLong(1);
+      double base = r.path("tokens_per_s").asDouble();
+      sb.append(String.format(Locale.ROOT, "| %s | %,d x %d |", phase, ctx, batch));
+      int i = 0;
+      for (JsonNode b : runs.values()) {
+        JsonNode x = step(b, phase, ctx, batch, precision);
+        double tps = x == null ? Double.NaN : x.path("tokens_per_s").asDouble();
+        sb.append(String.format(Locale.ROOT, " %,.0f |", tps));
+        ratioSum[i++] += tps / base;
+      }
+      sb.append('\n');
+      rows++;
+    }
+    sb.append("| mean vs the first column | |");
+    for (double v : ratioSum) {
+      sb.append(String.format(Locale.ROOT, " %.3f |", v / rows));
+    }
+    return sb.append('\n').toString();
   }
 
   /**
