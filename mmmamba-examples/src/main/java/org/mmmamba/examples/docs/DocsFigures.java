@@ -86,7 +86,7 @@ public final class DocsFigures {
     for (String[] ab :
         new String[][] {
           {"ab-e82865a", "old1", "flat1", "prefetch1", "old2", "flat2", "prefetch2"},
-          {"ab-new", "old1", "new1", "old2", "new2", "old3", "new3"}
+          {"ab-19986fe", "old1", "new1", "old2", "new2", "old3", "new3"}
         }) {
       Path dir = root.resolve("docs/bench/h100/raw/" + ab[0]);
       if (Files.isDirectory(dir)) {
