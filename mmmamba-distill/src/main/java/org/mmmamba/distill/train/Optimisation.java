@@ -41,7 +41,7 @@ public final class Optimisation implements AutoCloseable {
     try {
       opt = new AdamW(mixed ? mw.masters() : trainable, s.adamw(), s.decays());
       if (mixed) {
-        opt.parametersFlat(mw.flat()); // the masters are views of it: 2 ops per update
+        opt.parametersFlat(mw.flat()); // the masters are views of it: a few ops per update
       }
       LossScaler scaler = mixed ? new LossScaler(s.initialLossScale(), 2.0, 0.5, 2000) : null;
       GradientStep gs = new GradientStep(trainable, opt, s.schedule(), s.clip());
