@@ -87,7 +87,7 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * The ranges of {@link #flatP} that get weight decay, as views (adjacent decaying parameters
-   * merged into one range); null when all or none decay.
+   * merged into one range; empty when none decays).
    */
   private java.util.List<NDArray> decayRuns;
 
@@ -346,33 +346,28 @@ public final class AdamW implements AutoCloseable {
               + " on "
               + flatM.getDevice());
     }
-    boolean all = slots.values().stream().allMatch(x -> x.decays);
-    boolean none = slots.values().stream().noneMatch(x -> x.decays);
-    if (!all && !none) {
-      // Views of the decaying ranges, made once: a step scales each in place (no temporary of the
-      // flat size, as a mask and a select would need).
-      java.util.List<NDArray> runs = new java.util.ArrayList<>();
-      long offset = 0;
-      long runStart = -1;
-      for (Slot x : slots.values()) {
-        long n = x.p.getShape().size();
-        if (x.decays && runStart < 0) {
-          runStart = offset;
-        } else if (!x.decays && runStart >= 0) {
-          runs.add(flat.get("{}:{}", runStart, offset));
-          runStart = -1;
-        }
-        offset += n;
-      }
-      if (runStart >= 0) {
+    // Views of the decaying ranges, made once: a step scales each in place (no temporary of the
+    // flat size, as a mask and a select would need). All decaying: one run over the whole buffer.
+    java.util.List<NDArray> runs = new java.util.ArrayList<>();
+    long offset = 0;
+    long runStart = -1;
+    for (Slot x : slots.values()) {
+      if (x.decays && runStart < 0) {
+        runStart = offset;
+      } else if (!x.decays && runStart >= 0) {
         runs.add(flat.get("{}:{}", runStart, offset));
+        runStart = -1;
       }
-      for (NDArray r : runs) {
-        r.attach(stateManager);
-        NDScope.unregister(r);
-      }
-      decayRuns = runs;
+      offset += x.p.getShape().size();
     }
+    if (runStart >= 0) {
+      runs.add(flat.get("{}:{}", runStart, offset));
+    }
+    for (NDArray r : runs) {
+      r.attach(stateManager);
+      NDScope.unregister(r);
+    }
+    decayRuns = runs;
     this.flatP = flat;
     return this;
   }
@@ -442,8 +437,7 @@ public final class AdamW implements AutoCloseable {
           bc2Sqrt,
           config.eps(),
           -stepSize,
-          1 - lr * config.weightDecay(),
-          1.0);
+          1 - lr * config.weightDecay());
       flatM.addi(flatM.sub(g).muli(c.of(-(1 - b1), dt)));
       flatV.muli(c.of(b2, dt)).addi(c.of(1 - b2, dt).mul(g).muli(g));
       NDArray denom = flatV.sqrt().divi(c.of(bc2Sqrt, dt)).addi(c.of(config.eps(), dt));
@@ -453,12 +447,8 @@ public final class AdamW implements AutoCloseable {
         // run of adjacent decaying parameters, the update on the whole buffer.
         if (config.weightDecay() != 0) {
           NDArray factor = c.of(1 - lr * config.weightDecay(), dt);
-          if (decayRuns != null) {
-            for (NDArray r : decayRuns) {
-              r.muli(factor);
-            }
-          } else if (slots.values().iterator().next().decays) {
-            flatP.muli(factor);
+          for (NDArray r : decayRuns) {
+            r.muli(factor);
           }
         }
         flatP.addi(update);
