@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,26 @@ class AdamWMultiTensorTest {
     return p;
   }
 
+  /**
+   * Two equal sets of random gradients for {@code step} (one for each optimiser), in {@code dt}; at
+   * step 3 the conv weight has none.
+   */
+  private static List<Map<String, NDArray>> gradients(
+      NDManager m, Random r, int step, DataType dt) {
+    Map<String, NDArray> ga = new HashMap<>();
+    Map<String, NDArray> gb = new HashMap<>();
+    for (int i = 0; i < NAMES.length; i++) {
+      float[] v = new float[(int) SHAPES[i].size()];
+      for (int j = 0; j < v.length; j++) {
+        v[j] = (float) (r.nextGaussian() * (1 + step));
+      }
+      boolean absent = step == 3 && i == 2;
+      ga.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]).toType(dt, false));
+      gb.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]).toType(dt, false));
+    }
+    return List.of(ga, gb);
+  }
+
   /** The same parameters as {@link #params}, as views of one flat buffer (returned first). */
   private static NDArray flatParams(NDManager m, long seed, DataType dt, Map<String, NDArray> out) {
     Map<String, NDArray> src = params(m, seed, dt);
@@ -82,18 +103,10 @@ class AdamWMultiTensorTest {
             AdamW b = new AdamW(slow, cfg, decays).multiTensor(false)) {
           Random r = new Random(2);
           for (int step = 0; step < 6; step++) {
-            Map<String, NDArray> ga = new HashMap<>();
-            Map<String, NDArray> gb = new HashMap<>();
-            for (int i = 0; i < NAMES.length; i++) {
-              float[] v = new float[(int) SHAPES[i].size()];
-              for (int j = 0; j < v.length; j++) {
-                v[j] = (float) (r.nextGaussian() * (1 + step));
-              }
-              // Step 3: the conv weight gets no gradient (the per-parameter path, through views).
-              boolean absent = step == 3 && i == 2;
-              ga.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]));
-              gb.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]));
-            }
+            // Step 3: the conv weight gets no gradient (the per-parameter path, through views).
+            List<Map<String, NDArray>> g = gradients(m, r, step, DataType.FLOAT32);
+            Map<String, NDArray> ga = g.get(0);
+            Map<String, NDArray> gb = g.get(1);
             double lr = 1e-2 * (step + 1);
             a.step(ga, lr);
             b.step(gb, lr);
@@ -137,18 +150,10 @@ class AdamWMultiTensorTest {
             AdamW b = new AdamW(slow, cfg, WeightDecay.official()).multiTensor(false)) {
           Random r = new Random(2);
           for (int step = 0; step < 6; step++) {
-            Map<String, NDArray> ga = new HashMap<>();
-            Map<String, NDArray> gb = new HashMap<>();
-            for (int i = 0; i < NAMES.length; i++) {
-              float[] v = new float[(int) SHAPES[i].size()];
-              for (int j = 0; j < v.length; j++) {
-                v[j] = (float) (r.nextGaussian() * (1 + step));
-              }
-              // Step 3: the conv weight gets no gradient (the per-parameter path serves it).
-              boolean absent = step == 3 && i == 2;
-              ga.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]).toType(dt, false));
-              gb.put(NAMES[i], absent ? null : m.create(v, SHAPES[i]).toType(dt, false));
-            }
+            // Step 3: the conv weight gets no gradient (the per-parameter path serves it).
+            List<Map<String, NDArray>> g = gradients(m, r, step, dt);
+            Map<String, NDArray> ga = g.get(0);
+            Map<String, NDArray> gb = g.get(1);
             double lr = 1e-2 * (step + 1);
             a.step(ga, lr);
             b.step(gb, lr);
