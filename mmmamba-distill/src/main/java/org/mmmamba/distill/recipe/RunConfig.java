@@ -71,7 +71,9 @@ public record RunConfig(
    * synthetic task generated in memory ({@code synthetic} sets its seed and sizes); {@code
    * template} is the chat template (plain, internlm2, jinja: the tokenizer_config.json
    * chat_template, auto: jinja when there is one, else plain; null: the one recorded in the
-   * teacher's training.json, else auto).
+   * teacher's training.json, else auto). {@code readAhead} batches are prepared on a background
+   * thread while a step runs (0: none), their samples read by {@code workers} threads ({@link
+   * org.mmmamba.distill.data.BatchStream#readAhead}).
    */
   public record Data(
       String train,
@@ -83,7 +85,9 @@ public record RunConfig(
       Long shuffleSeed,
       String brokenSamples,
       Synthetic synthetic,
-      String template) {}
+      String template,
+      Integer readAhead,
+      Integer workers) {}
 
   /** The built-in synthetic task's seed and split sizes. */
   public record Synthetic(Long seed, Integer train, Integer test) {}
@@ -227,6 +231,9 @@ public record RunConfig(
     require(at, "data.train", data.train() != null, "must be set");
     require(at, "data.batch_size", data.batchSize() != null && data.batchSize() > 0, "must be > 0");
     require(at, "data.max_tokens", data.maxTokens() != null && data.maxTokens() > 0, "must be > 0");
+    require(
+        at, "data.read_ahead", data.readAhead() != null && data.readAhead() >= 0, "must be >= 0");
+    require(at, "data.workers", data.workers() != null && data.workers() >= 1, "must be >= 1");
     require(
         at,
         "data.broken_samples",

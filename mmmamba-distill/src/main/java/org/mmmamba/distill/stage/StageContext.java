@@ -80,7 +80,8 @@ public record StageContext(
   public BatchStream stream(StageTraining s, int salt) {
     int bs = s.batchSize() != null ? s.batchSize() : config.data().batchSize();
     return new BatchStream(
-        train, bs, config.data().shuffleSeed() + salt, new Collator(task.padId()));
+            train, bs, config.data().shuffleSeed() + salt, new Collator(task.padId()))
+        .readAhead(config.data().readAhead(), config.data().workers());
   }
 
   /**

@@ -235,7 +235,9 @@ public final class TrainingRun {
     Files.createDirectories(dir);
     TrainingCheckpoint.removeLeftovers(dir);
     boolean mixed = s.precision().mixed();
-    try (Optimisation optimisation = Optimisation.open(s, trainable)) {
+    // The stream's read-ahead threads (if any) end with the loop, however it ends.
+    try (data;
+        Optimisation optimisation = Optimisation.open(s, trainable)) {
       MasterWeights mw = optimisation.masters();
       AdamW opt = optimisation.optimizer();
       // With mixed precision, checkpoints hold (and resume restores) the float32 masters.
@@ -294,6 +296,7 @@ public final class TrainingRun {
         bar.start(start);
         for (long step = start; step < s.steps(); step++) {
           long[] stepTokens = {0};
+          long[] dataNanos = {0}; // waiting for batches (0 when read-ahead keeps up)
           profile.before(step + 1);
           long stepStart = System.nanoTime();
           StepOutcome r;
@@ -302,17 +305,21 @@ public final class TrainingRun {
                 gs.run(
                     s.gradAccum(),
                     micro -> {
+                      long w = System.nanoTime();
                       Batch b = data.next();
+                      dataNanos[0] += System.nanoTime() - w;
                       stepTokens[0] += realTokens(b);
                       return fn.loss(b);
                     });
           } else {
             // The step's micro-batches in stream order (as on one device), then dealt to replicas.
             Batch[] micro = new Batch[s.gradAccum()];
+            long w = System.nanoTime();
             for (int i = 0; i < micro.length; i++) {
               micro[i] = data.next();
               stepTokens[0] += realTokens(micro[i]);
             }
+            dataNanos[0] += System.nanoTime() - w;
             r = gs.run(micro.length, i -> fns.get(dp.replicaOf(i)).loss(micro[i]));
           }
           tokens += stepTokens[0];
@@ -338,6 +345,7 @@ public final class TrainingRun {
           // Wall time of the step (the logged loss is read back each micro-batch, so the device has
           // finished).
           rec.put("seconds", (System.nanoTime() - stepStart) / 1e9);
+          rec.put("data_seconds", dataNanos[0] / 1e9);
           rec.put("time", System.currentTimeMillis() / 1000.0);
           if (mixed) {
             rec.put("loss_scale", scaler.scale());
