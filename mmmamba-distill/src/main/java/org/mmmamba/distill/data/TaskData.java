@@ -42,9 +42,28 @@ public final class TaskData implements AutoCloseable {
     this.prompts = new PromptBuilder(tokenizer, template, vision.tokensPerTile());
   }
 
-  /** For a model: its tokenizer file, template name ("plain" or "internlm2") and image geometry. */
+  /**
+   * For a model: its tokenizer file, template name ("plain" or "internlm2") and image geometry.
+   *
+   * @throws org.mmmamba.core.BadInputException if the tokenizer has more ids than the model's
+   *     vocabulary (naming the tokenizer file)
+   */
   public static TaskData forModel(
       Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
+    return open(tokenizerFile, templateName, vlm, maxTiles, true);
+  }
+
+  /**
+   * As {@link #forModel}, for a model still to be built: {@code vlm} gives only the image geometry,
+   * the vocabulary comes from the tokenizer (teacher training).
+   */
+  public static TaskData forNewModel(
+      Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles) {
+    return open(tokenizerFile, templateName, vlm, maxTiles, false);
+  }
+
+  private static TaskData open(
+      Path tokenizerFile, String templateName, VlmConfig vlm, int maxTiles, boolean checkVocab) {
     VisionConfig v =
         VisionConfig.defaults()
             .withSizes(vlm.imageSize(), vlm.patchSize())
@@ -53,6 +72,18 @@ public final class TaskData implements AutoCloseable {
         tokenizerFile.getFileName().toString().equals("tokenizer.model")
             ? InternLm2Tokenizer.load(tokenizerFile.toAbsolutePath().getParent())
             : HfTokenizer.load(tokenizerFile);
+    int modelVocab = vlm.stack().vocabSize();
+    if (checkVocab && tok.vocabSize() > modelVocab) {
+      // Caught here, not as an index error deep in the first forward: a tokenizer of another
+      // model (or one extended by added tokens) gives ids the embedding table does not have.
+      throw new org.mmmamba.core.BadInputException(
+          tokenizerFile
+              + ": the tokenizer has "
+              + tok.vocabSize()
+              + " ids, the model's vocabulary only "
+              + modelVocab
+              + " (vocab_size); use the model's own tokenizer");
+    }
     return new TaskData(
         tok, template(templateName, tokenizerFile.resolveSibling("tokenizer_config.json")), v);
   }

@@ -112,7 +112,7 @@ public final class TeacherTraining {
     }
     DataType dt = Devices.dtype(c.run().dtype());
     try (NDManager root = Devices.newManager(c.run().device());
-        TaskData td = TaskData.forModel(tokFile, c.data().template(), provisional(c), 1)) {
+        TaskData td = TaskData.forNewModel(tokFile, c.data().template(), provisional(c), 1)) {
       VlmConfig vc = vlmConfig(c, td);
       try (VisionLanguageModel vlm =
           RandomWeights.vlm(vc, root, dt, c.run().seed(), c.model().initStd())) {

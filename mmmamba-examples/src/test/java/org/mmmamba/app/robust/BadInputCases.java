@@ -665,6 +665,24 @@ final class BadInputCases {
                     "data.tokenizer=" + write(d.resolve("tok.json"), "{\"version\": "))));
     l.add(
         c(
+            "tokenizer-larger-than-model",
+            "data.tokenizer with more ids than the teacher's vocabulary",
+            "big\\.json: the tokenizer has 43 ids, the model's vocabulary only 42",
+            d -> {
+              Path tok = d.resolve("big.json");
+              Files.copy(Fx.teacher().resolve("tokenizer.json"), tok);
+              com.fasterxml.jackson.databind.ObjectMapper json =
+                  new com.fasterxml.jackson.databind.ObjectMapper();
+              com.fasterxml.jackson.databind.node.ObjectNode root =
+                  (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(tok.toFile());
+              com.fasterxml.jackson.databind.node.ObjectNode vocab =
+                  (com.fasterxml.jackson.databind.node.ObjectNode) root.path("model").path("vocab");
+              vocab.put("zebra", vocab.size()); // one id past the teacher's embedding table
+              json.writeValue(tok.toFile(), root);
+              return args("distill", "--config", cfg(d), "--set", "data.tokenizer=" + tok);
+            }));
+    l.add(
+        c(
             "data-missing",
             "data.train of a missing file",
             "nope\\.jsonl: dataset file not found",
