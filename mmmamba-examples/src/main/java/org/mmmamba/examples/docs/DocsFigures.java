@@ -82,6 +82,11 @@ public final class DocsFigures {
               "h100-603fb3a-vs-peer",
               versusPeer(read(latest), read(latestPeer))));
     }
+    // Data read-ahead on a dataset of photos (scripts/read-ahead).
+    Path readAhead = root.resolve("docs/bench/read-ahead");
+    if (Files.isDirectory(readAhead)) {
+      out.add(new Block("docs/benchmarks.md", "read-ahead", readAhead(readAhead)));
+    }
     // A/B calls of mmmamba-distill jars on the training points (configs/bench/h200-train.yaml).
     for (String[] ab :
         new String[][] {
@@ -373,6 +378,78 @@ public final class DocsFigures {
    *
    * @param runs run label to its {@code bench.json}, in column order
    */
+  /**
+   * The read-ahead variants of {@code scripts/read-ahead}: per variant ({@code
+   * ahead<R>-workers<W>-r<round>.jsonl}, each a stage's metrics.jsonl) the median step time and
+   * data wait over steps 6-40 of each round, and the loss of the last step (the same in every
+   * variant: the batches are the same).
+   */
+  static String readAhead(Path dir) {
+    java.util.TreeMap<String, List<Path>> byVariant = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      files
+          .filter(f -> f.getFileName().toString().matches("ahead\\d+-workers\\d+-r\\d+\\.jsonl"))
+          .sorted()
+          .forEach(
+              f -> {
+                String n = f.getFileName().toString();
+                byVariant
+                    .computeIfAbsent(n.substring(0, n.lastIndexOf("-r")), k -> new ArrayList<>())
+                    .add(f);
+              });
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    StringBuilder sb =
+        new StringBuilder(
+            "| data.read_ahead | data.workers | step, s (median; each round) | waiting for data, s"
+                + " (median; each round) | loss at step 40 |\n|---:|---:|---|---|---:|\n");
+    for (Map.Entry<String, List<Path>> v : byVariant.entrySet()) {
+      String[] parts = v.getKey().replace("ahead", "").split("-workers");
+      List<String> step = new ArrayList<>();
+      List<String> wait = new ArrayList<>();
+      java.util.Set<String> lastLoss = new java.util.TreeSet<>();
+      for (Path f : v.getValue()) {
+        List<Double> secs = new ArrayList<>();
+        List<Double> data = new ArrayList<>();
+        try {
+          for (String line : Files.readAllLines(f)) {
+            JsonNode r = JSON.readTree(line);
+            if (!r.has("data_seconds") || r.path("step").asInt() < 6) {
+              continue;
+            }
+            secs.add(r.path("seconds").asDouble());
+            data.add(r.path("data_seconds").asDouble());
+            if (r.path("step").asInt() == 40) {
+              lastLoss.add(String.format(Locale.ROOT, "%.4f", r.path("loss").asDouble()));
+            }
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        step.add(String.format(Locale.ROOT, "%.3f", median(secs)));
+        wait.add(String.format(Locale.ROOT, "%.3f", median(data)));
+      }
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s |%n",
+              parts[0],
+              parts[1],
+              String.join(", ", step),
+              String.join(", ", wait),
+              String.join(", ", lastLoss))); // one value when every round ended the same
+    }
+    return sb.toString();
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    java.util.Collections.sort(s);
+    int n = s.size();
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
   static String trainingAb(Map<String, JsonNode> runs, String precision) {
     StringBuilder sb = new StringBuilder("| phase | tokens x batch |");
     StringBuilder rule = new StringBuilder("|---|---|");
