@@ -82,6 +82,15 @@ public final class DocsFigures {
               "h100-603fb3a-vs-peer",
               versusPeer(read(latest), read(latestPeer))));
     }
+    // The H100 call of the tree of c48df5e (a slower host), with its same-call peer.
+    Path c48 = root.resolve("docs/bench/h100/raw/c48df5e/bench/bench.json");
+    Path c48Peer = root.resolve("docs/bench/h100/raw/c48df5e/peer.json");
+    if (Files.exists(c48) && Files.exists(c48Peer)) {
+      out.add(new Block("docs/benchmarks.md", "h100-c48df5e-goals", h200Goals(read(c48))));
+      out.add(
+          new Block(
+              "docs/benchmarks.md", "h100-c48df5e-vs-peer", versusPeer(read(c48), read(c48Peer))));
+    }
     // Data read-ahead on a dataset of photos (scripts/read-ahead).
     Path readAhead = root.resolve("docs/bench/read-ahead");
     if (Files.isDirectory(readAhead)) {

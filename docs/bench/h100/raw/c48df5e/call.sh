@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench of HEAD + same-card peer + real runs (gpu-check) at 2048x1 and 270x1 fp16-mixed; one tarball
+set -u
+t0=$SECONDS; mkdir -p $OUT /tmp/o
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > /tmp/o/device.txt
+nproc >> /tmp/o/device.txt; lscpu | grep -E "Model name|MHz" >> /tmp/o/device.txt
+cp target/gpu/sha.txt /tmp/o/sha.txt
+source target/gpu/env.sh || exit 1
+echo "export PYTORCH_LIBRARY_PATH=$PYTORCH_LIBRARY_PATH PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128 DJL_CACHE_DIR=$DJL_CACHE_DIR" > $DJL_CACHE_DIR/djl-jni.env
+echo "jni+jre $((SECONDS-t0)) s" >> /tmp/o/timing.txt
+t=$SECONDS
+PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True timeout 220 $MMMAMBA_JAVA -jar $MMMAMBA_JAR bench --config configs/bench/h200.yaml --out /tmp/o/bench > /tmp/o/bench.log 2>&1
+echo "bench exit $? in $((SECONDS-t)) s" >> /tmp/o/timing.txt
+t=$SECONDS
+timeout 100 python3 scripts/gpu-peer --out /tmp/o/peer.json > /tmp/o/peer.log 2>&1
+echo "peer exit $? in $((SECONDS-t)) s" >> /tmp/o/timing.txt
+left=$((560-SECONDS))
+if [ $left -gt 120 ]; then
+  t=$SECONDS
+  RUN_TIMEOUT=90 timeout $((left-15)) scripts/gpu-check --out /tmp/o/check --work /tmp/gw --runs "fp16-mixed:2048x1 fp16-mixed:270x1" --steps 6 > /tmp/o/check.log 2>&1
+  echo "check exit $? in $((SECONDS-t)) s" >> /tmp/o/timing.txt
+fi
+find /tmp/o -name "*.trace.json" -delete
+rm -f /tmp/o/*/*.png
+tar -czf $OUT/o.tgz -C /tmp/o .
+cat /tmp/o/device.txt /tmp/o/timing.txt; grep -E "stage[123]|decode" /tmp/o/bench.log | tail -30
