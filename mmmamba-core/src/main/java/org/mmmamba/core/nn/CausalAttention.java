@@ -29,8 +29,17 @@ public final class CausalAttention {
    */
   public static final int SPLIT_KEYS = 2048;
 
-  /** Blocked attention with the default memory budget. */
+  /**
+   * Attention with the default memory budget: torch's fused kernel ({@link Sdpa}) where it applies
+   * (autograd off, a prefill from position 0), else blocked.
+   */
   public static NDArray attend(NDArray q, NDArray k, NDArray v) {
+    if (Sdpa.usable(q, k)) {
+      NDArray fused = Sdpa.causal(q, k, v);
+      if (fused != null) {
+        return fused;
+      }
+    }
     // Decode only (one query per head: the shape that was measured); a prefill block has many rows.
     boolean split =
         q.getDevice().isGpu() && q.getDataType() == DataType.FLOAT32 && q.getShape().get(2) == 1;

@@ -1,0 +1,148 @@
+package org.mmmamba.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.mmmamba.core.Offline;
+
+/**
+ * torch's fused attention through the module written by {@link Sdpa} against the full L x L
+ * reference and the blocked path, for batch, GQA ratio, length and head size; where it is used
+ * (autograd off, a prefill from 0) and where not, and gradients with autograd on.
+ */
+class SdpaTest {
+  static {
+    Offline.init();
+  }
+
+  @Property(tries = 30)
+  void fusedEqualsReference(
+      @ForAll @IntRange(min = 1, max = 2) int b,
+      @ForAll @IntRange(min = 1, max = 3) int g,
+      @ForAll @IntRange(min = 1, max = 4) int r,
+      @ForAll @IntRange(min = 2, max = 40) int l,
+      @ForAll @IntRange(min = 1, max = 8) int halfP) {
+    Offline.init();
+    int p = 2 * halfP;
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(b * 1000 + g * 100 + r * 10 + l);
+      for (DataType dt : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
+        NDArray q = m.randomNormal(new Shape(b, g * r, l, p)).toType(dt, false);
+        NDArray k = m.randomNormal(new Shape(b, g, l, p)).toType(dt, false);
+        NDArray v = m.randomNormal(new Shape(b, g, l, p)).toType(dt, false);
+        assertTrue(Sdpa.usable(q, k), "not usable with autograd off and Lq = Lk = " + l);
+        NDArray fused = Sdpa.causal(q, k, v);
+        assertNotNull(fused, "the module did not load");
+        assertEquals(q.getShape(), fused.getShape());
+        assertEquals(dt, fused.getDataType());
+        NDArray slow = CausalAttention.reference(q, k, v);
+        NDArray blocked = CausalAttention.attend(q, k, v, CausalAttention.DEFAULT_BLOCK_ELEMENTS);
+        double tol = dt == DataType.FLOAT64 ? 1e-12 : 2e-6;
+        double err = fused.sub(slow).abs().max().toType(DataType.FLOAT64, false).getDouble();
+        assertTrue(err < tol, dt + " fused vs reference: " + err);
+        double viaAttend =
+            CausalAttention.attend(q, k, v)
+                .sub(blocked)
+                .abs()
+                .max()
+                .toType(DataType.FLOAT64, false)
+                .getDouble();
+        assertTrue(viaAttend < tol, dt + " attend() vs blocked: " + viaAttend);
+      }
+    }
+  }
+
+  @Test
+  void float16MatchesFloat32WithinHalfPrecision() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(7);
+      NDArray q = m.randomNormal(new Shape(1, 8, 33, 16));
+      NDArray k = m.randomNormal(new Shape(1, 2, 33, 16));
+      NDArray v = m.randomNormal(new Shape(1, 2, 33, 16));
+      NDArray half =
+          Sdpa.causal(
+              q.toType(DataType.FLOAT16, false),
+              k.toType(DataType.FLOAT16, false),
+              v.toType(DataType.FLOAT16, false));
+      assertEquals(DataType.FLOAT16, half.getDataType());
+      double err =
+          half.toType(DataType.FLOAT32, false)
+              .sub(CausalAttention.reference(q, k, v))
+              .abs()
+              .max()
+              .getFloat();
+      assertTrue(err < 5e-3, "float16 fused vs float32 reference: " + err);
+    }
+  }
+
+  @Test
+  void notUsedForDecodeCachedPrefillOrWithAutograd() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray q = m.randomNormal(new Shape(1, 4, 5, 8));
+      NDArray k = m.randomNormal(new Shape(1, 2, 5, 8));
+      assertTrue(Sdpa.usable(q, k));
+      assertFalse(Sdpa.usable(q.get(":, :, :1, :"), k), "decode: one query, many keys");
+      assertFalse(Sdpa.usable(q.get(":, :, :3, :"), k), "queries after cached keys");
+      assertFalse(Sdpa.usable(q.get(":, :, :1, :"), k.get(":, :, :1, :")), "one position");
+      boolean was = JniUtils.isGradMode();
+      JniUtils.setGradMode(true);
+      try {
+        assertFalse(Sdpa.usable(q, k), "autograd on: DJL runs modules without a graph");
+      } finally {
+        JniUtils.setGradMode(was);
+      }
+      String old = System.getProperty("mmmamba.sdpa");
+      System.setProperty("mmmamba.sdpa", "false");
+      try {
+        assertFalse(Sdpa.usable(q, k), "-Dmmmamba.sdpa=false");
+      } finally {
+        if (old == null) {
+          System.clearProperty("mmmamba.sdpa");
+        } else {
+          System.setProperty("mmmamba.sdpa", old);
+        }
+      }
+    }
+  }
+
+  /** With autograd on, attend() takes the blocked path, and its gradients are the reference's. */
+  @Test
+  void gradientsWithAutogradOnAreTheReferences() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(3);
+      NDArray q0 = m.randomNormal(new Shape(2, 6, 9, 4)).toType(DataType.FLOAT64, false);
+      NDArray k = m.randomNormal(new Shape(2, 3, 9, 4)).toType(DataType.FLOAT64, false);
+      NDArray v = m.randomNormal(new Shape(2, 3, 9, 4)).toType(DataType.FLOAT64, false);
+      NDArray w = m.randomNormal(new Shape(2, 6, 9, 4)).toType(DataType.FLOAT64, false);
+      double[][] grads = new double[2][];
+      for (int i = 0; i < 2; i++) {
+        NDArray q = q0.duplicate();
+        q.setRequiresGradient(true);
+        try (ai.djl.training.GradientCollector c =
+            ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+          NDArray o = i == 0 ? CausalAttention.attend(q, k, v) : CausalAttention.reference(q, k, v);
+          c.backward(o.mul(w).sum());
+        }
+        grads[i] = q.getGradient().toDoubleArray();
+      }
+      assertArrayEquals(grads[1], grads[0], 1e-12);
+      double norm = 0;
+      for (double x : grads[0]) {
+        norm += x * x;
+      }
+      assertTrue(norm > 0, "no gradient reached q");
+    }
+  }
+}
