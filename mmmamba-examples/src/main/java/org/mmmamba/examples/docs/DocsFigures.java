@@ -91,6 +91,24 @@ public final class DocsFigures {
           new Block(
               "docs/benchmarks.md", "h100-c48df5e-vs-peer", versusPeer(read(c48), read(c48Peer))));
     }
+    // The fused teacher attention: A/B on the training points, then the bench and the peer
+    // (d1f7e84).
+    Path d1 = root.resolve("docs/bench/h100/raw/d1f7e84");
+    if (Files.isDirectory(d1)) {
+      Map<String, JsonNode> runs = new LinkedHashMap<>();
+      for (String r : new String[] {"off1", "on1", "off2", "on2", "off3", "on3"}) {
+        runs.put(r, read(d1.resolve("ab").resolve(r).resolve("bench.json")));
+      }
+      out.add(new Block("docs/benchmarks.md", "h100-sdpa-ab-fp16", trainingAb(runs, "fp16")));
+      out.add(new Block("docs/benchmarks.md", "h100-sdpa-ab-tf32", trainingAb(runs, "tf32")));
+      JsonNode d1Bench = read(d1.resolve("bench/bench.json"));
+      out.add(new Block("docs/benchmarks.md", "h100-d1f7e84-goals", h200Goals(d1Bench)));
+      out.add(
+          new Block(
+              "docs/benchmarks.md",
+              "h100-d1f7e84-vs-peer",
+              versusPeer(d1Bench, read(d1.resolve("peer.json")))));
+    }
     // Data read-ahead on a dataset of photos (scripts/read-ahead).
     Path readAhead = root.resolve("docs/bench/read-ahead");
     if (Files.isDirectory(readAhead)) {
