@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * CausalAttention}'s blocks of scores, mask, float32 softmax and two matmuls, and no score matrix
  * in memory. DJL 0.36 has no binding for the op; it is reached through a one-method TorchScript
  * module whose archive is written here (its source code and two small pickles, in memory: no
- * Python, no file) and loaded once per device by DJL's module loader. DJL runs a module's method
- * with autograd off, so this serves only computations without a graph (a frozen teacher's forward
- * inside a training step, evaluation, a generation's prefill); {@link
+ * Python, no file) and loaded once per device by DJL's module loader. It serves computations
+ * without a graph (a frozen teacher's forward inside a training step, evaluation, a generation's
+ * prefill; autograd through a TorchScript call is not what the tests check); {@link
  * CausalAttention#attend(NDArray, NDArray, NDArray)} decides, and keeps its blocked path, the slow
  * twin, for the rest.
  *
@@ -103,7 +103,11 @@ public final class Sdpa {
     if (module == null) {
       return null;
     }
-    NDList out = IValueUtils.forward(module, new NDList(q, k, v), false);
+    // DJL's "inference" call would run the method under c10::InferenceMode, whose outputs are
+    // inference tensors: a later op that saves one for backward (a teacher's output as the target
+    // of a trainable product) fails. Grad mode is off here anyway (usable), so the plain call
+    // records no graph and returns ordinary tensors.
+    NDList out = IValueUtils.forward(module, new NDList(q, k, v), true);
     return out.singletonOrThrow();
   }
 

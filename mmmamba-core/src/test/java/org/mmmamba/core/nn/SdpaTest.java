@@ -117,6 +117,28 @@ class SdpaTest {
     }
   }
 
+  /**
+   * The fused output (computed without a graph, as a teacher's) can enter a graph afterwards, as a
+   * target does: a product with a trainable array, whose backward saves it.
+   */
+  @Test
+  void fusedOutputCanBeSavedForBackward() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(5);
+      NDArray q = m.randomNormal(new Shape(1, 4, 6, 8));
+      NDArray k = m.randomNormal(new Shape(1, 2, 6, 8));
+      NDArray v = m.randomNormal(new Shape(1, 2, 6, 8));
+      NDArray target = GradMode.off(() -> CausalAttention.attend(q, k, v));
+      NDArray x = m.randomNormal(new Shape(1, 4, 6, 8));
+      x.setRequiresGradient(true);
+      try (ai.djl.training.GradientCollector c =
+          ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        c.backward(x.mul(target).sum());
+      }
+      assertArrayEquals(target.toFloatArray(), x.getGradient().toFloatArray(), 0f);
+    }
+  }
+
   /** With autograd on, attend() takes the blocked path, and its gradients are the reference's. */
   @Test
   void gradientsWithAutogradOnAreTheReferences() {
