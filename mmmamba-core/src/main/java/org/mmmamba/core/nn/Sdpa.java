@@ -64,7 +64,6 @@ public final class Sdpa {
           + "    return torch.scaled_dot_product_attention(q, k0, v0, None, 0., True)\n";
   private static final Object LOCK = new Object();
   private static final Map<Device, PtSymbolBlock> MODULES = new HashMap<>();
-  private static final Map<Device, NDManager> MANAGERS = new HashMap<>();
   private static volatile boolean broken;
 
   private Sdpa() {}
@@ -134,7 +133,6 @@ public final class Sdpa {
           return null;
         }
         MODULES.put(device, m);
-        MANAGERS.put(device, manager);
       }
       return m;
     }

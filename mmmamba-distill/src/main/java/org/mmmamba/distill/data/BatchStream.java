@@ -88,7 +88,7 @@ public final class BatchStream implements AutoCloseable {
   public Batch next() {
     if (aheadBatches > 0) {
       if (ahead == null) {
-        ahead = new BatchReadAhead(this::reader, source.name(), cursor, aheadBatches, workers);
+        ahead = new BatchReadAhead(Reader::new, source.name(), cursor, aheadBatches, workers);
       }
       BatchReadAhead.Item item = ahead.take();
       cursor = item.cursorAfter();
@@ -108,14 +108,6 @@ public final class BatchStream implements AutoCloseable {
       ahead = null;
       a.close();
     }
-  }
-
-  /**
-   * A reader of its own for the read-ahead thread; with a {@code pool} of {@code workers} threads
-   * its samples are read there.
-   */
-  private Reader reader(ExecutorService pool, int workers) {
-    return new Reader(pool, workers);
   }
 
   /** Samples per epoch in this shard: positions k, k+n, k+2n, ... of an order of length N. */
