@@ -31,7 +31,7 @@ public final class CausalAttention {
 
   /**
    * Attention with the default memory budget: torch's fused kernel ({@link Sdpa}) where it applies
-   * (autograd off, a prefill from position 0), else blocked.
+   * (a prefill from position 0, autograd on or off), else blocked.
    */
   public static NDArray attend(NDArray q, NDArray k, NDArray v) {
     if (Sdpa.usable(q, k)) {

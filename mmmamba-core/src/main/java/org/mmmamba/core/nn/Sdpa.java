@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * CausalAttention}'s blocks of scores, mask, float32 softmax and two matmuls, and no score matrix
  * in memory. DJL 0.36 has no binding for the op; it is reached through a one-method TorchScript
  * module whose archive is written here (its source code and two small pickles, in memory: no
- * Python, no file) and loaded once per device by DJL's module loader. It serves computations
- * without a graph (a frozen teacher's forward inside a training step, evaluation, a generation's
- * prefill; autograd through a TorchScript call is not what the tests check); {@link
- * CausalAttention#attend(NDArray, NDArray, NDArray)} decides, and keeps its blocked path, the slow
- * twin, for the rest.
+ * Python, no file) and loaded once per device by DJL's module loader. It serves prefills from
+ * position 0: a frozen teacher's forward inside a training step, evaluation, a generation's
+ * prefill, and with autograd on (attention kept by a hybrid student in stage 3, teacher training)
+ * the module call records torch's fused backward into the graph like any other op ({@code SdpaTest}
+ * checks its gradients against the reference's). {@link CausalAttention#attend(NDArray, NDArray,
+ * NDArray)} decides, and keeps its blocked path, the slow twin, for decode and cached prefills.
  *
  * <p>Shapes: q (B, H, L, P); k, v (B, G, L, P) with H = r * G (query head h uses kv head h / r, as
  * HF's {@code repeat_kv}); query i sees keys 0..i. Output (B, H, L, P) in q's dtype. Scale
@@ -75,9 +76,9 @@ public final class Sdpa {
   }
 
   /**
-   * Whether {@link #causal} may compute attention of these arrays here: the path is on, autograd is
-   * off on this thread, queries and keys are the same positions (a prefill from position 0, more
-   * than one), and a floating dtype.
+   * Whether {@link #causal} may compute attention of these arrays here: the path is on, queries and
+   * keys are the same positions (a prefill from position 0, more than one), and a floating dtype.
+   * Autograd may be on or off.
    */
   public static boolean usable(NDArray q, NDArray k) {
     if (!enabled() || !(q.getManager() instanceof PtNDManager)) {
@@ -87,8 +88,7 @@ public final class Sdpa {
     DataType t = q.getDataType();
     return lq > 1
         && lq == k.getShape().get(2)
-        && (t == DataType.FLOAT32 || t == DataType.FLOAT16 || t == DataType.FLOAT64)
-        && !JniUtils.isGradMode();
+        && (t == DataType.FLOAT32 || t == DataType.FLOAT16 || t == DataType.FLOAT64);
   }
 
   /**
@@ -104,8 +104,8 @@ public final class Sdpa {
     }
     // DJL's "inference" call would run the method under c10::InferenceMode, whose outputs are
     // inference tensors: a later op that saves one for backward (a teacher's output as the target
-    // of a trainable product) fails. Grad mode is off here anyway (usable), so the plain call
-    // records no graph and returns ordinary tensors.
+    // of a trainable product) fails. The plain call runs under the thread's grad mode: off, it
+    // records no graph; on, the fused op's backward joins the caller's graph.
     NDList out = IValueUtils.forward(module, new NDList(q, k, v), true);
     return out.singletonOrThrow();
   }

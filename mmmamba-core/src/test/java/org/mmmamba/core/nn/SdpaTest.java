@@ -19,8 +19,9 @@ import org.mmmamba.core.Offline;
 
 /**
  * torch's fused attention through the module written by {@link Sdpa} against the full L x L
- * reference and the blocked path, for batch, GQA ratio, length and head size; where it is used
- * (autograd off, a prefill from 0) and where not, and gradients with autograd on.
+ * reference and the blocked path, for batch, GQA ratio, length and head size; where it is used (a
+ * prefill from 0) and where not, and its gradients with autograd on against the reference's and the
+ * blocked path's.
  */
 class SdpaTest {
   static {
@@ -88,7 +89,7 @@ class SdpaTest {
   }
 
   @Test
-  void notUsedForDecodeCachedPrefillOrWithAutograd() {
+  void usedForPrefillsWithOrWithoutAutogradNotForDecodeOrCachedPrefill() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray q = m.randomNormal(new Shape(1, 4, 5, 8));
       NDArray k = m.randomNormal(new Shape(1, 2, 5, 8));
@@ -99,7 +100,7 @@ class SdpaTest {
       boolean was = JniUtils.isGradMode();
       JniUtils.setGradMode(true);
       try {
-        assertFalse(Sdpa.usable(q, k), "autograd on: DJL runs modules without a graph");
+        assertTrue(Sdpa.usable(q, k), "autograd on: the module call records the fused backward");
       } finally {
         JniUtils.setGradMode(was);
       }
@@ -139,32 +140,61 @@ class SdpaTest {
     }
   }
 
-  /** With autograd on, attend() takes the blocked path, and its gradients are the reference's. */
-  @Test
-  void gradientsWithAutogradOnAreTheReferences() {
+  /**
+   * With autograd on, attend() takes the fused path, and the gradients of q, k and v (GQA: k and v
+   * repeated inside the module) are the L x L reference's and the blocked path's.
+   */
+  @Property(tries = 12)
+  void gradientsWithAutogradOnAreTheReferences(
+      @ForAll @IntRange(min = 1, max = 2) int b,
+      @ForAll @IntRange(min = 1, max = 3) int r,
+      @ForAll @IntRange(min = 2, max = 17) int l) {
+    Offline.init();
     try (NDManager m = NDManager.newBaseManager()) {
-      m.getEngine().setRandomSeed(3);
-      NDArray q0 = m.randomNormal(new Shape(2, 6, 9, 4)).toType(DataType.FLOAT64, false);
-      NDArray k = m.randomNormal(new Shape(2, 3, 9, 4)).toType(DataType.FLOAT64, false);
-      NDArray v = m.randomNormal(new Shape(2, 3, 9, 4)).toType(DataType.FLOAT64, false);
-      NDArray w = m.randomNormal(new Shape(2, 6, 9, 4)).toType(DataType.FLOAT64, false);
-      double[][] grads = new double[2][];
-      for (int i = 0; i < 2; i++) {
+      m.getEngine().setRandomSeed(b * 100 + r * 10 + l);
+      int g = 2;
+      NDArray q0 = m.randomNormal(new Shape(b, g * r, l, 4)).toType(DataType.FLOAT64, false);
+      NDArray k0 = m.randomNormal(new Shape(b, g, l, 4)).toType(DataType.FLOAT64, false);
+      NDArray v0 = m.randomNormal(new Shape(b, g, l, 4)).toType(DataType.FLOAT64, false);
+      NDArray w = m.randomNormal(new Shape(b, g * r, l, 4)).toType(DataType.FLOAT64, false);
+      double[][][] grads = new double[3][][];
+      for (int i = 0; i < 3; i++) {
         NDArray q = q0.duplicate();
-        q.setRequiresGradient(true);
+        NDArray k = k0.duplicate();
+        NDArray v = v0.duplicate();
+        for (NDArray x : new NDArray[] {q, k, v}) {
+          x.setRequiresGradient(true);
+        }
         try (ai.djl.training.GradientCollector c =
             ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-          NDArray o = i == 0 ? CausalAttention.attend(q, k, v) : CausalAttention.reference(q, k, v);
+          if (i == 0) {
+            assertTrue(Sdpa.usable(q, k), "fused path not taken with autograd on");
+          }
+          NDArray o =
+              switch (i) {
+                case 0 -> CausalAttention.attend(q, k, v);
+                case 1 -> CausalAttention.reference(q, k, v);
+                default -> CausalAttention.attend(q, k, v, CausalAttention.DEFAULT_BLOCK_ELEMENTS);
+              };
           c.backward(o.mul(w).sum());
         }
-        grads[i] = q.getGradient().toDoubleArray();
+        grads[i] =
+            new double[][] {
+              q.getGradient().toDoubleArray(),
+              k.getGradient().toDoubleArray(),
+              v.getGradient().toDoubleArray()
+            };
       }
-      assertArrayEquals(grads[1], grads[0], 1e-12);
-      double norm = 0;
-      for (double x : grads[0]) {
-        norm += x * x;
+      String[] names = {"q", "k", "v"};
+      for (int j = 0; j < 3; j++) {
+        assertArrayEquals(grads[1][j], grads[0][j], 1e-12, "fused vs reference d" + names[j]);
+        assertArrayEquals(grads[1][j], grads[2][j], 1e-12, "blocked vs reference d" + names[j]);
+        double norm = 0;
+        for (double x : grads[0][j]) {
+          norm += x * x;
+        }
+        assertTrue(norm > 0, "no gradient reached " + names[j]);
       }
-      assertTrue(norm > 0, "no gradient reached q");
     }
   }
 }
