@@ -110,6 +110,19 @@ public final class DocsFigures {
               versusPeer(d1Bench, read(d1.resolve("peer.json")))));
     }
     // Data read-ahead on a dataset of photos (scripts/read-ahead).
+    Path soakLong = root.resolve("docs/robustness/soak-long/summary.json");
+    Path soakAhead = root.resolve("docs/robustness/soak-long-readahead/summary.json");
+    if (Files.exists(soakLong) && Files.exists(soakAhead)) {
+      out.add(
+          new Block(
+              "docs/robustness.md",
+              "soak-long",
+              soakRows(
+                  List.of(
+                      Map.entry(root.resolve("docs/robustness/soak-long"), read(soakLong)),
+                      Map.entry(
+                          root.resolve("docs/robustness/soak-long-readahead"), read(soakAhead))))));
+    }
     Path readAhead = root.resolve("docs/bench/read-ahead");
     if (Files.isDirectory(readAhead)) {
       out.add(new Block("docs/benchmarks.md", "read-ahead", readAhead(readAhead)));
@@ -411,6 +424,43 @@ public final class DocsFigures {
    * data wait over steps 6-40 of each round, and the loss of the last step (the same in every
    * variant: the batches are the same).
    */
+  /**
+   * One row per long soak ({@code scripts/soak-long}): its summary.json (steps, RSS start/end/peak,
+   * second-half slope) and, from the manifest beside it, the allocator and the data read-ahead.
+   */
+  static String soakRows(List<Map.Entry<Path, JsonNode>> runs) {
+    StringBuilder sb =
+        new StringBuilder(
+            "| run | allocator | data.read_ahead | steps | RSS start -> end, MiB | RSS max (peak"
+                + " VmHWM), MiB | second-half slope, MiB per 1,000 steps |\n"
+                + "|---|---|---:|---:|---|---|---:|\n");
+    for (Map.Entry<Path, JsonNode> e : runs) {
+      JsonNode s = e.getValue();
+      JsonNode m = read(e.getKey().resolve("manifest.json"));
+      String alloc = m.path("system").path("allocator").asText("?");
+      int paren = alloc.indexOf(" (");
+      java.util.regex.Matcher ra =
+          java.util.regex.Pattern.compile("\\n  read_ahead: (\\d+)")
+              .matcher(m.path("config").asText(""));
+      String ahead = ra.find() ? ra.group(1) : "none (older tree)";
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| `%s` (`%s`) | %s | %s | %,d | %.1f -> %.1f | %.1f (%.1f) | %.2f |%n",
+              e.getKey().getFileName(),
+              m.path("git_commit").asText("?").substring(0, 7),
+              paren > 0 ? alloc.substring(0, paren) : alloc,
+              ahead,
+              s.get("steps").asLong(),
+              s.get("rss_start_mib").asDouble(),
+              s.get("rss_end_mib").asDouble(),
+              s.get("rss_max_mib").asDouble(),
+              s.get("rss_peak_mib").asDouble(),
+              s.get("second_half_slope_mib_per_1000_steps").asDouble()));
+    }
+    return sb.toString();
+  }
+
   static String readAhead(Path dir) {
     java.util.TreeMap<String, List<Path>> byVariant = new java.util.TreeMap<>();
     try (java.util.stream.Stream<Path> files = Files.list(dir)) {
