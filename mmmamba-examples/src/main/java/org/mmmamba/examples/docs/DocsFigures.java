@@ -109,20 +109,15 @@ public final class DocsFigures {
               "h100-d1f7e84-vs-peer",
               versusPeer(d1Bench, read(d1.resolve("peer.json")))));
     }
-    // Data read-ahead on a dataset of photos (scripts/read-ahead).
-    Path soakLong = root.resolve("docs/robustness/soak-long/summary.json");
-    Path soakAhead = root.resolve("docs/robustness/soak-long-readahead/summary.json");
-    if (Files.exists(soakLong) && Files.exists(soakAhead)) {
-      out.add(
-          new Block(
-              "docs/robustness.md",
-              "soak-long",
-              soakRows(
-                  List.of(
-                      Map.entry(root.resolve("docs/robustness/soak-long"), read(soakLong)),
-                      Map.entry(
-                          root.resolve("docs/robustness/soak-long-readahead"), read(soakAhead))))));
+    // The long soaks (scripts/soak-long), before and after the data read-ahead.
+    List<Path> soaks =
+        List.of(
+            root.resolve("docs/robustness/soak-long"),
+            root.resolve("docs/robustness/soak-long-readahead"));
+    if (soaks.stream().allMatch(d -> Files.exists(d.resolve("summary.json")))) {
+      out.add(new Block("docs/robustness.md", "soak-long", soakRows(soaks)));
     }
+    // Data read-ahead on a dataset of photos (scripts/read-ahead).
     Path readAhead = root.resolve("docs/bench/read-ahead");
     if (Files.isDirectory(readAhead)) {
       out.add(new Block("docs/benchmarks.md", "read-ahead", readAhead(readAhead)));
@@ -428,15 +423,15 @@ public final class DocsFigures {
    * One row per long soak ({@code scripts/soak-long}): its summary.json (steps, RSS start/end/peak,
    * second-half slope) and, from the manifest beside it, the allocator and the data read-ahead.
    */
-  static String soakRows(List<Map.Entry<Path, JsonNode>> runs) {
+  static String soakRows(List<Path> runs) {
     StringBuilder sb =
         new StringBuilder(
             "| run | allocator | data.read_ahead | steps | RSS start -> end, MiB | RSS max (peak"
                 + " VmHWM), MiB | second-half slope, MiB per 1,000 steps |\n"
                 + "|---|---|---:|---:|---|---|---:|\n");
-    for (Map.Entry<Path, JsonNode> e : runs) {
-      JsonNode s = e.getValue();
-      JsonNode m = read(e.getKey().resolve("manifest.json"));
+    for (Path dir : runs) {
+      JsonNode s = read(dir.resolve("summary.json"));
+      JsonNode m = read(dir.resolve("manifest.json"));
       String alloc = m.path("system").path("allocator").asText("?");
       int paren = alloc.indexOf(" (");
       java.util.regex.Matcher ra =
@@ -447,7 +442,7 @@ public final class DocsFigures {
           String.format(
               Locale.ROOT,
               "| `%s` (`%s`) | %s | %s | %,d | %.1f -> %.1f | %.1f (%.1f) | %.2f |%n",
-              e.getKey().getFileName(),
+              dir.getFileName(),
               m.path("git_commit").asText("?").substring(0, 7),
               paren > 0 ? alloc.substring(0, paren) : alloc,
               ahead,
